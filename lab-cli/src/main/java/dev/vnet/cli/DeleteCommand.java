@@ -1,0 +1,65 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "delete", description = {
+        "Delete pods by name, or the resources of a manifest file; returns once they are gone.",
+        "Examples: vnet delete pod pod-b   |   vnet delete -f labs/examples/pods.yaml"})
+final class DeleteCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--filename"}, description = "Delete what this manifest file defines.")
+    Path file;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Kubernetes namespace.")
+    String namespace;
+
+    @Option(names = "--ignore-not-found", description = "Succeed when a named resource does not exist.")
+    boolean ignoreNotFound;
+
+    @Parameters(description = "KIND NAME...", arity = "0..*")
+    List<String> words;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ObjectNode req = UpCommand.request("delete").put("namespace", namespace).put("ignoreNotFound", ignoreNotFound);
+        if (file != null) {
+            if (words != null && !words.isEmpty()) {
+                throw new VnetCommand.CliException("give either -f FILE or KIND NAME..., not both", 2);
+            }
+            req.put("source", file.toString()).put("text", ApplyCommand.read(file));
+        } else {
+            if (words == null || words.size() < 2) {
+                throw new VnetCommand.CliException("usage: vnet delete pod NAME... (or vnet delete -f FILE)", 2);
+            }
+            req.put("kind", words.get(0));
+            ArrayNode names = req.putArray("names");
+            words.subList(1, words.size()).forEach(names::add);
+        }
+        JsonNode reply = root.client().call(req);
+        reply.path("messages").forEach(m -> out.println(m.asText()));
+        out.flush();
+        if (reply.path("errors").size() > 0) {
+            reply.path("errors").forEach(e -> spec.commandLine().getErr().println("error: " + e.asText()));
+            return 1;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,55 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.node.lab.ApiClient;
+import dev.vnet.node.lab.LocalLab;
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "down", description = {
+        "Stop the lab and remove every namespace, link and process it made.",
+        "Also cleans up what a crashed lab left behind. Example: vnet down"})
+final class DownCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        String problem = Privileges.whyNotUsable();
+        if (problem != null) {
+            throw new VnetCommand.CliException(problem);
+        }
+        ApiClient client = root.client();
+        if (client.labRunning()) {
+            JsonNode status = client.call(UpCommand.request("status"));
+            Optional<ProcessHandle> lab = ProcessHandle.of(status.path("pid").asLong());
+            client.call(UpCommand.request("down"));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (lab.isPresent() && lab.get().isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            // A lab run in-process (tests) does not exit; wait for its socket to go instead.
+            while (client.labRunning() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            out.println("lab stopped and removed");
+            return 0;
+        }
+        if (LocalLab.cleanStale(root.labConfig())) {
+            out.println("no lab was running; removed what a stopped lab had left behind");
+        } else {
+            out.println("no lab is running");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.vnet.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "exec", description = {
+        "Run a command inside a pod's network namespace, a node's (node/NAME) or the outside's (outside).",
+        "It is `ip netns exec NETNS CMD...`: the pod's resolv.conf applies, and stdin/stdout are yours.",
+        "Examples: vnet exec pod-a -- ping -c 3 10.244.1.3   |   vnet exec outside -- ip addr"})
+final class ExecCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Parameters(index = "0", description = "A pod name, node/NAME, or outside.")
+    String target;
+
+    @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments (after --).")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        String netns = root.client().call(UpCommand.request("target").put("name", target)).path("netns").asText();
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+        argv.addAll(command);
+        Process p;
+        try {
+            p = new ProcessBuilder(argv).inheritIO().start();
+        } catch (java.io.IOException e) {
+            throw new VnetCommand.CliException("cannot run ip: install iproute2 (`apt-get install iproute2`)");
+        }
+        return p.waitFor();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.vnet.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "logs", description = {"Print the output of a pod's container.", "Example: vnet logs pod-a -c client"})
+final class LogsCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "The pod.")
+    String pod;
+
+    @Option(names = {"-c", "--container"}, description = "The container (needed when the pod has several).")
+    String container;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Kubernetes namespace.")
+    String namespace;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        var req = UpCommand.request("logs").put("pod", pod).put("namespace", namespace)
+                .put("container", container == null ? "" : container);
+        out.print(root.client().call(req).path("text").asText());
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.node.lab.ApiClient;
+import dev.vnet.node.lab.LabConfig;
+import dev.vnet.node.lab.LabException;
+import dev.vnet.node.lab.LocalLab;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "up", description = {
+        "Start the local lab: the outside namespace with the underlay bridge, one namespace per node, and",
+        "each node's userspace data plane. Stays in the foreground until Ctrl-C (or `vnet down`) unless -d.",
+        "Example: vnet up -d --explain"})
+final class UpCommand implements Callable<Integer> {
+    private static final long READY_TIMEOUT_NANOS = 60_000_000_000L;
+
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-d", "--detach"}, description = "Start in the background and return once the lab is ready.")
+    boolean detach;
+
+    @Option(names = "--nodes", defaultValue = "1", description = "How many nodes (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--explain", description = "Print every system command (ip ...) as the lab runs it.")
+    boolean explain;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        LabConfig config = root.labConfig().withNodes(nodes);
+        if (nodes < 1 || nodes > LabConfig.MAX_NODES) {
+            throw new VnetCommand.CliException("--nodes must be between 1 and " + LabConfig.MAX_NODES, 2);
+        }
+        String problem = Privileges.whyNotUsable();
+        if (problem != null) {
+            throw new VnetCommand.CliException(problem);
+        }
+        ApiClient client = root.client();
+        if (client.labRunning()) {
+            throw new VnetCommand.CliException("a lab is already running: use `vnet status`, or `vnet down` first");
+        }
+        if (detach) {
+            return startDetached(config, client, out);
+        }
+        if (explain) {
+            config = config.withExplain(System.out);
+        }
+        LocalLab lab = LocalLab.start(config);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            lab.close();
+            done.countDown();
+        }, "lab-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        printSummary(out, client.call(request("status")));
+        out.println("the lab runs in the foreground: Ctrl-C (or `vnet down` in another shell) stops it");
+        out.flush();
+        while (!lab.isStopped()) {
+            Thread.sleep(200);
+        }
+        return 0;
+    }
+
+    /** Starts this same command again without -d in a new session, its output in the lab log. */
+    private int startDetached(LabConfig config, ApiClient client, PrintWriter out) throws Exception {
+        Path dir = config.stateDir();
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Path log = dir.resolve("lab.log");
+        List<String> argv = new ArrayList<>();
+        argv.add("setsid");
+        argv.add(ProcessHandle.current().info().command().orElse("java"));
+        argv.add("-cp");
+        argv.add(System.getProperty("java.class.path"));
+        argv.add(Main.class.getName());
+        argv.addAll(List.of("up", "--nodes", Integer.toString(nodes), "--state-dir", dir.toString(),
+                "--prefix", config.prefix()));
+        if (explain) {
+            argv.add("--explain");
+        }
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new VnetCommand.CliException(lastError(log, "the lab exited while starting: see " + log));
+            }
+            if (client.labRunning()) {
+                if (explain) {
+                    for (String line : Files.readAllLines(log)) {
+                        if (line.startsWith("+ ")) {
+                            out.println(line);
+                        }
+                    }
+                }
+                printSummary(out, client.call(request("status")));
+                out.println("the lab runs in the background (pid " + p.pid() + ", log " + log + "); `vnet down` stops it");
+                return 0;
+            }
+            Thread.sleep(100);
+        }
+        p.destroy();
+        throw new VnetCommand.CliException("the lab did not become ready in 60 s: see " + log);
+    }
+
+    private static String lastError(Path log, String fallback) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                if (lines.get(i).startsWith("error: ")) {
+                    return lines.get(i).substring(7);
+                }
+            }
+        } catch (IOException ignored) {
+            // Fall back to pointing at the log.
+        }
+        return fallback;
+    }
+
+    static com.fasterxml.jackson.databind.node.ObjectNode request(String op) {
+        return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("op", op);
+    }
+
+    static void printSummary(PrintWriter out, JsonNode status) {
+        int n = status.path("nodes").size();
+        out.println("lab is up: " + n + (n == 1 ? " node" : " nodes") + ", store " + status.path("store").asText());
+        Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "GATEWAY");
+        for (JsonNode node : status.path("nodes")) {
+            t.row(node.path("name").asText(), node.path("netns").asText(), node.path("underlayIP").asText(),
+                    node.path("podCIDR").asText(), node.path("gateway").asText());
+        }
+        t.print(out);
+        out.println("outside: netns " + status.path("outside").asText() + " (bridge vnet-ul)");
+        out.println("next: vnet apply -f labs/examples/pods.yaml && vnet get pods -o wide");
+        out.flush();
+    }
+
+}

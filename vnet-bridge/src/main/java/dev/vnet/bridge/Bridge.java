@@ -1,0 +1,146 @@
+package dev.vnet.bridge;
+
+import dev.vnet.core.capture.FrameObserver;
+import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.packet.EthernetFrame;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A learning L2 bridge, as a Linux bridge behaves: it learns source MACs per port, forwards a frame for a
+ * known MAC to that port alone, and floods broadcast, multicast and unknown unicast to every other port.
+ *
+ * <p>{@link #receive} runs on the thread of the port the frame came in on; it is thread-safe and allocates
+ * nothing. Malformed frames are dropped and counted on the ingress port, never thrown.
+ */
+public final class Bridge {
+    private final String name;
+    private final Fdb fdb;
+    private volatile BridgePort[] ports = new BridgePort[0];
+    private int nextPortId = 1;
+
+    private final LongAdder forwarded = new LongAdder();
+    private final LongAdder flooded = new LongAdder();
+    private final LongAdder learnedNew = new LongAdder();
+    private final LongAdder learnedMoved = new LongAdder();
+
+    public Bridge(String name) {
+        this(name, new Fdb());
+    }
+
+    public Bridge(String name, Fdb fdb) {
+        this.name = name;
+        this.fdb = fdb;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Fdb fdb() {
+        return fdb;
+    }
+
+    /** Adds a port whose outgoing frames go to {@code sink}. */
+    public synchronized BridgePort attach(String portName, FrameSink sink) {
+        for (BridgePort p : ports) {
+            if (p.name().equals(portName)) {
+                throw new IllegalArgumentException("bridge " + name + " already has a port named " + portName);
+            }
+        }
+        BridgePort port = new BridgePort(nextPortId++, portName, sink);
+        BridgePort[] next = Arrays.copyOf(ports, ports.length + 1);
+        next[ports.length] = port;
+        ports = next;
+        return port;
+    }
+
+    /** Removes a port and forgets the MACs learned on it. */
+    public synchronized void detach(BridgePort port) {
+        port.setDown();
+        ports = Arrays.stream(ports).filter(p -> p != port).toArray(BridgePort[]::new);
+        fdb.removePort(port);
+    }
+
+    public List<BridgePort> ports() {
+        return List.of(ports);
+    }
+
+    /**
+     * Takes one frame, bytes {@code [0, length)} of {@code frame}, that arrived on {@code ingress}, and forwards
+     * it. The buffer is borrowed for the call: every port it goes out of sees it before this returns.
+     */
+    public void receive(BridgePort ingress, ByteBuffer frame, int length, long now) {
+        PortCounters in = ingress.counters();
+        in.received(length);
+        FrameObserver obs = ingress.rxObserver;
+        if (obs != null) {
+            obs.frame(frame, 0, length, now);
+        }
+        if (!ingress.isUp()) {
+            in.drop(DropReason.PORT_DOWN);
+            return;
+        }
+        if (length < EthernetFrame.HEADER_LEN) {
+            in.drop(DropReason.TRUNCATED);
+            return;
+        }
+        long dst = macAt(frame, 0);
+        long src = macAt(frame, 6);
+        if ((src & GROUP_BIT) != 0 || src == 0) {
+            // A frame cannot come from a group address or from nobody; Linux drops these too.
+            in.drop(DropReason.BAD_SOURCE_MAC);
+            return;
+        }
+        switch (fdb.learn(src, ingress, now)) {
+            case NEW -> learnedNew.increment();
+            case MOVED -> learnedMoved.increment();
+            default -> { }
+        }
+        if ((dst & GROUP_BIT) == 0) {
+            BridgePort out = fdb.lookup(dst, now);
+            if (out == ingress) {
+                in.drop(DropReason.LOOP); // the destination lives behind the port it came from
+                return;
+            }
+            if (out != null && out.isUp()) {
+                forwarded.increment();
+                out.transmit(frame, length, now);
+                return;
+            }
+        }
+        flooded.increment();
+        for (BridgePort p : ports) {
+            if (p != ingress && p.isUp()) {
+                p.transmit(frame, length, now);
+            }
+        }
+    }
+
+    /** Frames forwarded to a single port after an FDB hit. */
+    public long forwarded() {
+        return forwarded.sum();
+    }
+
+    /** Frames flooded: broadcast, multicast, or unknown unicast. */
+    public long flooded() {
+        return flooded.sum();
+    }
+
+    public long learnedNew() {
+        return learnedNew.sum();
+    }
+
+    public long learnedMoved() {
+        return learnedMoved.sum();
+    }
+
+    /** The I/G bit of a MAC in our 48-bit long form: the lowest bit of the first octet. */
+    private static final long GROUP_BIT = 1L << 40;
+
+    private static long macAt(ByteBuffer b, int at) {
+        return ((long) (b.getShort(at) & 0xffff) << 32) | (b.getInt(at + 2) & 0xffffffffL);
+    }
+}

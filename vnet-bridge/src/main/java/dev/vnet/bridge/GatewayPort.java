@@ -1,0 +1,209 @@
+package dev.vnet.bridge;
+
+import dev.vnet.core.packet.ArpPacket;
+import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.IcmpPacket;
+import dev.vnet.core.packet.Ipv4Packet;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The router's leg on a node's bridge: the pods' default gateway (10.244.N.1 by default).
+ *
+ * <p>It answers ARP for its own address, replies to ICMP echo sent to it, learns its neighbours from the
+ * ARP it sees, and hands every other IPv4 packet to a {@link Router}. Replies are built in a buffer owned
+ * by the calling thread, never in the frame it was given, since a flooded frame is shared with other ports.
+ */
+public final class GatewayPort implements FrameSink {
+    private static final int DEFAULT_TTL = 64;
+
+    private final Bridge bridge;
+    private final int ip;
+    private final long mac;
+    private final BridgePort port;
+    private final NeighborCache neighbors = new NeighborCache();
+    private volatile Router router = Router.NONE;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    private final LongAdder arpReplies = new LongAdder();
+    private final LongAdder echoReplies = new LongAdder();
+    private final LongAdder routed = new LongAdder();
+
+    /** Per-thread views and reply buffer, so the data path allocates nothing per frame. */
+    private static final class Scratch {
+        final ByteBuffer buf = ByteBuffer.allocateDirect(65536 + 64);
+        final EthernetFrame eth = new EthernetFrame();
+        final ArpPacket arp = new ArpPacket();
+        final Ipv4Packet ip = new Ipv4Packet();
+        final IcmpPacket icmp = new IcmpPacket();
+    }
+
+    public GatewayPort(Bridge bridge, int ip, long mac) {
+        this.bridge = bridge;
+        this.ip = ip;
+        this.mac = mac;
+        this.port = bridge.attach("gateway", this);
+        bridge.fdb().addStatic(mac, port);
+    }
+
+    public int ip() {
+        return ip;
+    }
+
+    public long mac() {
+        return mac;
+    }
+
+    public BridgePort port() {
+        return port;
+    }
+
+    public NeighborCache neighbors() {
+        return neighbors;
+    }
+
+    public void setRouter(Router router) {
+        this.router = router;
+    }
+
+    public long arpReplies() {
+        return arpReplies.sum();
+    }
+
+    public long echoReplies() {
+        return echoReplies.sum();
+    }
+
+    public long routed() {
+        return routed.sum();
+    }
+
+    @Override
+    public boolean send(ByteBuffer frame, int length, long now) {
+        Scratch s = scratch.get();
+        EthernetFrame eth = s.eth.wrap(frame, 0, length);
+        if (eth.checkLength() != DropReason.NONE) {
+            port.counters().drop(DropReason.TRUNCATED);
+            return true;
+        }
+        DropReason verdict = switch (eth.etherType()) {
+            case EthernetFrame.TYPE_ARP -> handleArp(s, frame, length, now);
+            case EthernetFrame.TYPE_IPV4 -> eth.destination() == mac
+                    ? handleIpv4(s, frame, length, now)
+                    : DropReason.NOT_FOR_US; // flooded IPv4 meant for another host
+            default -> DropReason.UNSUPPORTED_PROTOCOL;
+        };
+        if (verdict != DropReason.NONE) {
+            port.counters().drop(verdict);
+        }
+        return true; // the frame reached the gateway; what happened next is counted above
+    }
+
+    private DropReason handleArp(Scratch s, ByteBuffer frame, int length, long now) {
+        ArpPacket arp = s.arp.wrap(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN);
+        DropReason bad = arp.checkLength();
+        if (bad != DropReason.NONE) {
+            return bad;
+        }
+        int senderIp = arp.senderProtocolAddress();
+        long senderMac = arp.senderHardwareAddress();
+        if (senderIp != 0) { // 0.0.0.0 is an address probe (RFC 5227): nothing to learn
+            neighbors.update(senderIp, senderMac, now);
+        }
+        if (arp.operation() != ArpPacket.OP_REQUEST || arp.targetProtocolAddress() != ip) {
+            return arp.operation() == ArpPacket.OP_REPLY ? DropReason.NONE : DropReason.NOT_FOR_US;
+        }
+        ByteBuffer out = s.buf;
+        int replyLen = EthernetFrame.HEADER_LEN + ArpPacket.HEADER_LEN;
+        EthernetFrame eth = s.eth.wrap(out, 0, replyLen);
+        eth.setDestination(senderMac);
+        eth.setSource(mac);
+        eth.setEtherType(EthernetFrame.TYPE_ARP);
+        ArpPacket reply = s.arp.wrap(out, EthernetFrame.HEADER_LEN, ArpPacket.HEADER_LEN);
+        reply.setHardwareType(1);
+        reply.setProtocolType(EthernetFrame.TYPE_IPV4);
+        reply.setHardwareLength(6);
+        reply.setProtocolLength(4);
+        reply.setOperation(ArpPacket.OP_REPLY);
+        reply.setSenderHardwareAddress(mac);
+        reply.setSenderProtocolAddress(ip);
+        reply.setTargetHardwareAddress(senderMac);
+        reply.setTargetProtocolAddress(senderIp);
+        arpReplies.increment();
+        bridge.receive(port, out, replyLen, now);
+        return DropReason.NONE;
+    }
+
+    private DropReason handleIpv4(Scratch s, ByteBuffer frame, int length, long now) {
+        Ipv4Packet pkt = s.ip.wrap(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN);
+        DropReason bad = pkt.checkLength();
+        if (bad != DropReason.NONE) {
+            return bad;
+        }
+        if (!pkt.verifyChecksum()) {
+            return DropReason.BAD_CHECKSUM;
+        }
+        if (pkt.destination() != ip) {
+            DropReason verdict = router.route(frame, length, now);
+            if (verdict == DropReason.NONE) {
+                routed.increment();
+            }
+            return verdict;
+        }
+        if (pkt.protocol() != Ipv4Packet.PROTO_ICMP || pkt.isFragment()) {
+            return DropReason.UNSUPPORTED_PROTOCOL;
+        }
+        IcmpPacket icmp = s.icmp.wrap(frame, pkt.payloadOffset(), pkt.payloadLength());
+        if (icmp.checkLength() != DropReason.NONE) {
+            return DropReason.TRUNCATED;
+        }
+        if (!icmp.verifyChecksum()) {
+            return DropReason.BAD_CHECKSUM;
+        }
+        if (icmp.type() != IcmpPacket.TYPE_ECHO_REQUEST) {
+            return DropReason.UNSUPPORTED_PROTOCOL;
+        }
+        return echoReply(s, frame, pkt, now);
+    }
+
+    /** Turns a copy of the echo request into its reply: swap addresses, type 0, fix checksums. */
+    private DropReason echoReply(Scratch s, ByteBuffer frame, Ipv4Packet request, long now) {
+        int replyLen = EthernetFrame.HEADER_LEN + request.totalLength();
+        long client = s.eth.wrap(frame, 0, replyLen).source();
+        int clientIp = request.source();
+        ByteBuffer out = s.buf;
+        for (int i = 0; i < replyLen; i++) {
+            out.put(i, frame.get(i));
+        }
+        EthernetFrame eth = s.eth.wrap(out, 0, replyLen);
+        eth.setDestination(client);
+        eth.setSource(mac);
+        Ipv4Packet reply = s.ip.wrap(out, EthernetFrame.HEADER_LEN, request.totalLength());
+        reply.setSource(ip);
+        reply.setDestination(clientIp);
+        reply.setTtl(DEFAULT_TTL);
+        reply.fillChecksum();
+        IcmpPacket icmp = s.icmp.wrap(out, reply.payloadOffset(), reply.payloadLength());
+        int oldWord = (icmp.type() << 8) | icmp.code();
+        icmp.setType(IcmpPacket.TYPE_ECHO_REPLY);
+        icmp.setChecksum(dev.vnet.core.packet.Checksum.update16(icmp.checksum(), oldWord, icmp.code()));
+        echoReplies.increment();
+        bridge.receive(port, out, replyLen, now);
+        return DropReason.NONE;
+    }
+
+    /** Broadcasts an ARP request for {@code targetIp} (the router resolving a next hop). */
+    public void requestArp(int targetIp, long now) {
+        Scratch s = scratch.get();
+        ByteBuffer out = s.buf;
+        int len = EthernetFrame.HEADER_LEN + ArpPacket.HEADER_LEN;
+        EthernetFrame eth = s.eth.wrap(out, 0, len);
+        eth.setDestination(0xffff_ffff_ffffL);
+        eth.setSource(mac);
+        eth.setEtherType(EthernetFrame.TYPE_ARP);
+        new ArpPacket.ArpRepr(ArpPacket.OP_REQUEST, mac, ip, 0, targetIp)
+                .emit(s.arp.wrap(out, EthernetFrame.HEADER_LEN, ArpPacket.HEADER_LEN));
+        bridge.receive(port, out, len, now);
+    }
+}

@@ -1,0 +1,49 @@
+package dev.vnet.core.linux;
+
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+
+/**
+ * The few libc calls vnet needs, bound with JNA's direct mapping (no per-call reflection or boxing).
+ *
+ * <p>Buffers are passed as raw addresses ({@code long}) of direct buffers, so a read or write allocates
+ * nothing on the data path. Errors come back as -1 with the cause in {@link Native#getLastError()},
+ * which JNA keeps per thread after every call.
+ */
+final class LibC {
+    static {
+        Native.register(Platform.C_LIBRARY_NAME);
+    }
+
+    static final int O_RDWR = 0x2;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int CLONE_NEWNET = 0x40000000;
+    static final int EAGAIN = 11;
+    static final int EINTR = 4;
+    static final short POLLIN = 0x1;
+
+    private LibC() {}
+
+    static native int open(String path, int flags);
+
+    static native int close(int fd);
+
+    static native long read(int fd, long buf, long count);
+
+    static native long write(int fd, long buf, long count);
+
+    static native int ioctl(int fd, long request, byte[] arg);
+
+    static native int setns(int fd, int nstype);
+
+    /** {@code struct pollfd[]} laid out as ints: fd, then events (low half) and revents (high half). */
+    static native int poll(int[] fds, long nfds, int timeoutMillis);
+
+    static native String strerror(int errnum);
+
+    static String lastError() {
+        int errno = Native.getLastError();
+        return strerror(errno) + " (errno " + errno + ")";
+    }
+}

@@ -1,0 +1,35 @@
+package dev.vnet.core.packet;
+
+/**
+ * Why a stage dropped a packet. Counters are arrays indexed by {@link #ordinal()}, so add new reasons at
+ * the end.
+ */
+public enum DropReason {
+    NONE("not dropped"),
+    TRUNCATED("frame shorter than its headers"),
+    BAD_VERSION("IP version is not 4"),
+    BAD_HEADER_LENGTH("header length field out of range"),
+    BAD_TOTAL_LENGTH("length field disagrees with the packet"),
+    BAD_CHECKSUM("checksum does not verify"),
+    FRAGMENTED("IP fragment (reassembly is not supported)"),
+    UNSUPPORTED_PROTOCOL("protocol or EtherType not handled"),
+    BAD_ARP("ARP packet is not Ethernet/IPv4"),
+    TTL_EXCEEDED("time to live reached zero"),
+    NO_ROUTE("no route to the destination"),
+    NOT_FOR_US("addressed to another host"),
+    LOOP("would be sent back out of its input port"),
+    PORT_DOWN("output port is down"),
+    QUEUE_FULL("output queue is full"),
+    BAD_SOURCE_MAC("source MAC is a group address or zero");
+
+    private final String description;
+
+    DropReason(String description) {
+        this.description = description;
+    }
+
+    /** A short phrase for counters and traces, such as "frame shorter than its headers". */
+    public String description() {
+        return description;
+    }
+}

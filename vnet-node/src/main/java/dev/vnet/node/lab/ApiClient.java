@@ -1,0 +1,63 @@
+package dev.vnet.node.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Talks to a running lab over its Unix socket: one request, one answer. */
+public final class ApiClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path socket;
+
+    public ApiClient(Path socket) {
+        this.socket = socket;
+    }
+
+    public boolean labRunning() {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try {
+            return call(JSON.createObjectNode().put("op", "ping")).path("ok").asBoolean();
+        } catch (LabException e) {
+            return false;
+        }
+    }
+
+    /** Sends {@code request}; returns the answer if ok, else throws with the lab's one-line error. */
+    public JsonNode call(JsonNode request) throws LabException {
+        if (!Files.exists(socket)) {
+            throw new LabException("no lab is running: start one with `vnet up -d`");
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+            InputStream in = Channels.newInputStream(ch);
+            JsonNode reply = JSON.readTree(in);
+            if (reply == null) {
+                throw new LabException("the lab closed the connection without answering: see "
+                        + socket.resolveSibling("lab.log"));
+            }
+            if (!reply.path("ok").asBoolean()) {
+                throw new LabException(reply.path("error").asText("the lab refused the request"));
+            }
+            return reply;
+        } catch (java.net.SocketException | java.nio.channels.ClosedChannelException e) {
+            throw new LabException("no lab is answering on " + socket + ": start one with `vnet up -d`");
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("Connection refused")) {
+                throw new LabException("no lab is answering on " + socket + ": start one with `vnet up -d`");
+            }
+            throw new LabException("talking to the lab failed: " + e.getMessage(), e);
+        }
+    }
+}

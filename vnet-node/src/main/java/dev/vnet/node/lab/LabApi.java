@@ -1,0 +1,382 @@
+package dev.vnet.node.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.node.RunningPod;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.model.Manifests;
+import dev.vnet.node.model.Node;
+import dev.vnet.node.model.ObjectMeta;
+import dev.vnet.node.model.Pod;
+import dev.vnet.node.model.Validation;
+import dev.vnet.node.store.ClusterStore;
+import dev.vnet.node.workload.Workload;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The lab's API verbs, as the CLI uses them: ping, status, apply, get, delete, logs, target (where
+ * {@code vnet exec} should run) and down. Requests and answers are JSON; resources come back as
+ * Kubernetes would print them.
+ */
+final class LabApi implements Function<JsonNode, ObjectNode> {
+    private static final ObjectMapper JSON = Manifests.JSON;
+    private static final long WAIT_NANOS = 30_000_000_000L;
+
+    private final LocalLab lab;
+    private final ClusterStore store;
+
+    LabApi(LocalLab lab) {
+        this.lab = lab;
+        this.store = lab.store();
+    }
+
+    @Override
+    public ObjectNode apply(JsonNode req) {
+        try {
+            return switch (req.path("op").asText()) {
+                case "ping" -> ok();
+                case "status" -> status();
+                case "apply" -> applyManifests(req.path("text").asText(), req.path("source").asText("manifest"));
+                case "get" -> get(req);
+                case "delete" -> delete(req);
+                case "logs" -> logs(req);
+                case "target" -> target(req.path("name").asText());
+                case "down" -> down();
+                default -> error("unknown request \"" + req.path("op").asText() + "\"");
+            };
+        } catch (LabException | Manifests.InvalidManifestException e) {
+            return error(e.getMessage());
+        }
+    }
+
+    private static ObjectNode ok() {
+        return JSON.createObjectNode().put("ok", true);
+    }
+
+    private static ObjectNode error(String message) {
+        return JSON.createObjectNode().put("ok", false).put("error", message);
+    }
+
+    private ObjectNode status() {
+        ObjectNode out = ok();
+        out.put("pid", ProcessHandle.current().pid());
+        out.put("startedAt", lab.startedAt().toString());
+        out.put("store", "memory");
+        ArrayNode nodes = out.putArray("nodes");
+        for (VnetNode n : lab.nodes()) {
+            nodes.addObject().put("name", n.config().name()).put("netns", n.config().netns())
+                    .put("underlayIP", n.config().underlayIp().toString())
+                    .put("podCIDR", n.config().podSubnet().toString())
+                    .put("gateway", n.config().gateway().toString())
+                    .put("pods", n.pods().size());
+        }
+        out.put("outside", lab.config().outsideNs());
+        return out;
+    }
+
+    // ---- apply ----
+
+    private ObjectNode applyManifests(String text, String source) throws Manifests.InvalidManifestException, LabException {
+        List<Object> resources = Manifests.parse(text, source);
+        List<Pod> pods = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Object r : resources) {
+            Pod pod = (Pod) r;
+            Validation.validatePod(pod);
+            pod = pod.withMetadata(pod.metadata().withDefaults("default"));
+            if (!names.add(pod.name())) {
+                throw new LabException(source + ": pod " + pod.name() + " is defined twice");
+            }
+            pods.add(pod);
+        }
+        // Check everything before storing anything, so a bad file changes nothing.
+        List<Pod> toCreate = new ArrayList<>();
+        List<String> messages = new ArrayList<>();
+        Map<String, Integer> load = podsPerNode();
+        for (Pod pod : pods) {
+            Optional<Pod> existing = findPodByName(pod.name());
+            if (existing.isPresent()) {
+                Pod have = existing.get();
+                if (!have.namespace().equals(pod.namespace())) {
+                    throw new LabException("pod name " + pod.name() + " is taken in namespace " + have.namespace()
+                            + ": pod names are unique in the lab, since each names a network namespace");
+                }
+                if (!sameSpec(have, pod)) {
+                    throw new LabException("pod " + pod.name() + " already exists with a different spec: pods cannot "
+                            + "be changed, delete it first (`vnet delete pod " + pod.name() + "`)");
+                }
+                messages.add("pod/" + pod.name() + " unchanged");
+                continue;
+            }
+            checkNamespaceName(pod.name());
+            String node = schedule(pod, load);
+            load.merge(node, 1, Integer::sum);
+            toCreate.add(pod.withSpec(pod.spec().withNodeName(node)).withStatus(Pod.Status.pending("scheduled to " + node))
+                    .withMetadata(pod.metadata().withServerFields(UUID.randomUUID().toString(),
+                            Instant.now().toString(), null)));
+        }
+        List<String> created = new ArrayList<>();
+        for (Pod pod : toCreate) {
+            try {
+                store.create(Pod.KIND, VnetNode.key(pod), pod);
+                created.add(VnetNode.key(pod));
+            } catch (ClusterStore.ConflictException e) {
+                throw new LabException("pod " + pod.name() + " was created meanwhile: apply again");
+            }
+        }
+        awaitDecided(created);
+        for (Pod pod : toCreate) {
+            Pod now = store.get(Pod.KIND, VnetNode.key(pod), Pod.class).map(ClusterStore.Versioned::value).orElse(pod);
+            String line = "pod/" + pod.name() + " created";
+            if ("Failed".equals(now.phase())) {
+                line += " but failed to start: " + now.status().message();
+            }
+            messages.add(line);
+        }
+        ObjectNode out = ok();
+        ArrayNode lines = out.putArray("messages");
+        messages.forEach(lines::add);
+        return out;
+    }
+
+    private void checkNamespaceName(String name) throws LabException {
+        String prefix = lab.config().prefix();
+        if (name.equals(lab.config().outsideNs()) || name.startsWith(prefix + "node-")) {
+            throw new LabException("pod name " + name + " is reserved for the lab's own namespaces: choose another");
+        }
+        if (NetNs.exists(name)) {
+            throw new LabException("a network namespace named " + name + " already exists on this machine: "
+                    + "remove it (`ip netns del " + name + "`) or choose another pod name");
+        }
+    }
+
+    private static boolean sameSpec(Pod have, Pod want) {
+        Pod.Spec a = have.spec();
+        Pod.Spec b = want.spec();
+        boolean nodeOk = b.nodeName() == null || b.nodeName().equals(a.nodeName());
+        return nodeOk && java.util.Objects.equals(a.withNodeName(null), b.withNodeName(null))
+                && java.util.Objects.equals(have.metadata().labels(), want.metadata().labels());
+    }
+
+    private String schedule(Pod pod, Map<String, Integer> load) throws LabException {
+        List<String> nodeNames = lab.nodes().stream().map(n -> n.config().name()).toList();
+        String wanted = pod.spec().nodeName();
+        if (wanted != null) {
+            if (!nodeNames.contains(wanted)) {
+                throw new LabException("Pod " + pod.name() + ": spec.nodeName: no node named " + wanted
+                        + " (nodes: " + String.join(", ", nodeNames) + ")");
+            }
+            return wanted;
+        }
+        // A simple spread: the node with the fewest pods, the lowest-numbered on a tie.
+        return nodeNames.stream().min(Comparator.comparingInt((String n) -> load.getOrDefault(n, 0))
+                .thenComparing(Comparator.naturalOrder())).orElseThrow();
+    }
+
+    private Map<String, Integer> podsPerNode() {
+        Map<String, Integer> load = new java.util.HashMap<>();
+        for (Pod p : store.list(Pod.KIND, Pod.class)) {
+            if (p.spec().nodeName() != null) {
+                load.merge(p.spec().nodeName(), 1, Integer::sum);
+            }
+        }
+        return load;
+    }
+
+    /** Waits until each pod has left Pending, so `apply` then `exec` works in a script. */
+    private void awaitDecided(List<String> keys) {
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        for (String key : keys) {
+            while (System.nanoTime() < deadline) {
+                Optional<ClusterStore.Versioned<Pod>> p = store.get(Pod.KIND, key, Pod.class);
+                if (p.isEmpty() || !"Pending".equals(p.get().value().phase())) {
+                    break;
+                }
+                sleep(20);
+            }
+        }
+    }
+
+    private Optional<Pod> findPodByName(String name) {
+        return store.list(Pod.KIND, Pod.class).stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    // ---- get ----
+
+    private ObjectNode get(JsonNode req) throws LabException {
+        String kind = canonicalKind(req.path("kind").asText());
+        String name = req.path("name").asText("");
+        String namespace = req.path("namespace").asText("default");
+        boolean all = req.path("allNamespaces").asBoolean(false);
+        List<?> items;
+        if (kind.equals(Pod.KIND)) {
+            items = store.list(Pod.KIND, Pod.class).stream()
+                    .filter(p -> all || p.namespace().equals(namespace))
+                    .filter(p -> name.isEmpty() || p.name().equals(name)).toList();
+        } else {
+            items = store.list(Node.KIND, Node.class).stream()
+                    .filter(n -> name.isEmpty() || n.name().equals(name)).toList();
+        }
+        if (!name.isEmpty() && items.isEmpty()) {
+            throw new LabException(notFound(kind, name));
+        }
+        ObjectNode out = ok();
+        ObjectNode list = out.putObject("list");
+        list.put("apiVersion", "v1");
+        list.put("kind", "List");
+        ArrayNode arr = list.putArray("items");
+        for (Object item : items) {
+            arr.add(JSON.valueToTree(item));
+        }
+        return out;
+    }
+
+    private static String notFound(String kind, String name) {
+        return (kind.equals(Pod.KIND) ? "pods" : "nodes") + " \"" + name + "\" not found";
+    }
+
+    static String canonicalKind(String word) throws LabException {
+        return switch (word.toLowerCase()) {
+            case "pod", "pods", "po" -> Pod.KIND;
+            case "node", "nodes", "no" -> Node.KIND;
+            default -> throw new LabException("the server doesn't have a resource type \"" + word
+                    + "\": vnet knows pods and nodes");
+        };
+    }
+
+    // ---- delete ----
+
+    private ObjectNode delete(JsonNode req) throws LabException, Manifests.InvalidManifestException {
+        List<String> names = new ArrayList<>();
+        String namespace = req.path("namespace").asText("default");
+        if (req.hasNonNull("text")) {
+            for (Object r : Manifests.parse(req.path("text").asText(), req.path("source").asText("manifest"))) {
+                Pod p = (Pod) r;
+                names.add(p.metadata().name());
+            }
+        } else {
+            if (!canonicalKind(req.path("kind").asText()).equals(Pod.KIND)) {
+                throw new LabException("nodes of the local lab are set by `vnet up --nodes N`, not deleted one by one");
+            }
+            req.path("names").forEach(n -> names.add(n.asText()));
+        }
+        boolean ignoreMissing = req.path("ignoreNotFound").asBoolean(false) || req.hasNonNull("text");
+        List<String> messages = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String name : names) {
+            String key = ClusterStore.key(namespace, name);
+            if (!store.delete(Pod.KIND, key)) {
+                if (!ignoreMissing) {
+                    errors.add(notFound(Pod.KIND, name));
+                }
+                continue;
+            }
+            awaitGone(key);
+            messages.add("pod \"" + name + "\" deleted");
+        }
+        if (!errors.isEmpty() && messages.isEmpty()) {
+            throw new LabException(String.join("; ", errors));
+        }
+        ObjectNode out = ok();
+        ArrayNode lines = out.putArray("messages");
+        messages.forEach(lines::add);
+        ArrayNode errs = out.putArray("errors");
+        errors.forEach(errs::add);
+        return out;
+    }
+
+    private void awaitGone(String key) {
+        long deadline = System.nanoTime() + WAIT_NANOS;
+        while (System.nanoTime() < deadline && lab.nodes().stream().anyMatch(n -> n.pods().containsKey(key))) {
+            sleep(20);
+        }
+    }
+
+    // ---- logs, exec targets, down ----
+
+    private ObjectNode logs(JsonNode req) throws LabException {
+        String name = req.path("pod").asText();
+        String key = ClusterStore.key(req.path("namespace").asText("default"), name);
+        RunningPod pod = runningPod(key).orElseThrow(() -> new LabException(notFound(Pod.KIND, name)
+                + " (or not running)"));
+        String container = req.path("container").asText("");
+        List<Workload> ws = pod.workloads();
+        Workload w;
+        if (container.isEmpty()) {
+            if (ws.size() > 1) {
+                throw new LabException("pod " + name + " has several containers: choose one with -c ("
+                        + String.join(", ", ws.stream().map(Workload::containerName).toList()) + ")");
+            }
+            w = ws.get(0);
+        } else {
+            w = ws.stream().filter(x -> x.containerName().equals(container)).findFirst()
+                    .orElseThrow(() -> new LabException("container " + container + " is not valid for pod " + name));
+        }
+        try {
+            return ok().put("text", Files.readString(w.logFile()));
+        } catch (IOException e) {
+            throw new LabException("cannot read the log of " + name + "/" + w.containerName() + ": " + e.getMessage());
+        }
+    }
+
+    private Optional<RunningPod> runningPod(String key) {
+        return lab.nodes().stream().map(n -> n.pods().get(key)).filter(java.util.Objects::nonNull).findFirst();
+    }
+
+    /** Where `vnet exec NAME` runs: a pod's namespace, node/NAME's, or the outside's. */
+    private ObjectNode target(String name) throws LabException {
+        if (name.equals("outside")) {
+            return ok().put("netns", lab.config().outsideNs());
+        }
+        if (name.startsWith("node/")) {
+            String node = name.substring(5);
+            return lab.nodes().stream().filter(n -> n.config().name().equals(node)).findFirst()
+                    .map(n -> ok().put("netns", n.config().netns()))
+                    .orElseThrow(() -> new LabException("nodes \"" + node + "\" not found"));
+        }
+        String key = name.contains("/") ? name : ClusterStore.key("default", name);
+        String podName = key.substring(key.indexOf('/') + 1);
+        Optional<RunningPod> p = runningPod(key);
+        if (p.isEmpty()) {
+            Optional<Pod> stored = findPodByName(podName);
+            if (stored.isPresent()) {
+                throw new LabException("pod " + podName + " is " + stored.get().phase() + ", not running: "
+                        + Optional.ofNullable(stored.get().status()).map(Pod.Status::message).orElse(""));
+            }
+            throw new LabException(notFound(Pod.KIND, podName) + ": targets are pod names, node/NAME or outside");
+        }
+        return ok().put("netns", p.get().sandbox().spec().netns());
+    }
+
+    private ObjectNode down() {
+        Thread t = new Thread(() -> {
+            sleep(100); // let the answer reach the client first
+            lab.close();
+        }, "lab-down");
+        t.start();
+        return ok();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+}

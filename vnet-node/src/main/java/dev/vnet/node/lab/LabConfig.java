@@ -1,0 +1,68 @@
+package dev.vnet.node.lab;
+
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.node.NodeConfig;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * The local lab's settings, defaulting to the addressing plan of ARCHITECTURE.md. Tests change the prefix
+ * and the state directory so that their namespaces and socket never meet a real lab's.
+ *
+ * @param prefix      prefix of the lab's own namespaces: {@code <prefix>outside}, {@code <prefix>node-N}
+ * @param stateDir    where the API socket, the record of made namespaces, and the logs live
+ * @param explain     where to echo each system command as it runs ({@code vnet up --explain}), or null
+ */
+public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, Cidr underlay, Cidr serviceCidr,
+                        int mtu, String clusterDomain, PrintStream explain) {
+
+    public static final String DEFAULT_PREFIX = "vnet-";
+    public static final Path DEFAULT_STATE_DIR = Path.of("/run/vnet");
+    public static final int MAX_NODES = 9;
+
+    public static LabConfig defaults() {
+        return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, 1, Cidr.parse("10.244.0.0/16"),
+                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null);
+    }
+
+    public LabConfig withNodes(int n) {
+        return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain);
+    }
+
+    public LabConfig withExplain(PrintStream out) {
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out);
+    }
+
+    public LabConfig withPrefixAndState(String newPrefix, Path newStateDir) {
+        return new LabConfig(newPrefix, newStateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain);
+    }
+
+    public String outsideNs() {
+        return prefix + "outside";
+    }
+
+    public String nodeNs(int index) {
+        return prefix + "node-" + index;
+    }
+
+    public Path socket() {
+        return stateDir.resolve("vnet.sock");
+    }
+
+    public Ipv4Address outsideIp() {
+        return underlay.host(1);
+    }
+
+    /** The cluster DNS Service IP: the tenth address of the Service CIDR (10.96.0.10). */
+    public Ipv4Address dnsIp() {
+        return serviceCidr.host(10);
+    }
+
+    /** Node N's settings: pod subnet 10.244.N.0/24, gateway .1, underlay 192.168.56.(10+N). */
+    public NodeConfig node(int index) {
+        Cidr subnet = new Cidr(podCidr.network().plus(index << 8), 24);
+        return new NodeConfig("node-" + index, index, nodeNs(index), subnet, subnet.host(1),
+                underlay.host(10 + index), mtu, dnsIp(), clusterDomain, stateDir.resolve("logs"));
+    }
+}

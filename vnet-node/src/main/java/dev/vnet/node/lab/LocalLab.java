@@ -1,0 +1,261 @@
+package dev.vnet.node.lab;
+
+import dev.vnet.core.linux.Commands;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.node.NodeConfig;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.model.Node;
+import dev.vnet.node.model.ObjectMeta;
+import dev.vnet.node.pod.Namespaces;
+import dev.vnet.node.store.ClusterStore;
+import dev.vnet.node.store.MemoryStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The local lab: the whole cluster in network namespaces of one machine, run by one process over the
+ * embedded store. The root namespace is never touched: no link, route or address is added there.
+ *
+ * <pre>
+ *   vnet-outside:  bridge vnet-ul 192.168.56.1/24 ── ul-node-N (veth) ─┐
+ *   vnet-node-N:   eth0 192.168.56.(10+N)/24  &lt;────────────────────────┘
+ *   pod netns:     eth0 = TAP held by this process, on node N's userspace bridge
+ * </pre>
+ */
+public final class LocalLab implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LocalLab.class.getName());
+    public static final String UNDERLAY_BRIDGE = "vnet-ul";
+
+    private final LabConfig config;
+    private final Commands commands;
+    private final LabState state;
+    private final ClusterStore store = new MemoryStore();
+    private final List<VnetNode> nodes = new ArrayList<>();
+    private PodController controller;
+    private ApiServer api;
+    private ScheduledExecutorService housekeeping;
+    private final Instant started = Instant.now();
+    private volatile boolean stopped;
+
+    private LocalLab(LabConfig config) {
+        this.config = config;
+        this.commands = new Commands(config.explain());
+        this.state = new LabState(config.stateDir());
+    }
+
+    /** Builds the lab and starts serving its API; on failure removes whatever it had made and throws. */
+    public static LocalLab start(LabConfig config) throws LabException {
+        String problem = Privileges.whyNotUsable();
+        if (problem != null) {
+            throw new LabException(problem);
+        }
+        if (config.nodes() < 1 || config.nodes() > LabConfig.MAX_NODES) {
+            throw new LabException("--nodes must be between 1 and " + LabConfig.MAX_NODES);
+        }
+        long other = LabState.livePid(config.stateDir());
+        if (other > 0) {
+            throw new LabException("a lab is already running (pid " + other + "): use `vnet down` first");
+        }
+        cleanStale(config);
+        LocalLab lab = new LocalLab(config);
+        try {
+            lab.build();
+            return lab;
+        } catch (IOException | RuntimeException e) {
+            lab.close();
+            throw new LabException("could not start the lab: " + e.getMessage(), e);
+        }
+    }
+
+    private void build() throws IOException {
+        Path dir = config.stateDir();
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(state.pidFile(), Long.toString(ProcessHandle.current().pid()));
+
+        String outside = config.outsideNs();
+        makeNamespace(outside);
+        commands.run("ip", "-n", outside, "link", "set", "lo", "up");
+        commands.run("ip", "-n", outside, "link", "add", UNDERLAY_BRIDGE, "type", "bridge");
+        commands.run("ip", "-n", outside, "addr", "add", config.outsideIp() + "/" + config.underlay().prefixLength(),
+                "dev", UNDERLAY_BRIDGE);
+        commands.run("ip", "-n", outside, "link", "set", UNDERLAY_BRIDGE, "up");
+
+        for (int i = 1; i <= config.nodes(); i++) {
+            NodeConfig nc = config.node(i);
+            makeNamespace(nc.netns());
+            String leg = "ul-" + nc.name();
+            commands.run("ip", "-n", nc.netns(), "link", "set", "lo", "up");
+            // Made inside the outside namespace with its peer born in the node's: nothing appears in the root.
+            commands.run("ip", "-n", outside, "link", "add", leg, "type", "veth", "peer", "name", "eth0",
+                    "netns", nc.netns());
+            commands.run("ip", "-n", outside, "link", "set", leg, "master", UNDERLAY_BRIDGE, "up");
+            commands.run("ip", "-n", nc.netns(), "addr", "add",
+                    nc.underlayIp() + "/" + config.underlay().prefixLength(), "dev", "eth0");
+            commands.run("ip", "-n", nc.netns(), "link", "set", "eth0", "up");
+            VnetNode node = new VnetNode(nc, commands, System::nanoTime, key -> controller.refresh(key));
+            nodes.add(node);
+            registerNode(nc);
+        }
+        controller = new PodController(store, nodes, state);
+        api = new ApiServer(config.socket(), new LabApi(this));
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(() -> nodes.forEach(VnetNode::housekeeping), 10, 10, TimeUnit.SECONDS);
+        LOG.info("lab up: nodes=" + nodes.size() + " socket=" + config.socket());
+    }
+
+    private void makeNamespace(String name) throws IOException {
+        if (NetNs.exists(name)) {
+            throw new IOException("network namespace " + name + " already exists and is not this lab's: "
+                    + "remove it with `ip netns del " + name + "`");
+        }
+        commands.run("ip", "netns", "add", name);
+        state.added(name);
+    }
+
+    private void registerNode(NodeConfig nc) throws IOException {
+        Node node = new Node("v1", Node.KIND,
+                new ObjectMeta(nc.name(), null, Map.of("kubernetes.io/hostname", nc.name()), null,
+                        null, Instant.now().toString(), null),
+                new Node.Spec(nc.podSubnet().toString(), List.of(nc.podSubnet().toString())),
+                new Node.Status(List.of(new Node.Condition("Ready", "True", "VnetNodeReady", "node data plane is running")),
+                        List.of(new Node.Address("InternalIP", nc.underlayIp().toString()),
+                                new Node.Address("Hostname", nc.name()))));
+        try {
+            store.create(Node.KIND, ClusterStore.key("", nc.name()), node);
+        } catch (ClusterStore.ConflictException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    public LabConfig config() {
+        return config;
+    }
+
+    public ClusterStore store() {
+        return store;
+    }
+
+    public List<VnetNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    public PodController controller() {
+        return controller;
+    }
+
+    public Instant startedAt() {
+        return started;
+    }
+
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    /** Removes everything the lab made: pods, node namespaces, the underlay, the socket and its records. */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (api != null) {
+            api.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        for (VnetNode node : nodes) {
+            for (String key : List.copyOf(node.pods().keySet())) {
+                String netns = node.pods().get(key).sandbox().spec().netns();
+                node.stopPod(key);
+                state.removed(netns);
+            }
+        }
+        store.close();
+        removeNamespaces(commands, config);
+        for (String ns : LabState.recorded(config.stateDir())) {
+            removeNamespace(commands, ns);
+        }
+        deleteStateFiles(config.stateDir());
+        LOG.info("lab down");
+    }
+
+    /**
+     * Removes what a crashed lab left in {@code config}'s state directory and namespace prefix: its pods'
+     * namespaces (as recorded), the node namespaces and the outside. Does nothing to a live lab.
+     */
+    public static boolean cleanStale(LabConfig config) {
+        Commands quiet = new Commands(config.explain());
+        boolean found = false;
+        for (String ns : LabState.recorded(config.stateDir())) {
+            found |= removeNamespace(quiet, ns);
+        }
+        found |= removeNamespaces(quiet, config);
+        deleteStateFiles(config.stateDir());
+        return found;
+    }
+
+    private static boolean removeNamespaces(Commands commands, LabConfig config) {
+        boolean found = false;
+        for (int i = 1; i <= LabConfig.MAX_NODES; i++) {
+            found |= removeNamespace(commands, config.nodeNs(i));
+        }
+        found |= removeNamespace(commands, config.outsideNs());
+        return found;
+    }
+
+    private static boolean removeNamespace(Commands commands, String ns) {
+        if (!NetNs.exists(ns)) {
+            return false;
+        }
+        Namespaces.killProcessesIn(commands, ns);
+        commands.tryRun("ip", "netns", "del", ns);
+        Path etc = Path.of("/etc/netns", ns);
+        deleteTree(etc);
+        return true;
+    }
+
+    private static void deleteStateFiles(Path dir) {
+        for (String f : List.of("namespaces", "namespaces.tmp", "lab.pid", "vnet.sock")) {
+            try {
+                Files.deleteIfExists(dir.resolve(f));
+            } catch (IOException ignored) {
+                // Left for the next cleanup.
+            }
+        }
+        deleteTree(dir.resolve("logs"));
+    }
+
+    private static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Best effort.
+        }
+    }
+}

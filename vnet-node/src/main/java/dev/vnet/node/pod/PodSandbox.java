@@ -1,0 +1,124 @@
+package dev.vnet.node.pod;
+
+import dev.vnet.bridge.Bridge;
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.addr.MacAddress;
+import dev.vnet.core.linux.Commands;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.core.linux.TapDevice;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.LongSupplier;
+
+/**
+ * A pod's network: a named network namespace whose {@code eth0} is a TAP device held by this process and
+ * joined to the node's bridge, with the pod's IP, MAC, MTU, default route and resolver configuration.
+ *
+ * <p>{@link #create} either builds all of it or, on any failure, undoes what it had done and throws:
+ * nothing is left half-made. {@link #close} removes everything.
+ */
+public final class PodSandbox implements AutoCloseable {
+    /** Everything a sandbox needs to know about its pod and node. */
+    public record Spec(String netns, String podName, String podNamespace, String hostname, Ipv4Address ip,
+                       Cidr subnet, Ipv4Address gateway, int mtu, Ipv4Address dnsServer, String clusterDomain) {}
+
+    private final Spec spec;
+    private final Commands commands;
+    private final TapPort port;
+    private final MacAddress mac;
+
+    private PodSandbox(Spec spec, Commands commands, TapPort port, MacAddress mac) {
+        this.spec = spec;
+        this.commands = commands;
+        this.port = port;
+        this.mac = mac;
+    }
+
+    public static PodSandbox create(Spec spec, Commands commands, Bridge bridge, LongSupplier clock)
+            throws IOException {
+        if (NetNs.exists(spec.netns())) {
+            throw new IOException("a network namespace named " + spec.netns() + " already exists on this machine: "
+                    + "remove it (`ip netns del " + spec.netns() + "`) or choose another pod name");
+        }
+        Deque<Runnable> undo = new ArrayDeque<>();
+        String ns = spec.netns();
+        MacAddress mac = MacAddress.forPodIp(spec.ip());
+        try {
+            commands.run("ip", "netns", "add", ns);
+            undo.push(() -> commands.tryRun("ip", "netns", "del", ns));
+            writeEtcFiles(spec);
+            undo.push(() -> deleteEtcFiles(ns));
+            // No IPv6 in the lab's pods: keeps captures and counters to the IPv4 the lab teaches.
+            commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                    "net.ipv6.conf.default.disable_ipv6=1");
+            TapDevice tap = NetNs.call(ns, () -> TapDevice.create("eth0", TapDevice.Kind.TAP));
+            undo.push(tap::close);
+            commands.run("ip", "-n", ns, "link", "set", "lo", "up");
+            commands.run("ip", "-n", ns, "link", "set", "eth0", "address", mac.toString(), "mtu",
+                    Integer.toString(spec.mtu()));
+            commands.run("ip", "-n", ns, "addr", "add", spec.ip() + "/" + spec.subnet().prefixLength(), "dev", "eth0");
+            TapPort port = new TapPort(tap, bridge, spec.podName(), clock);
+            undo.push(port::close);
+            commands.run("ip", "-n", ns, "link", "set", "eth0", "up");
+            commands.run("ip", "-n", ns, "route", "add", "default", "via", spec.gateway().toString(), "dev", "eth0");
+            return new PodSandbox(spec, commands, port, mac);
+        } catch (IOException | RuntimeException e) {
+            while (!undo.isEmpty()) {
+                undo.pop().run();
+            }
+            throw e;
+        }
+    }
+
+    /** resolv.conf and hosts under /etc/netns/POD/, which `ip netns exec` mounts over /etc for the pod. */
+    private static void writeEtcFiles(Spec spec) throws IOException {
+        Path dir = etcDir(spec.netns());
+        Files.createDirectories(dir);
+        String search = spec.podNamespace() + ".svc." + spec.clusterDomain() + " svc." + spec.clusterDomain()
+                + " " + spec.clusterDomain();
+        Files.writeString(dir.resolve("resolv.conf"), "nameserver " + spec.dnsServer() + "\nsearch " + search
+                + "\noptions ndots:5\n");
+        Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                + spec.ip() + "\t" + spec.hostname() + "\n");
+    }
+
+    private static Path etcDir(String netns) {
+        return Path.of("/etc/netns", netns);
+    }
+
+    static void deleteEtcFiles(String netns) {
+        Path dir = etcDir(netns);
+        try {
+            Files.deleteIfExists(dir.resolve("resolv.conf"));
+            Files.deleteIfExists(dir.resolve("hosts"));
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // Something else was put there; leave it.
+        }
+    }
+
+    public Spec spec() {
+        return spec;
+    }
+
+    public MacAddress mac() {
+        return mac;
+    }
+
+    public TapPort port() {
+        return port;
+    }
+
+    /** Removes the pod's network: the port, the TAP (with its descriptor), the namespace and its /etc files. */
+    @Override
+    public void close() {
+        port.close();
+        Namespaces.killProcessesIn(commands, spec.netns());
+        commands.tryRun("ip", "netns", "del", spec.netns());
+        deleteEtcFiles(spec.netns());
+    }
+}
