@@ -1,0 +1,26 @@
+# The two commands a newcomer needs: `make run` (install, build, start the lab) and `make test`.
+MVN ?= mvn -B --no-transfer-progress
+
+.PHONY: run install deps build test bench clean
+
+run: install
+	vnet up -d
+	@echo "try: vnet apply -f labs/examples/pods.yaml && vnet get pods -o wide   (stop with: vnet down)"
+
+install: build
+	install -D -m 0644 lab-cli/target/vnet.jar /usr/local/lib/vnet/vnet.jar
+	install -D -m 0755 scripts/vnet /usr/local/bin/vnet
+	@echo "installed: /usr/local/bin/vnet"
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(MVN) -q -DskipTests package
+
+# Every test: unit tests, and integration tests with real namespaces and TAP devices (as root).
+test: deps
+	@$(MVN) test; status=$$?; scripts/test-summary.sh; exit $$status
+
+clean:
+	$(MVN) -q clean
