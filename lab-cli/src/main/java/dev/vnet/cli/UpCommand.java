@@ -56,7 +56,14 @@ final class UpCommand implements Callable<Integer> {
         }
         ApiClient client = root.client();
         if (client.labRunning()) {
-            throw new VnetCommand.CliException("a lab is already running: use `vnet status`, or `vnet down` first");
+            JsonNode status = client.call(request("status"));
+            if (status.path("nodes").size() != nodes) {
+                throw new VnetCommand.CliException("a lab with " + status.path("nodes").size()
+                        + " node(s) is already running: `vnet down` first to start one with " + nodes);
+            }
+            out.println("a lab is already running (pid " + status.path("pid").asLong() + ")");
+            printSummary(out, status);
+            return 0;
         }
         if (detach) {
             return startDetached(config, client, out);

@@ -150,12 +150,13 @@ public final class VnetNode implements AutoCloseable {
 
     /** Stops the pod's containers and removes its network; harmless if it is not here. */
     public void stopPod(String key) {
-        RunningPod p = pods.remove(key);
+        RunningPod p = pods.get(key);
         if (p == null) {
             return;
         }
         p.stop();
         ipam.release(key);
+        pods.remove(key); // last: a pod listed here still has (some of) its namespace
         LOG.info("pod stopped: pod=" + key + " node=" + config.name());
     }
 
