@@ -16,4 +16,12 @@ public final class Main {
         CommandLine cl = VnetCommand.commandLine();
         return cl.execute(args);
     }
+
+    /** Runs one command line with its output and errors sent to the given writers (for tests and the REPL). */
+    public static int run(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+        CommandLine cl = VnetCommand.commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
+    }
 }

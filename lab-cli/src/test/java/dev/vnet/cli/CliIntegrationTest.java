@@ -1,0 +1,127 @@
+package dev.vnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.core.linux.Privileges;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's walk-through as a newcomer types it: `vnet up -d`, apply, get, exec, logs, delete, down,
+ * against a real lab process started in the background. Needs root (skipped with the reason otherwise).
+ */
+@Tag("integration")
+class CliIntegrationTest {
+    private static String prefix;
+    private static Path stateDir;
+
+    private record Run(int exit, String out, String err) {}
+
+    private static Run vnet(String... args) {
+        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix));
+        all.addAll(List.of(args));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @BeforeAll
+    static void up() {
+        String why = Privileges.whyNotUsable();
+        assumeTrue(why == null, "integration test skipped: " + why);
+        prefix = "vc" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        stateDir = Path.of("/run/vnet-test-" + prefix.substring(0, prefix.length() - 1));
+        Run r = vnet("up", "-d");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("lab is up: 1 node"), r.out());
+    }
+
+    @AfterAll
+    static void down() {
+        if (prefix != null) {
+            vnet("down");
+        }
+    }
+
+    @Test
+    void theReadmeWalkThroughWorks() throws Exception {
+        String a = prefix + "a";
+        String b = prefix + "b";
+        Path manifest = stateDir.resolve("pods.yaml");
+        Files.writeString(manifest, Files.readString(Path.of("../labs/examples/pods.yaml"))
+                .replace("name: pod-a", "name: " + a).replace("name: pod-b", "name: " + b));
+
+        Run again = vnet("up", "-d");
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("already running"), again.out());
+
+        Run apply = vnet("apply", "-f", manifest.toString());
+        assertEquals(0, apply.exit(), apply.err());
+        assertTrue(apply.out().contains("pod/" + a + " created") && apply.out().contains("pod/" + b + " created"),
+                apply.out());
+
+        Run wide = vnet("get", "pods", "-o", "wide");
+        assertTrue(wide.out().startsWith("NAME"), wide.out());
+        assertTrue(wide.out().lines().findFirst().orElse("").matches("NAME +READY +STATUS +RESTARTS +AGE +IP +NODE"),
+                wide.out());
+        assertTrue(wide.out().contains("Running"), wide.out());
+
+        JsonNode list = new ObjectMapper().readTree(vnet("get", "pods", "-o", "json").out());
+        assertEquals("List", list.path("kind").asText());
+        String ipB = null;
+        for (JsonNode item : list.path("items")) {
+            assertEquals("node-1", item.path("spec").path("nodeName").asText());
+            if (item.path("metadata").path("name").asText().equals(b)) {
+                ipB = item.path("status").path("podIP").asText();
+            }
+        }
+        assertTrue(ipB != null && ipB.startsWith("10.244.1."), list.toString());
+
+        assertEquals(0, vnet("exec", a, "--", "ping", "-c", "2", "-W", "2", ipB).exit());
+        assertEquals(0, vnet("exec", a, "--", "curl", "-sf", "-m", "5", "http://" + ipB + ":8080/").exit());
+        assertEquals(0, vnet("exec", "node/node-1", "--", "ip", "addr", "show", "eth0").exit());
+        assertEquals(0, vnet("exec", "outside", "--", "ip", "link", "show", "vnet-ul").exit());
+        Run noPod = vnet("exec", prefix + "zz", "--", "true");
+        assertEquals(1, noPod.exit());
+        assertTrue(noPod.err().contains("not found"), noPod.err());
+
+        Run logs = vnet("logs", b);
+        assertTrue(logs.out().contains("whoami listening on :8080"), logs.out());
+
+        Run yaml = vnet("get", "pod", a, "-o", "yaml");
+        assertTrue(yaml.out().contains("kind: Pod") && yaml.out().contains("podIP:"), yaml.out());
+
+        Run delete = vnet("delete", "pod", b);
+        assertEquals(0, delete.exit(), delete.err());
+        assertEquals("pod \"" + b + "\" deleted", delete.out().strip());
+        assertFalse(NetNs.exists(b));
+        Run missing = vnet("delete", "pod", b);
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("pods \"" + b + "\" not found"), missing.err());
+
+        Run down = vnet("down");
+        assertEquals(0, down.exit(), down.err());
+        assertFalse(NetNs.exists(a));
+        assertFalse(NetNs.exists(prefix + "outside"));
+        assertFalse(NetNs.exists(prefix + "node-1"));
+        Run after = vnet("get", "pods");
+        assertEquals(1, after.exit());
+        assertTrue(after.err().contains("no lab is running"), after.err());
+    }
+}

@@ -1,0 +1,65 @@
+package dev.vnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Usage errors and "no lab" answers: one line on stderr, a non-zero exit, no stack trace. Needs no root. */
+class CliUsageTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exit, String out, String err) {}
+
+    private Run vnet(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void unknownOptionIsOneLineWithExitTwo() {
+        Run r = vnet("get", "pods", "--bogus");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().startsWith("error: Unknown option: '--bogus'"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void withNoLabRunningCommandsSaySoInOneLine() {
+        Run r = vnet("--state-dir", dir.toString(), "get", "pods");
+        assertEquals(1, r.exit());
+        assertEquals("error: no lab is running: start one with `vnet up -d`", r.err().strip());
+    }
+
+    @Test
+    void unknownOutputFormatIsRefused() {
+        Run r = vnet("--state-dir", dir.toString(), "get", "pods", "-o", "xml");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("unknown output format \"xml\""), r.err());
+    }
+
+    @Test
+    void aMissingManifestFileIsNamed() throws Exception {
+        Files.createFile(dir.resolve("vnet.sock")); // a socket path that exists but answers nobody
+        Run r = vnet("--state-dir", dir.toString(), "apply", "-f", dir.resolve("nope.yaml").toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("nope.yaml does not exist"), r.err());
+    }
+
+    @Test
+    void helpListsEveryVerb() {
+        Run r = vnet("--help");
+        assertEquals(0, r.exit());
+        for (String verb : new String[] {"up", "down", "status", "apply", "get", "delete", "exec", "logs"}) {
+            assertTrue(r.out().contains("  " + verb + " "), verb + " in " + r.out());
+        }
+    }
+}
