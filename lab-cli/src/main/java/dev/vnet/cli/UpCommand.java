@@ -37,7 +37,7 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = {"-d", "--detach"}, description = "Start in the background and return once the lab is ready.")
     boolean detach;
 
-    @Option(names = "--nodes", defaultValue = "1", description = "How many nodes (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--nodes", defaultValue = "2", description = "How many nodes (default: ${DEFAULT-VALUE}).")
     int nodes;
 
     @Option(names = "--explain", description = "Print every system command (ip ...) as the lab runs it.")

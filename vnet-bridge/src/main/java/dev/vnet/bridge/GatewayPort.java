@@ -24,6 +24,8 @@ public final class GatewayPort implements FrameSink {
     private final BridgePort port;
     private final NeighborCache neighbors = new NeighborCache();
     private volatile Router router = Router.NONE;
+    /** Other addresses the gateway answers ARP for, on the router's behalf (the node's TUN address). */
+    private volatile int[] proxyArp = new int[0];
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private final LongAdder arpReplies = new LongAdder();
@@ -61,6 +63,25 @@ public final class GatewayPort implements FrameSink {
 
     public NeighborCache neighbors() {
         return neighbors;
+    }
+
+    /** Also answer ARP for {@code address} with the gateway's MAC (proxy ARP for the router). */
+    public synchronized void addProxyArp(int address) {
+        int[] next = java.util.Arrays.copyOf(proxyArp, proxyArp.length + 1);
+        next[proxyArp.length] = address;
+        proxyArp = next;
+    }
+
+    private boolean answersArpFor(int target) {
+        if (target == ip) {
+            return true;
+        }
+        for (int a : proxyArp) {
+            if (a == target) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public void setRouter(Router router) {
@@ -111,9 +132,10 @@ public final class GatewayPort implements FrameSink {
         if (senderIp != 0) { // 0.0.0.0 is an address probe (RFC 5227): nothing to learn
             neighbors.update(senderIp, senderMac, now);
         }
-        if (arp.operation() != ArpPacket.OP_REQUEST || arp.targetProtocolAddress() != ip) {
+        if (arp.operation() != ArpPacket.OP_REQUEST || !answersArpFor(arp.targetProtocolAddress())) {
             return arp.operation() == ArpPacket.OP_REPLY ? DropReason.NONE : DropReason.NOT_FOR_US;
         }
+        int askedFor = arp.targetProtocolAddress();
         ByteBuffer out = s.buf;
         int replyLen = EthernetFrame.HEADER_LEN + ArpPacket.HEADER_LEN;
         EthernetFrame eth = s.eth.wrap(out, 0, replyLen);
@@ -127,7 +149,7 @@ public final class GatewayPort implements FrameSink {
         reply.setProtocolLength(4);
         reply.setOperation(ArpPacket.OP_REPLY);
         reply.setSenderHardwareAddress(mac);
-        reply.setSenderProtocolAddress(ip);
+        reply.setSenderProtocolAddress(askedFor);
         reply.setTargetHardwareAddress(senderMac);
         reply.setTargetProtocolAddress(senderIp);
         arpReplies.increment();

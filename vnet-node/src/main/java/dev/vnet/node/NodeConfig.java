@@ -2,12 +2,25 @@ package dev.vnet.node;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.addr.MacAddress;
 import java.nio.file.Path;
 
 /**
  * One node's place in the addressing plan (ARCHITECTURE.md): node N owns pod subnet 10.244.N.0/24 with its
- * gateway at .1, sits at 192.168.56.(10+N) on the underlay, and lives in namespace {@code vnet-node-N}.
+ * gateway at .1 and its TUN at .0, sits at 192.168.56.(10+N) on the underlay, and lives in namespace
+ * {@code vnet-node-N}.
  */
 public record NodeConfig(String name, int index, String netns, Cidr podSubnet, Ipv4Address gateway,
                          Ipv4Address underlayIp, int mtu, Ipv4Address dnsServer, String clusterDomain,
-                         Path logDir) {}
+                         Path logDir, Cidr podCidr, Cidr serviceCidr) {
+
+    /** The node TUN's address: the network address of the node's pod subnet (10.244.N.0/32), as flannel does. */
+    public Ipv4Address tunIp() {
+        return podSubnet.network();
+    }
+
+    /** The node's VTEP MAC, derived from its TUN address like pod MACs are: 0a:58:0a:f4:0N:00. */
+    public MacAddress vtepMac() {
+        return MacAddress.forPodIp(tunIp());
+    }
+}

@@ -5,6 +5,14 @@ import dev.vnet.bridge.GatewayPort;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.linux.Commands;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.core.linux.TapDevice;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.node.router.NodeRouter;
+import dev.vnet.overlay.PeerTable;
+import dev.vnet.overlay.UdpTransport;
+import dev.vnet.overlay.Vtep;
+import java.nio.ByteBuffer;
 import dev.vnet.node.model.Pod;
 import dev.vnet.node.pod.Ipam;
 import dev.vnet.node.pod.PodSandbox;
@@ -34,6 +42,8 @@ public final class VnetNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(VnetNode.class.getName());
     public static final int DEFAULT_WHOAMI_PORT = 8080;
     public static final int DEFAULT_ECHO_PORT = 7;
+    /** The node TUN's name, as in ARCHITECTURE.md. */
+    public static final String TUN_NAME = "vnet0";
 
     private final NodeConfig config;
     private final Commands commands;
@@ -43,6 +53,13 @@ public final class VnetNode implements AutoCloseable {
     private final Ipam ipam;
     private final Map<String, RunningPod> pods = new ConcurrentHashMap<>();
     private final Consumer<String> podChanged;
+    private final PeerTable peers = new PeerTable();
+    private final Vtep vtep;
+    private final NodeRouter router;
+    private volatile UdpTransport transport;
+    private TapDevice tun;
+    private Thread tunReader;
+    private volatile boolean running = true;
 
     /**
      * @param podChanged told the key of a pod whose status changed by itself (a container exited)
@@ -55,6 +72,73 @@ public final class VnetNode implements AutoCloseable {
         this.bridge = new Bridge("br-" + config.name());
         this.gateway = new GatewayPort(bridge, config.gateway().bits(), MacAddress.forPodIp(config.gateway()).bits());
         this.ipam = new Ipam(config.podSubnet(), config.gateway());
+        this.vtep = new Vtep(Vtep.DEFAULT_VNI, peers, (peer, vni, hash, frame, len) -> {
+            UdpTransport t = transport;
+            return t != null && t.send(peer, vni, hash, frame, len);
+        });
+        this.router = new NodeRouter(config.podSubnet(), config.podCidr(), config.tunIp().bits(),
+                config.vtepMac().bits(), config.mtu(), gateway, bridge, vtep);
+    }
+
+    /**
+     * Brings up the node's devices inside its namespace: the TUN {@code vnet0} (10.244.N.0/32, with routes for
+     * the pod and Service CIDRs into the data plane) and the VXLAN UDP sockets on the underlay address.
+     */
+    public void startDataPlane() throws IOException {
+        String ns = config.netns();
+        String tunAddr = config.tunIp().toString();
+        tun = NetNs.call(ns, () -> TapDevice.create(TUN_NAME, TapDevice.Kind.TUN));
+        commands.run("ip", "-n", ns, "addr", "add", tunAddr + "/32", "dev", TUN_NAME);
+        commands.run("ip", "-n", ns, "link", "set", TUN_NAME, "mtu", Integer.toString(config.mtu()), "up");
+        commands.run("ip", "-n", ns, "route", "add", config.podCidr().toString(), "dev", TUN_NAME, "src", tunAddr);
+        commands.run("ip", "-n", ns, "route", "add", config.serviceCidr().toString(), "dev", TUN_NAME, "src", tunAddr);
+        TapDevice device = tun;
+        router.setTun(device::write);
+        tunReader = new Thread(() -> readTun(device), "tun-" + config.name());
+        tunReader.setDaemon(true);
+        tunReader.start();
+        transport = UdpTransport.open(config.name(), config.underlayIp(), new UdpTransport.InNamespace() {
+            @Override
+            public <T> T call(java.util.concurrent.Callable<T> work) throws IOException {
+                return NetNs.call(ns, work);
+            }
+        }, () -> vtep, clock);
+        LOG.info("node data plane up: node=" + config.name() + " subnet=" + config.podSubnet() + " underlay="
+                + config.underlayIp() + " vtepMac=" + config.vtepMac() + " tun=" + TUN_NAME + " " + tunAddr);
+    }
+
+    private void readTun(TapDevice device) {
+        ByteBuffer buf = router.threadBuffer();
+        try {
+            while (running) {
+                int n = device.read(buf, EthernetFrame.HEADER_LEN);
+                if (n < 0) {
+                    return;
+                }
+                router.fromTun(buf, n, clock.getAsLong());
+            }
+        } catch (IOException e) {
+            if (running) {
+                LOG.warning("node TUN stopped reading: node=" + config.name() + " error=" + e.getMessage());
+            }
+        }
+    }
+
+    public PeerTable peers() {
+        return peers;
+    }
+
+    public Vtep vtep() {
+        return vtep;
+    }
+
+    public NodeRouter router() {
+        return router;
+    }
+
+    /** The outer UDP source port used for a flow hash, or -1 before the data plane is up. */
+    public UdpTransport transport() {
+        return transport;
     }
 
     public NodeConfig config() {
@@ -108,6 +192,7 @@ public final class VnetNode implements AutoCloseable {
             }
             RunningPod running = new RunningPod(pod, sandbox, started, Instant.now().toString());
             pods.put(key, running);
+            router.podAdded(ip.bits(), sandbox.mac().bits());
             LOG.info("pod started: pod=" + key + " node=" + config.name() + " ip=" + ip);
             return running.status(config.underlayIp().toString());
         } catch (IOException | RuntimeException e) {
@@ -154,6 +239,7 @@ public final class VnetNode implements AutoCloseable {
         if (p == null) {
             return;
         }
+        router.podRemoved(p.sandbox().spec().ip().bits());
         p.stop();
         ipam.release(key);
         pods.remove(key); // last: a pod listed here still has (some of) its namespace
@@ -169,8 +255,17 @@ public final class VnetNode implements AutoCloseable {
 
     @Override
     public void close() {
+        running = false;
         for (String key : List.copyOf(pods.keySet())) {
             stopPod(key);
+        }
+        UdpTransport t = transport;
+        transport = null;
+        if (t != null) {
+            t.close();
+        }
+        if (tun != null) {
+            tun.close();
         }
     }
 }

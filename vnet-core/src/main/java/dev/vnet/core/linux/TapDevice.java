@@ -84,8 +84,13 @@ public final class TapDevice implements Closeable {
      * The buffer's position and limit are not touched.
      */
     public int read(ByteBuffer buf) throws IOException {
-        long address = addressOf(buf);
-        int capacity = buf.capacity();
+        return read(buf, 0);
+    }
+
+    /** Like {@link #read(ByteBuffer)}, placing the frame at {@code offset} (room for a header in front). */
+    public int read(ByteBuffer buf, int offset) throws IOException {
+        long address = addressOf(buf) + offset;
+        int capacity = buf.capacity() - offset;
         int[] pollfd = null;
         while (true) {
             int f = fd;

@@ -20,7 +20,13 @@ public enum DropReason {
     LOOP("would be sent back out of its input port"),
     PORT_DOWN("output port is down"),
     QUEUE_FULL("output queue is full"),
-    BAD_SOURCE_MAC("source MAC is a group address or zero");
+    BAD_SOURCE_MAC("source MAC is a group address or zero"),
+    UNKNOWN_PEER("VXLAN packet from an underlay address that is no known node"),
+    BAD_VNI("VXLAN network identifier is not ours"),
+    BAD_VXLAN("VXLAN header flags are wrong (the I flag must be set)"),
+    NEIGHBOR_UNKNOWN("no MAC known for the next hop"),
+    FRAG_NEEDED("too big for the path MTU with DF set (ICMP sent back)"),
+    DEVICE_ERROR("the device refused the write");
 
     private final String description;
 

@@ -20,9 +20,10 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
     public static final String DEFAULT_PREFIX = "vnet-";
     public static final Path DEFAULT_STATE_DIR = Path.of("/run/vnet");
     public static final int MAX_NODES = 9;
+    public static final int DEFAULT_NODES = 2;
 
     public static LabConfig defaults() {
-        return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, 1, Cidr.parse("10.244.0.0/16"),
+        return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, DEFAULT_NODES, Cidr.parse("10.244.0.0/16"),
                 Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null);
     }
 
@@ -63,6 +64,6 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
     public NodeConfig node(int index) {
         Cidr subnet = new Cidr(podCidr.network().plus(index << 8), 24);
         return new NodeConfig("node-" + index, index, nodeNs(index), subnet, subnet.host(1),
-                underlay.host(10 + index), mtu, dnsIp(), clusterDomain, stateDir.resolve("logs"));
+                underlay.host(10 + index), mtu, dnsIp(), clusterDomain, stateDir.resolve("logs"), podCidr, serviceCidr);
     }
 }

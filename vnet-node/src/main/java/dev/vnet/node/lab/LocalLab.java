@@ -4,6 +4,7 @@ import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.NodeConfig;
+import dev.vnet.node.PeerSync;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.model.Node;
 import dev.vnet.node.model.ObjectMeta;
@@ -44,6 +45,7 @@ public final class LocalLab implements AutoCloseable {
     private final LabState state;
     private final ClusterStore store = new MemoryStore();
     private final List<VnetNode> nodes = new ArrayList<>();
+    private final List<PeerSync> peerSyncs = new ArrayList<>();
     private PodController controller;
     private ApiServer api;
     private ScheduledExecutorService housekeeping;
@@ -109,7 +111,11 @@ public final class LocalLab implements AutoCloseable {
             commands.run("ip", "-n", nc.netns(), "link", "set", "eth0", "up");
             VnetNode node = new VnetNode(nc, commands, System::nanoTime, key -> controller.refresh(key));
             nodes.add(node);
+            node.startDataPlane();
             registerNode(nc);
+        }
+        for (VnetNode node : nodes) {
+            peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
         }
         controller = new PodController(store, nodes, state);
         api = new ApiServer(config.socket(), new LabApi(this));
@@ -133,7 +139,8 @@ public final class LocalLab implements AutoCloseable {
 
     private void registerNode(NodeConfig nc) throws IOException {
         Node node = new Node("v1", Node.KIND,
-                new ObjectMeta(nc.name(), null, Map.of("kubernetes.io/hostname", nc.name()), null,
+                new ObjectMeta(nc.name(), null, Map.of("kubernetes.io/hostname", nc.name()),
+                        Map.of(PeerSync.VTEP_MAC_ANNOTATION, nc.vtepMac().toString()),
                         null, Instant.now().toString(), null),
                 new Node.Spec(nc.podSubnet().toString(), List.of(nc.podSubnet().toString())),
                 new Node.Status(List.of(new Node.Condition("Ready", "True", "VnetNodeReady", "node data plane is running")),
@@ -186,12 +193,14 @@ public final class LocalLab implements AutoCloseable {
         if (controller != null) {
             controller.close();
         }
+        peerSyncs.forEach(PeerSync::close);
         for (VnetNode node : nodes) {
             for (String key : List.copyOf(node.pods().keySet())) {
                 String netns = node.pods().get(key).sandbox().spec().netns();
                 node.stopPod(key);
                 state.removed(netns);
             }
+            node.close();
         }
         store.close();
         removeNamespaces(commands, config);

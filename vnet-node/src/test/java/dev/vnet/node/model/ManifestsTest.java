@@ -2,6 +2,7 @@ package dev.vnet.node.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,7 +110,7 @@ class ManifestsTest {
 
         assertEquals("v1", pod(resources, 0).apiVersion());
         assertEquals(Pod.KIND, pod(resources, 0).kind());
-        assertEquals(null, pod(resources, 0).namespace());
+        assertNull(pod(resources, 0).namespace());
         assertEquals("test", pod(resources, 1).namespace());
     }
 
@@ -144,7 +145,7 @@ class ManifestsTest {
     void leavesStatusUnsetWhenTheManifestHasNone() throws Exception {
         Pod web = pod(parse(TWO_PODS), 0);
 
-        assertEquals(null, web.status());
+        assertNull(web.status());
         assertEquals("Pending", web.phase());
     }
 

@@ -1,0 +1,279 @@
+package dev.vnet.node.router;
+
+import dev.vnet.bridge.Bridge;
+import dev.vnet.bridge.GatewayPort;
+import dev.vnet.bridge.Router;
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.IcmpPacket;
+import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.overlay.InnerFrameHandler;
+import dev.vnet.overlay.Peer;
+import dev.vnet.overlay.Vtep;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A node's IPv4 router. Packets reach it from three sides: pods (through the gateway port of the bridge),
+ * other nodes (decapsulated VXLAN) and the node itself (its TUN device). It sends each on by destination:
+ *
+ * <ul>
+ *   <li>this node's TUN address (10.244.N.0) → the TUN, to the node's own processes;</li>
+ *   <li>this node's pod subnet → the bridge, from the gateway's MAC to the pod's MAC;</li>
+ *   <li>another node's pod subnet → VXLAN to that node, from our VTEP MAC to its VTEP MAC;</li>
+ *   <li>anything else from a pod → the TUN, so the node's host stack routes it like any host would.</li>
+ * </ul>
+ *
+ * As a router it decrements the TTL (answering "time exceeded" at 1), and when a packet with DF set is too
+ * big for the overlay it answers "fragmentation needed" with the overlay MTU, so path-MTU discovery works.
+ * Each thread that calls it gets its own scratch buffer and views: the data path allocates nothing.
+ */
+public final class NodeRouter implements Router, InnerFrameHandler {
+    private static final int SCRATCH = 65536 + 64;
+    private static final int ICMP_QUOTE = 8; // RFC 792: the IP header plus 64 bits of the original datagram
+
+    /** Where a packet came from: a pod, another node, or this node's host stack. */
+    public enum Origin { POD, OVERLAY, NODE }
+
+    private final Cidr localSubnet;
+    private final Cidr podCidr;
+    private final int tunIp;
+    private final long vtepMac;
+    private final int overlayMtu;
+    private final GatewayPort gateway;
+    private final Bridge bridge;
+    private final Vtep vtep;
+    private volatile IpSink tun = (buf, off, len) -> false;
+    /** The MAC each local pod was given, for delivery before it has spoken ARP. */
+    private final Map<Integer, Long> podMacs = new ConcurrentHashMap<>();
+    private final RouterCounters counters = new RouterCounters();
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        final ByteBuffer buf = ByteBuffer.allocateDirect(SCRATCH);
+        final ByteBuffer icmp = ByteBuffer.allocateDirect(256);
+        final EthernetFrame eth = new EthernetFrame();
+        final Ipv4Packet ip = new Ipv4Packet();
+        final Ipv4Packet quote = new Ipv4Packet();
+        final IcmpPacket icmpView = new IcmpPacket();
+    }
+
+    public NodeRouter(Cidr localSubnet, Cidr podCidr, int tunIp, long vtepMac, int overlayMtu,
+                      GatewayPort gateway, Bridge bridge, Vtep vtep) {
+        this.localSubnet = localSubnet;
+        this.podCidr = podCidr;
+        this.tunIp = tunIp;
+        this.vtepMac = vtepMac;
+        this.overlayMtu = overlayMtu;
+        this.gateway = gateway;
+        this.bridge = bridge;
+        this.vtep = vtep;
+        gateway.setRouter(this);
+        gateway.addProxyArp(tunIp);
+        vtep.setHandler(this);
+    }
+
+    public void setTun(IpSink tun) {
+        this.tun = tun;
+    }
+
+    public RouterCounters counters() {
+        return counters;
+    }
+
+    public void podAdded(int ip, long mac) {
+        podMacs.put(ip, mac);
+    }
+
+    public void podRemoved(int ip) {
+        podMacs.remove(ip);
+        gateway.neighbors().remove(ip);
+    }
+
+    /** From a pod, through the gateway port (the frame's IPv4 header has been checked). */
+    @Override
+    public DropReason route(ByteBuffer frame, int length, long now) {
+        return forward(frame, 0, length, Origin.POD, now);
+    }
+
+    /** From another node: a decapsulated frame, addressed to our VTEP MAC. */
+    @Override
+    public DropReason fromOverlay(ByteBuffer buf, int offset, int length, Peer from, long now) {
+        if (length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN) {
+            return counters.drop(DropReason.TRUNCATED);
+        }
+        if (macAt(buf, offset) != vtepMac) {
+            return counters.drop(DropReason.NOT_FOR_US);
+        }
+        if ((buf.getShort(offset + 12) & 0xffff) != EthernetFrame.TYPE_IPV4) {
+            return counters.drop(DropReason.UNSUPPORTED_PROTOCOL);
+        }
+        return forward(buf, offset, length, Origin.OVERLAY, now);
+    }
+
+    /**
+     * From this node's host stack: an IP packet read from the TUN at index {@link EthernetFrame#HEADER_LEN}
+     * of {@code buf}, with room in front for the Ethernet header the router adds.
+     */
+    public DropReason fromTun(ByteBuffer buf, int ipLength, long now) {
+        buf.putShort(12, (short) EthernetFrame.TYPE_IPV4); // the MACs are set once the next hop is known
+        return forward(buf, 0, EthernetFrame.HEADER_LEN + ipLength, Origin.NODE, now);
+    }
+
+    /** A scratch buffer of the calling thread; a TUN reader reads into it to spare a copy. */
+    public ByteBuffer threadBuffer() {
+        return scratch.get().buf;
+    }
+
+    private DropReason forward(ByteBuffer in, int offset, int length, Origin origin, long now) {
+        Scratch s = scratch.get();
+        ByteBuffer f = s.buf;
+        if (in != f || offset != 0) {
+            copy(in, offset, f, length); // frames we are given are borrowed; we rewrite a copy
+        }
+        Ipv4Packet ip = s.ip.wrap(f, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN);
+        DropReason bad = ip.checkLength();
+        if (bad != DropReason.NONE) {
+            return counters.drop(bad);
+        }
+        if (origin != Origin.POD && !ip.verifyChecksum()) {
+            return counters.drop(DropReason.BAD_CHECKSUM);
+        }
+        int frameLen = EthernetFrame.HEADER_LEN + ip.totalLength();
+        int dst = ip.destination();
+        if (dst == tunIp) {
+            return toTun(f, ip, origin);
+        }
+        if (localSubnet.contains(dst)) {
+            if (!decrementTtl(s, origin, now)) {
+                return counters.drop(DropReason.TTL_EXCEEDED);
+            }
+            return toLocalPod(s, frameLen, dst, now);
+        }
+        Peer peer = vtep.peers().forDestination(dst);
+        if (peer != null) {
+            if (origin == Origin.OVERLAY) {
+                return counters.drop(DropReason.LOOP); // never bounce a tunnelled packet into the tunnel again
+            }
+            if (ip.totalLength() > overlayMtu && ip.dontFragment()) {
+                icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_FRAG_NEEDED, overlayMtu, origin, now);
+                return counters.drop(DropReason.FRAG_NEEDED);
+            }
+            if (!decrementTtl(s, origin, now)) {
+                return counters.drop(DropReason.TTL_EXCEEDED);
+            }
+            EthernetFrame eth = s.eth.wrap(f, 0, frameLen);
+            eth.setSource(vtepMac);
+            eth.setDestination(peer.vtepMac().bits());
+            DropReason sent = vtep.send(peer, f, frameLen);
+            if (sent != DropReason.NONE) {
+                return counters.drop(sent);
+            }
+            counters.count(RouterCounters.Route.OVERLAY);
+            return DropReason.NONE;
+        }
+        if (origin == Origin.POD && !podCidr.contains(dst)) {
+            return toTun(f, ip, origin); // leaves the cluster through the node's host stack
+        }
+        return counters.drop(DropReason.NO_ROUTE);
+    }
+
+    private DropReason toTun(ByteBuffer f, Ipv4Packet ip, Origin origin) {
+        if (origin == Origin.NODE) {
+            return counters.drop(DropReason.LOOP);
+        }
+        if (!tun.send(f, EthernetFrame.HEADER_LEN, ip.totalLength())) {
+            return counters.drop(DropReason.DEVICE_ERROR);
+        }
+        counters.count(RouterCounters.Route.NODE_TUN);
+        return DropReason.NONE;
+    }
+
+    private DropReason toLocalPod(Scratch s, int frameLen, int dst, long now) {
+        ByteBuffer f = s.buf;
+        long mac = gateway.neighbors().lookup(dst, now);
+        if (mac < 0) {
+            Long given = podMacs.get(dst);
+            if (given == null) {
+                gateway.requestArp(dst, now);
+                return counters.drop(DropReason.NEIGHBOR_UNKNOWN);
+            }
+            mac = given;
+        }
+        EthernetFrame eth = s.eth.wrap(f, 0, frameLen);
+        eth.setDestination(mac);
+        eth.setSource(gateway.mac());
+        eth.setEtherType(EthernetFrame.TYPE_IPV4);
+        bridge.receive(gateway.port(), f, frameLen, now);
+        counters.count(RouterCounters.Route.LOCAL_POD);
+        return DropReason.NONE;
+    }
+
+    /** Decrements the TTL as a router must; at 1 answers "time exceeded" and returns false. */
+    private boolean decrementTtl(Scratch s, Origin origin, long now) {
+        if (s.ip.ttl() <= 1) {
+            icmpError(s, IcmpPacket.TYPE_TIME_EXCEEDED, 0, 0, origin, now);
+            return false;
+        }
+        s.ip.decrementTtl();
+        return true;
+    }
+
+    /**
+     * Sends an ICMP error about the packet in the scratch buffer back to its source, from the gateway's
+     * address, quoting its IP header and first 8 payload bytes (RFC 792; next-hop MTU per RFC 1191).
+     */
+    private void icmpError(Scratch s, int type, int code, int mtu, Origin origin, long now) {
+        Ipv4Packet orig = s.ip;
+        if (orig.protocol() == Ipv4Packet.PROTO_ICMP && orig.payloadLength() > 0
+                && isIcmpError(s.buf.get(orig.payloadOffset()) & 0xff)) {
+            return; // never answer an ICMP error with another (RFC 1122 3.2.2)
+        }
+        int quoteLen = Math.min(orig.headerLength() + ICMP_QUOTE, orig.totalLength());
+        int ipLen = Ipv4Packet.HEADER_LEN + IcmpPacket.HEADER_LEN + quoteLen;
+        ByteBuffer out = s.icmp;
+        int at = EthernetFrame.HEADER_LEN;
+        for (int i = 0; i < ipLen + at; i++) {
+            out.put(i, (byte) 0);
+        }
+        int origSrc = orig.source();
+        int origin14 = orig.offset();
+        Ipv4Packet ip = s.quote.wrap(out, at, ipLen);
+        ip.setVersionAndHeaderLength(Ipv4Packet.HEADER_LEN);
+        ip.setTotalLength(ipLen);
+        ip.setTtl(64);
+        ip.setProtocol(Ipv4Packet.PROTO_ICMP);
+        ip.setSource(gateway.ip());
+        ip.setDestination(origSrc);
+        ip.fillChecksum();
+        IcmpPacket icmp = s.icmpView.wrap(out, at + Ipv4Packet.HEADER_LEN, IcmpPacket.HEADER_LEN + quoteLen);
+        icmp.setType(type);
+        icmp.setCode(code);
+        if (mtu > 0) {
+            icmp.setNextHopMtu(mtu);
+        }
+        for (int i = 0; i < quoteLen; i++) {
+            out.put(at + Ipv4Packet.HEADER_LEN + IcmpPacket.HEADER_LEN + i, s.buf.get(origin14 + i));
+        }
+        icmp.fillChecksum();
+        counters.icmpError();
+        // The error is routed like any packet leaving this router, so it may cross the overlay to its source.
+        s.eth.wrap(out, 0, at + ipLen).setEtherType(EthernetFrame.TYPE_IPV4);
+        forward(out, 0, at + ipLen, origin == Origin.NODE ? Origin.OVERLAY : Origin.POD, now);
+    }
+
+    private static boolean isIcmpError(int type) {
+        return type == IcmpPacket.TYPE_DEST_UNREACHABLE || type == IcmpPacket.TYPE_TIME_EXCEEDED
+                || type == 4 || type == 5 || type == 12;
+    }
+
+    private static void copy(ByteBuffer from, int offset, ByteBuffer to, int length) {
+        to.put(0, from, offset, length);
+    }
+
+    private static long macAt(ByteBuffer b, int at) {
+        return ((long) (b.getShort(at) & 0xffff) << 32) | (b.getInt(at + 2) & 0xffffffffL);
+    }
+}

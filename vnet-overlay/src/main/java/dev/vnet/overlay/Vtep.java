@@ -1,0 +1,116 @@
+package dev.vnet.overlay;
+
+import dev.vnet.core.packet.DropReason;
+import java.nio.ByteBuffer;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A node's VXLAN tunnel endpoint: encapsulates frames for remote pod subnets toward the owning peer, and
+ * checks and decapsulates arriving datagrams before handing the inner frame to the router.
+ *
+ * <p>A datagram is dropped (and counted by reason) if it comes from an underlay address that is no known
+ * peer, lacks the I flag, carries another VNI, or is too short to hold an inner Ethernet frame.
+ */
+public final class Vtep {
+    /** flannel's default VNI, and vnet's. */
+    public static final int DEFAULT_VNI = 1;
+
+    private final int vni;
+    private final PeerTable peers;
+    private final UnderlaySender sender;
+    private volatile InnerFrameHandler handler = (buf, off, len, from, now) -> DropReason.NO_ROUTE;
+    private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
+
+    private final LongAdder txPackets = new LongAdder();
+    private final LongAdder txBytes = new LongAdder();
+    private final LongAdder rxPackets = new LongAdder();
+    private final LongAdder rxBytes = new LongAdder();
+    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+
+    public Vtep(int vni, PeerTable peers, UnderlaySender sender) {
+        this.vni = vni;
+        this.peers = peers;
+        this.sender = sender;
+    }
+
+    public int vni() {
+        return vni;
+    }
+
+    public PeerTable peers() {
+        return peers;
+    }
+
+    public void setHandler(InnerFrameHandler handler) {
+        this.handler = handler;
+    }
+
+    /** Tunnels the Ethernet frame in {@code [0, length)} of {@code frame} to {@code peer}. */
+    public DropReason send(Peer peer, ByteBuffer frame, int length) {
+        if (!sender.send(peer, vni, FlowHash.of(frame, length), frame, length)) {
+            return count(DropReason.QUEUE_FULL);
+        }
+        txPackets.increment();
+        txBytes.add(length + VxlanHeader.HEADER_LEN);
+        return DropReason.NONE;
+    }
+
+    /** Takes one UDP payload that arrived from underlay address {@code sourceIp}. */
+    public DropReason receive(ByteBuffer payload, int offset, int length, int sourceIp, long now) {
+        rxPackets.increment();
+        rxBytes.add(length);
+        Peer from = peers.forUnderlay(sourceIp);
+        if (from == null) {
+            return count(DropReason.UNKNOWN_PEER);
+        }
+        VxlanHeader h = header.get().wrap(payload, offset, length);
+        DropReason bad = h.check();
+        if (bad != DropReason.NONE) {
+            return count(bad);
+        }
+        if (h.vni() != vni) {
+            return count(DropReason.BAD_VNI);
+        }
+        DropReason verdict = handler.fromOverlay(payload, h.payloadOffset(), h.payloadLength(), from, now);
+        return verdict == DropReason.NONE ? verdict : count(verdict);
+    }
+
+    private DropReason count(DropReason r) {
+        drops.incrementAndGet(r.ordinal());
+        return r;
+    }
+
+    public long txPackets() {
+        return txPackets.sum();
+    }
+
+    public long txBytes() {
+        return txBytes.sum();
+    }
+
+    public long rxPackets() {
+        return rxPackets.sum();
+    }
+
+    public long rxBytes() {
+        return rxBytes.sum();
+    }
+
+    public long drops(DropReason r) {
+        return drops.get(r.ordinal());
+    }
+
+    public Map<DropReason, Long> dropsByReason() {
+        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
+        for (DropReason r : DropReason.values()) {
+            long n = drops.get(r.ordinal());
+            if (n != 0) {
+                out.put(r, n);
+            }
+        }
+        return out;
+    }
+}
