@@ -52,8 +52,13 @@ public final class Manifests {
             while (it.hasNextValue()) {
                 docs.add(it.nextValue());
             }
-        } catch (IOException e) {
-            throw new InvalidManifestException(source + ": not valid YAML: " + oneLine(e));
+        } catch (IOException | RuntimeException e) {
+            String where = source + " document " + (docs.size() + 1);
+            String field = fieldOf(e);
+            if (field != null && String.valueOf(e.getMessage()).startsWith("Duplicate field")) {
+                throw new InvalidManifestException(where + ": duplicate field \"" + field + "\"");
+            }
+            throw new InvalidManifestException(where + ": not valid YAML: " + describe(e));
         }
         int index = 0;
         for (JsonNode doc : docs) {
@@ -80,14 +85,14 @@ public final class Manifests {
             throw new InvalidManifestException(where + ": apiVersion and kind are required");
         }
         String name = doc.path("metadata").path("name").asText("");
-        where = where + " (" + kind + (name.isEmpty() ? "" : " " + name) + ")";
+        where = where + " (" + clean(kind) + (name.isEmpty() ? "" : " " + clean(name)) + ")";
         Class<?> type = switch (kind) {
             case Pod.KIND -> Pod.class;
-            default -> throw new InvalidManifestException(where + ": unknown kind \"" + kind
+            default -> throw new InvalidManifestException(where + ": unknown kind \"" + clean(kind)
                     + "\": vnet knows Pod");
         };
         if (!"v1".equals(apiVersion)) {
-            throw new InvalidManifestException(where + ": apiVersion \"" + apiVersion + "\" is not served for "
+            throw new InvalidManifestException(where + ": apiVersion \"" + clean(apiVersion) + "\" is not served for "
                     + kind + ": use v1");
         }
         try {
@@ -117,12 +122,68 @@ public final class Manifests {
         return sb.toString();
     }
 
+    /** A YAML syntax error as one line: what is wrong, then where ("line 4, column 1"). */
+    private static String describe(Exception e) {
+        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        StringBuilder sb = new StringBuilder();
+        for (String line : String.valueOf(m).split("\n")) {
+            // SnakeYAML adds the context, the problem, then " in 'reader', line L..." and a quoted snippet.
+            if (line.isBlank() || line.startsWith(" ") || line.startsWith("\t")) {
+                continue;
+            }
+            sb.append(sb.length() == 0 ? "" : "; ").append(line.strip());
+        }
+        // The problem's own mark ("in 'reader', line 4, column 1") is the last one SnakeYAML prints.
+        java.util.regex.Matcher mark = java.util.regex.Pattern.compile("line (\\d+), column (\\d+)")
+                .matcher(String.valueOf(m));
+        String where = null;
+        while (mark.find()) {
+            where = "line " + mark.group(1) + ", column " + mark.group(2);
+        }
+        if (where == null && e instanceof JsonProcessingException j && j.getLocation() != null
+                && j.getLocation().getLineNr() > 0) {
+            where = "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
+        }
+        if (where != null) {
+            sb.append(" (").append(where).append(')');
+        }
+        return clean(sb.toString());
+    }
+
+    /** The field path where a streaming parse error happened, from the parser's context, or null. */
+    private static String fieldOf(Exception e) {
+        if (!(e instanceof com.fasterxml.jackson.core.JsonParseException p) || p.getProcessor() == null) {
+            return null;
+        }
+        java.util.Deque<String> parts = new java.util.ArrayDeque<>();
+        com.fasterxml.jackson.core.JsonStreamContext ctx = p.getProcessor().getParsingContext();
+        String dup = String.valueOf(e.getMessage()).replaceFirst("(?s)^Duplicate field '([^']*)'.*", "$1");
+        parts.push(dup);
+        for (ctx = ctx == null ? null : ctx.getParent(); ctx != null && !ctx.inRoot(); ctx = ctx.getParent()) {
+            if (ctx.inArray()) {
+                parts.push("[" + Math.max(0, ctx.getCurrentIndex()) + "]");
+            } else if (ctx.getCurrentName() != null) {
+                parts.push(ctx.getCurrentName());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String part : parts) {
+            sb.append(sb.length() == 0 || part.startsWith("[") ? "" : ".").append(part);
+        }
+        return clean(sb.toString());
+    }
+
+    /** User text put into a one-line message: control characters escaped. */
+    private static String clean(String s) {
+        return s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
+    }
+
     private static String oneLine(Exception e) {
         String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
         if (m == null) {
             return e.getClass().getSimpleName();
         }
         int nl = m.indexOf('\n');
-        return (nl < 0 ? m : m.substring(0, nl)).strip();
+        return clean((nl < 0 ? m : m.substring(0, nl)).strip());
     }
 }

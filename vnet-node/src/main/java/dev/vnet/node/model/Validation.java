@@ -29,16 +29,14 @@ public final class Validation {
     }
 
     public static void validatePod(Pod pod) throws Manifests.InvalidManifestException {
-        String what = "Pod " + (pod.metadata() == null ? "" : pod.metadata().name());
+        String name = pod.metadata() == null ? null : pod.metadata().name();
+        String what = name == null || name.isEmpty() ? "Pod" : "Pod " + name.replaceAll("\\s", "?");
         if (pod.metadata() == null) {
             throw new Manifests.InvalidManifestException("Pod: metadata.name is required");
         }
         check(what, "metadata.name", dns1123Label(pod.metadata().name()));
         if (pod.metadata().namespace() != null && !pod.metadata().namespace().isEmpty()) {
             check(what, "metadata.namespace", dns1123Label(pod.metadata().namespace()));
-        }
-        if (pod.metadata().name().length() > 15 + 48) {
-            check(what, "metadata.name", "too long");
         }
         Pod.Spec spec = pod.spec();
         if (spec == null || spec.containers() == null || spec.containers().isEmpty()) {

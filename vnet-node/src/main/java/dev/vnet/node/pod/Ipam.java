@@ -23,6 +23,9 @@ public final class Ipam {
         if (subnet.prefixLength() > 30) {
             throw new IllegalArgumentException("pod subnet " + subnet + " is too small: use /30 or larger");
         }
+        if (!subnet.contains(gateway)) {
+            throw new IllegalArgumentException("gateway " + gateway + " is not inside pod subnet " + subnet);
+        }
         this.subnet = subnet;
         this.gatewayOffset = gateway.bits() - subnet.network().bits();
     }

@@ -183,8 +183,6 @@ class ValidationTest {
     }
 
     @Test
-    @Disabled("BUG: Validation.java:32 builds the prefix as \"Pod \" + metadata.name(), so a pod whose metadata has"
-            + " no name is reported as 'Pod null: metadata.name: must not be empty' instead of naming no pod")
     void aPodWithoutANameIsNotCalledNull() {
         String message = assertThrows(InvalidManifestException.class,
                 () -> Validation.validatePod(named(null, null))).getMessage();
