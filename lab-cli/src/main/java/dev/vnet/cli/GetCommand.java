@@ -99,7 +99,7 @@ final class GetCommand implements Callable<Integer> {
 
     private void printNodes(PrintWriter out, JsonNode list) {
         boolean wide = "wide".equals(output);
-        Table t = wide ? new Table("NAME", "STATUS", "AGE", "UNDERLAY-IP", "POD-CIDR")
+        Table t = wide ? new Table("NAME", "UNDERLAY-IP", "POD-CIDR", "VTEP-MAC", "STATUS", "AGE")
                 : new Table("NAME", "STATUS", "AGE");
         for (JsonNode n : list.path("items")) {
             String status = "NotReady";
@@ -116,7 +116,8 @@ final class GetCommand implements Callable<Integer> {
             }
             String nm = n.path("metadata").path("name").asText();
             if (wide) {
-                t.row(nm, status, age(n), ip, n.path("spec").path("podCIDR").asText());
+                t.row(nm, ip, n.path("spec").path("podCIDR").asText(),
+                        n.path("metadata").path("annotations").path("vnet.dev/vtep-mac").asText("<none>"), status, age(n));
             } else {
                 t.row(nm, status, age(n));
             }

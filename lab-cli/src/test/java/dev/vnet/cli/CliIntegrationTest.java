@@ -49,7 +49,7 @@ class CliIntegrationTest {
         stateDir = Path.of("/run/vnet-test-" + prefix.substring(0, prefix.length() - 1));
         Run r = vnet("up", "-d");
         assertEquals(0, r.exit(), r.err());
-        assertTrue(r.out().contains("lab is up: 1 node"), r.out());
+        assertTrue(r.out().contains("lab is up: 2 nodes"), r.out());
     }
 
     @AfterAll
@@ -96,6 +96,11 @@ class CliIntegrationTest {
         assertEquals(0, vnet("exec", a, "--", "ping", "-c", "2", "-W", "2", ipB).exit());
         assertEquals(0, vnet("exec", a, "--", "curl", "-sf", "-m", "5", "http://" + ipB + ":8080/").exit());
         assertEquals(0, vnet("exec", "node/node-1", "--", "ip", "addr", "show", "eth0").exit());
+        assertEquals(0, vnet("exec", "node/node-2", "--", "ping", "-c", "1", "-W", "2", ipB).exit(), "node to pod");
+        Run nodes = vnet("get", "nodes", "-o", "wide");
+        assertTrue(nodes.out().lines().findFirst().orElse("").matches("NAME +UNDERLAY-IP +POD-CIDR +VTEP-MAC +STATUS +AGE"),
+                nodes.out());
+        assertTrue(nodes.out().contains("node-2   192.168.56.12   10.244.2.0/24   0a:58:0a:f4:02:00   Ready"), nodes.out());
         assertEquals(0, vnet("exec", "outside", "--", "ip", "link", "show", "vnet-ul").exit());
         Run noPod = vnet("exec", prefix + "zz", "--", "true");
         assertEquals(1, noPod.exit());

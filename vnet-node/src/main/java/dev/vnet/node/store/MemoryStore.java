@@ -48,6 +48,9 @@ public final class MemoryStore implements ClusterStore {
                 watches.remove(this);
             }
             thread.shutdown();
+            if (Thread.currentThread().getName().equals("store-watch")) {
+                return; // closed from its own listener: it cannot wait for itself
+            }
             try {
                 thread.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
