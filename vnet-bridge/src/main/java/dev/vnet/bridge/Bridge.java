@@ -25,6 +25,7 @@ public final class Bridge {
     private final LongAdder flooded = new LongAdder();
     private final LongAdder learnedNew = new LongAdder();
     private final LongAdder learnedMoved = new LongAdder();
+    private final LongAdder learnRefused = new LongAdder();
 
     public Bridge(String name) {
         this(name, new Fdb());
@@ -97,6 +98,7 @@ public final class Bridge {
         switch (fdb.learn(src, ingress, now)) {
             case NEW -> learnedNew.increment();
             case MOVED -> learnedMoved.increment();
+            case FULL -> learnRefused.increment();
             default -> { }
         }
         if ((dst & GROUP_BIT) == 0) {
@@ -137,10 +139,20 @@ public final class Bridge {
         return learnedMoved.sum();
     }
 
+    /** Source MACs not learned because the FDB was full (their frames still flood). */
+    public long learnRefused() {
+        return learnRefused.sum();
+    }
+
     /** The I/G bit of a MAC in our 48-bit long form: the lowest bit of the first octet. */
     private static final long GROUP_BIT = 1L << 40;
 
-    private static long macAt(ByteBuffer b, int at) {
-        return ((long) (b.getShort(at) & 0xffff) << 32) | (b.getInt(at + 2) & 0xffffffffL);
+    /** A MAC read byte by byte, so the buffer's byte order setting does not matter. */
+    static long macAt(ByteBuffer b, int at) {
+        long mac = 0;
+        for (int i = 0; i < 6; i++) {
+            mac = (mac << 8) | (b.get(at + i) & 0xff);
+        }
+        return mac;
     }
 }

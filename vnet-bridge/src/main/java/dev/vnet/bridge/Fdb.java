@@ -16,6 +16,11 @@ import java.util.List;
  */
 public final class Fdb {
     public static final long DEFAULT_AGEING_NANOS = 300L * 1_000_000_000L;
+    /**
+     * At most this many learned entries. A pod sending from ever-new source MACs (a MAC flood) would otherwise
+     * grow the table without bound; past the limit new MACs are not learned and their frames are flooded.
+     */
+    public static final int MAX_LEARNED = 4096;
 
     /** A learned (or static) MAC and where it lives. */
     public static final class Entry {
@@ -49,11 +54,12 @@ public final class Fdb {
     }
 
     /** What learning a source address did, for the bridge's counters and traces. */
-    public enum Learned { REFRESHED, NEW, MOVED }
+    public enum Learned { REFRESHED, NEW, MOVED, FULL }
 
     private final long ageingNanos;
     private volatile Entry[] table = new Entry[16];
     private int size;
+    private long lastFullExpire = Long.MIN_VALUE / 2;
 
     public Fdb() {
         this(DEFAULT_AGEING_NANOS);
@@ -89,6 +95,13 @@ public final class Fdb {
             Entry current = find(table, mac);
             if (current != null && current.isStatic) {
                 return Learned.REFRESHED; // a static entry (the gateway's own MAC) is never moved by traffic
+            }
+            if (current == null && size >= MAX_LEARNED) {
+                // Full: try ageing out old entries, at most once a second so a flood cannot make us spin.
+                if (now - lastFullExpire < 1_000_000_000L || expire(now) == 0) {
+                    lastFullExpire = now;
+                    return Learned.FULL;
+                }
             }
             put(new Entry(mac, port, false, now));
             return current == null ? Learned.NEW : Learned.MOVED;

@@ -173,7 +173,10 @@ public final class GatewayPort implements FrameSink {
             }
             return verdict;
         }
-        if (pkt.protocol() != Ipv4Packet.PROTO_ICMP || pkt.isFragment()) {
+        if (pkt.isFragment()) {
+            return DropReason.FRAGMENTED;
+        }
+        if (pkt.protocol() != Ipv4Packet.PROTO_ICMP) {
             return DropReason.UNSUPPORTED_PROTOCOL;
         }
         IcmpPacket icmp = s.icmp.wrap(frame, pkt.payloadOffset(), pkt.payloadLength());
@@ -189,7 +192,7 @@ public final class GatewayPort implements FrameSink {
         return echoReply(s, frame, pkt, now);
     }
 
-    /** Turns a copy of the echo request into its reply: swap addresses, type 0, fix checksums. */
+    /** Turns a copy of the echo request into its reply: swap addresses, type 0, new checksums. */
     private DropReason echoReply(Scratch s, ByteBuffer frame, Ipv4Packet request, long now) {
         int replyLen = EthernetFrame.HEADER_LEN + request.totalLength();
         long client = s.eth.wrap(frame, 0, replyLen).source();
@@ -207,9 +210,8 @@ public final class GatewayPort implements FrameSink {
         reply.setTtl(DEFAULT_TTL);
         reply.fillChecksum();
         IcmpPacket icmp = s.icmp.wrap(out, reply.payloadOffset(), reply.payloadLength());
-        int oldWord = (icmp.type() << 8) | icmp.code();
         icmp.setType(IcmpPacket.TYPE_ECHO_REPLY);
-        icmp.setChecksum(dev.vnet.core.packet.Checksum.update16(icmp.checksum(), oldWord, icmp.code()));
+        icmp.fillChecksum(); // a full sum: an incremental update can yield 0x0000 where 0xffff is due
         echoReplies.increment();
         bridge.receive(port, out, replyLen, now);
         return DropReason.NONE;

@@ -362,7 +362,6 @@ class BridgeTest {
      * recognised as such: it is learned and flooded instead of dropped with BAD_SOURCE_MAC.
      */
     @Test
-    @Disabled("bug: Bridge.macAt (Bridge.java:143-145) depends on the buffer's byte order")
     void readsMacsTheSameWhateverTheBufferByteOrder() {
         byte[] frame = ethernet(BROADCAST, mac("01:00:5e:00:00:01"));
         ByteBuffer littleEndian = ByteBuffer.allocateDirect(frame.length).order(ByteOrder.LITTLE_ENDIAN);

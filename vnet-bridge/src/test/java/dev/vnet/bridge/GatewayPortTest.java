@@ -470,7 +470,6 @@ class GatewayPortTest {
      * +0, so the reply fails verification (IcmpPacket.verifyChecksum, and Linux's icmp_rcv) and is dropped.
      */
     @Test
-    @Disabled("bug: GatewayPort.echoReply (GatewayPort.java:188-190) emits checksum 0x0000 for an all-zero reply")
     void echoReplyToAnAllZeroRequestVerifies() {
         a.inject(echoRequest(GATEWAY_MAC, POD_A_MAC, POD_A_IP, GATEWAY_IP, 0, 0, new byte[0]), NOW);
 
@@ -481,7 +480,6 @@ class GatewayPortTest {
 
     /** Bug: DropReason.FRAGMENTED exists for this, but GatewayPort.java:154 counts fragments as unsupported. */
     @Test
-    @Disabled("bug: GatewayPort.handleIpv4 (GatewayPort.java:154) counts an IP fragment as UNSUPPORTED_PROTOCOL")
     void fragmentedEchoRequestIsCountedAsFragmented() {
         a.inject(echoRequestWith(ip -> ip.setFlags(false, true)), NOW);
 
