@@ -9,18 +9,23 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
 
 /**
- * The overlay's UDP sockets, through Netty: one bound to the node's underlay address on port 4789 for
- * arriving VXLAN, and a small pool of senders on other ports. A flow's hash picks the sender, so one flow
+ * The overlay's UDP sockets: one bound to the node's underlay address on port 4789 for arriving VXLAN,
+ * served by a Netty event loop, and a small pool of sender sockets on other ports. A flow's hash picks the sender, so one flow
  * keeps one outer source port while different flows spread over the pool (the underlay's ECMP entropy).
  *
  * <p>Sockets belong to the network namespace of the thread that creates them, so {@link #open} takes a
@@ -29,6 +34,13 @@ import java.util.function.LongSupplier;
 public final class UdpTransport implements UnderlaySender, AutoCloseable {
     /** How many sender sockets (distinct outer source ports) a node uses. */
     public static final int SENDERS = 8;
+    /**
+     * The largest VXLAN datagram read: room for a 9000-byte inner jumbo frame. Nodes send at most the
+     * underlay MTU; anything longer is cut and then dropped as malformed.
+     */
+    public static final int MAX_DATAGRAM = 9216;
+    /** How many datagrams one read may return. */
+    private static final int BATCH = 16;
 
     /** Runs socket creation inside the node's network namespace. */
     public interface InNamespace {
@@ -37,16 +49,23 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel receiver;
-    private final Channel[] senders;
+    private final DatagramChannel[] senders;
+    /** Each sending thread's buffer for one datagram: VXLAN header and inner frame. */
+    private final ThreadLocal<ByteBuffer> sendBuffer =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(VxlanHeader.HEADER_LEN + 65536));
     private final int[] senderPorts;
 
-    private UdpTransport(EventLoopGroup group, Channel receiver, Channel[] senders) {
+    private UdpTransport(EventLoopGroup group, Channel receiver, DatagramChannel[] senders) {
         this.group = group;
         this.receiver = receiver;
         this.senders = senders;
         this.senderPorts = new int[senders.length];
         for (int i = 0; i < senders.length; i++) {
-            senderPorts[i] = ((InetSocketAddress) senders[i].localAddress()).getPort();
+            try {
+                senderPorts[i] = ((InetSocketAddress) senders[i].getLocalAddress()).getPort();
+            } catch (IOException e) {
+                senderPorts[i] = -1;
+            }
         }
     }
 
@@ -56,26 +75,38 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
      */
     public static UdpTransport open(String nodeName, Ipv4Address localIp, InNamespace ns,
                                     java.util.function.Supplier<Vtep> vtep, LongSupplier clock) throws IOException {
-        EventLoopGroup group = new NioEventLoopGroup(1, r -> {
+        java.util.concurrent.ThreadFactory threads = r -> {
             Thread t = new Thread(r, "overlay-" + nodeName);
             t.setDaemon(true);
             return t;
-        });
+        };
+        boolean epoll = Epoll.isAvailable();
+        EventLoopGroup group = epoll ? new EpollEventLoopGroup(1, threads) : new NioEventLoopGroup(1, threads);
         try {
             InetSocketAddress listen = new InetSocketAddress(java.net.InetAddress.getByAddress(localIp.toBytes()),
                     VxlanHeader.UDP_PORT);
-            Bootstrap rx = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536))
+            Bootstrap rx = new Bootstrap().group(group)
+                    .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .handler(new Inbound(vtep, clock));
+            if (epoll) {
+                // recvmmsg: one read fills a batch of datagrams, each up to MAX_DATAGRAM bytes.
+                rx.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * BATCH));
+            } else {
+                rx.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536));
+            }
             Channel receiver = ns.call(() -> rx.bind(listen).syncUninterruptibly().channel());
-            Channel[] senders = new Channel[SENDERS];
-            Bootstrap tx = new Bootstrap().group(group).channel(NioDatagramChannel.class)
-                    .option(ChannelOption.SO_SNDBUF, 1 << 20)
-                    .handler(new IgnoreInbound());
+            // Senders are plain blocking sockets: the data path sends on them directly, nothing reads them.
+            DatagramChannel[] senders = new DatagramChannel[SENDERS];
             for (int i = 0; i < SENDERS; i++) {
                 InetSocketAddress any = new InetSocketAddress(listen.getAddress(), 0);
-                senders[i] = ns.call(() -> tx.bind(any).syncUninterruptibly().channel());
+                senders[i] = ns.call(() -> {
+                    DatagramChannel dc = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
+                    dc.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 1 << 20);
+                    dc.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4096);
+                    return dc.bind(any);
+                });
             }
             return new UdpTransport(group, receiver, senders);
         } catch (IOException | RuntimeException e) {
@@ -90,28 +121,29 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
         return senderPorts[Integer.remainderUnsigned(flowHash, senders.length)];
     }
 
+    /**
+     * Sends synchronously on the calling thread (a port reader, the TUN reader or the overlay's own loop):
+     * handing each datagram to the event loop would cost a queue hop and a wake-up per packet.
+     */
     @Override
     public boolean send(Peer peer, int vni, int flowHash, ByteBuffer innerFrame, int length) {
-        Channel ch = senders[Integer.remainderUnsigned(flowHash, senders.length)];
-        if (!ch.isActive()) {
+        DatagramChannel ch = senders[Integer.remainderUnsigned(flowHash, senders.length)];
+        ByteBuffer out = sendBuffer.get();
+        if (length > out.capacity() - VxlanHeader.HEADER_LEN) {
             return false;
         }
-        ByteBuf out = ch.alloc().directBuffer(VxlanHeader.HEADER_LEN + length);
-        out.writeInt(VxlanHeader.FLAG_I << 24);
-        out.writeInt((vni & 0xffffff) << 8);
-        out.writeBytes(innerFrame.duplicate().limit(length).position(0));
-        ch.writeAndFlush(new DatagramPacket(out, peer.endpoint()), ch.voidPromise());
-        return true;
-    }
-
-    /** Sender sockets get no VXLAN (peers send to 4789); anything else arriving on them is dropped. */
-    @io.netty.channel.ChannelHandler.Sharable
-    private static final class IgnoreInbound extends io.netty.channel.ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            io.netty.util.ReferenceCountUtil.release(msg);
+        out.clear();
+        out.putInt(VxlanHeader.FLAG_I << 24);
+        out.putInt((vni & 0xffffff) << 8);
+        out.put(VxlanHeader.HEADER_LEN, innerFrame, 0, length);
+        out.limit(VxlanHeader.HEADER_LEN + length).position(0);
+        try {
+            return ch.send(out, peer.endpoint()) > 0;
+        } catch (IOException e) {
+            return false; // counted by the caller as a drop
         }
     }
+
 
     private static final class Inbound extends SimpleChannelInboundHandler<DatagramPacket> {
         private final java.util.function.Supplier<Vtep> vtep;
@@ -135,8 +167,12 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
     @Override
     public void close() {
         receiver.close().syncUninterruptibly();
-        for (Channel c : senders) {
-            c.close().syncUninterruptibly();
+        for (DatagramChannel c : senders) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // Closing anyway.
+            }
         }
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }
