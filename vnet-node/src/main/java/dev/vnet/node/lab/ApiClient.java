@@ -33,6 +33,11 @@ public final class ApiClient {
         }
     }
 
+    private String stale() {
+        return "no lab is running (a lab stopped without cleaning up: see " + socket.resolveSibling("lab.log")
+                + "); `vnet down` removes what it left, `vnet up -d` starts a new one";
+    }
+
     /** Sends {@code request}; returns the answer if ok, else throws with the lab's one-line error. */
     public JsonNode call(JsonNode request) throws LabException {
         if (!Files.exists(socket)) {
@@ -52,10 +57,10 @@ public final class ApiClient {
             }
             return reply;
         } catch (java.net.SocketException | java.nio.channels.ClosedChannelException e) {
-            throw new LabException("no lab is answering on " + socket + ": start one with `vnet up -d`");
+            throw new LabException(stale());
         } catch (IOException e) {
             if (e.getMessage() != null && e.getMessage().contains("Connection refused")) {
-                throw new LabException("no lab is answering on " + socket + ": start one with `vnet up -d`");
+                throw new LabException(stale());
             }
             throw new LabException("talking to the lab failed: " + e.getMessage(), e);
         }
