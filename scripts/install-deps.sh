@@ -5,7 +5,7 @@ set -euo pipefail
 # tool -> Debian package
 declare -A NEED=(
   [ip]=iproute2 [ping]=iputils-ping [curl]=curl [dig]=dnsutils [iperf3]=iperf3
-  [tcpdump]=tcpdump [sysctl]=procps [setsid]=util-linux [tmux]=tmux
+  [tcpdump]=tcpdump [tshark]=tshark [sysctl]=procps [setsid]=util-linux [tmux]=tmux
 )
 missing=()
 for tool in "${!NEED[@]}"; do

@@ -134,15 +134,21 @@ class MultiNodeIntegrationTest {
 
     @Test
     @Order(8)
-    void theUnderlayCarriesVxlanOnUdp4789() throws Exception {
+    void theUnderlayCarriesVxlanOnUdp4789ThatWiresharkDecodes() throws Exception {
+        java.nio.file.Path pcap = lab.config.stateDir().resolve("underlay.pcap");
         Process dump = new ProcessBuilder("ip", "netns", "exec", lab.config.outsideNs(), "tcpdump", "-lni",
-                "vnet-ul", "-c", "2", "udp", "port", "4789").redirectErrorStream(true).start();
+                "vnet-ul", "-c", "2", "-U", "-w", pcap.toString(), "udp", "port", "4789")
+                .redirectErrorStream(true).start();
         try {
             Thread.sleep(1000);
             TestLab.inNs(a, 10, "ping", "-c", "2", "-W", "2", lab.podIp(b));
             assertTrue(dump.waitFor(10, TimeUnit.SECONDS), "tcpdump saw VXLAN");
-            String out = new String(dump.getInputStream().readAllBytes());
-            assertTrue(out.contains("192.168.56.11") && out.contains(".4789: VXLAN, flags [I] (0x08), vni 1"), out);
+            TestLab.Result text = TestLab.run(20, "tcpdump", "-nr", pcap.toString());
+            assertTrue(text.out().contains("192.168.56.11") && text.out().contains(".4789: VXLAN, flags [I] (0x08), vni 1"),
+                    text.out());
+            TestLab.Result decoded = TestLab.run(60, "tshark", "-r", pcap.toString(), "-Y", "vxlan.vni == 1 && icmp");
+            assertTrue(decoded.out().contains(lab.podIp(a) + " → " + lab.podIp(b)) && decoded.out().contains("Echo (ping)"),
+                    "Wireshark decodes the inner ICMP: " + decoded.out());
         } finally {
             dump.destroyForcibly();
         }
