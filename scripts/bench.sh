@@ -167,6 +167,7 @@ declare -A LABEL=(
   [vnet_same]="vnet same node"
   [vnet_cross]="vnet cross node"
 )
+for k in "${ORDER[@]}"; do GBPS[$k]="n/a"; RTT[$k]="n/a"; NOTE[$k]="not run"; done
 
 # run_setup KEY FUNCTION: builds, measures, tears down; a failure makes the row "n/a (why)".
 run_setup() {
