@@ -15,15 +15,21 @@ public final class FlowHash {
      */
     public static int of(ByteBuffer frame, int length) {
         int h;
-        if (length >= 34 && frame.getShort(12) == 0x0800) {
+        if (length >= 34 && u16(frame, 12) == 0x0800) {
             int ihl = (frame.get(14) & 0x0f) * 4;
             int proto = frame.get(23) & 0xff;
-            h = mix(frame.getInt(26), frame.getInt(30), proto);
+            h = mix(u32(frame, 26), u32(frame, 30), proto);
             if ((proto == 6 || proto == 17) && length >= 14 + ihl + 4) {
-                h = mix(h, frame.getInt(14 + ihl), 0);
+                h = mix(h, u32(frame, 14 + ihl), 0);
             }
+        } else if (length >= 12) {
+            h = mix(u32(frame, 0), u32(frame, 4), u32(frame, 8));
         } else {
-            h = mix(frame.getInt(0), frame.getInt(4), frame.getInt(8));
+            h = 0;
+            for (int i = 0; i < length; i++) {
+                h = h * 31 + (frame.get(i) & 0xff);
+            }
+            h = mix(h, length, 0);
         }
         return h;
     }
@@ -31,6 +37,15 @@ public final class FlowHash {
     /** A source port in the Linux default ephemeral range 32768–60999, from the hash. */
     public static int sourcePort(int hash) {
         return 32768 + Integer.remainderUnsigned(hash, 61000 - 32768);
+    }
+
+    /** Big-endian reads byte by byte, whatever the buffer's byte order setting. */
+    private static int u16(ByteBuffer b, int at) {
+        return ((b.get(at) & 0xff) << 8) | (b.get(at + 1) & 0xff);
+    }
+
+    private static int u32(ByteBuffer b, int at) {
+        return (u16(b, at) << 16) | u16(b, at + 2);
     }
 
     private static int mix(int a, int b, int c) {

@@ -65,13 +65,19 @@ public final class VxlanHeader {
 
     /** The 24-bit VXLAN Network Identifier. */
     public int vni() {
-        return (buf.getInt(offset + VNI) >>> 8) & 0xffffff;
+        return ((buf.get(offset + VNI) & 0xff) << 16) | ((buf.get(offset + VNI + 1) & 0xff) << 8)
+                | (buf.get(offset + VNI + 2) & 0xff);
     }
 
     /** Writes a whole header: the I flag, the VNI, zero reserved fields. */
     public void emit(int vni) {
-        buf.putInt(offset + FLAGS, FLAG_I << 24);
-        buf.putInt(offset + VNI, (vni & 0xffffff) << 8);
+        buf.put(offset + FLAGS, (byte) FLAG_I);
+        for (int i = 1; i < HEADER_LEN; i++) {
+            buf.put(offset + i, (byte) 0);
+        }
+        buf.put(offset + VNI, (byte) (vni >>> 16));
+        buf.put(offset + VNI + 1, (byte) (vni >>> 8));
+        buf.put(offset + VNI + 2, (byte) vni);
     }
 
     public int payloadOffset() {

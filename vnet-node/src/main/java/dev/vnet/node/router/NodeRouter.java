@@ -107,7 +107,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         if (macAt(buf, offset) != vtepMac) {
             return counters.drop(DropReason.NOT_FOR_US);
         }
-        if ((buf.getShort(offset + 12) & 0xffff) != EthernetFrame.TYPE_IPV4) {
+        if ((((buf.get(offset + 12) & 0xff) << 8) | (buf.get(offset + 13) & 0xff)) != EthernetFrame.TYPE_IPV4) {
             return counters.drop(DropReason.UNSUPPORTED_PROTOCOL);
         }
         return forward(buf, offset, length, Origin.OVERLAY, now);
@@ -145,6 +145,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         int dst = ip.destination();
         if (dst == tunIp) {
             return toTun(f, ip, origin);
+        }
+        if (dst == gateway.ip() && origin != Origin.POD) {
+            return answerGatewayEcho(s, frameLen, now); // pods reach the gateway on L2; others come through us
         }
         if (localSubnet.contains(dst)) {
             if (!decrementTtl(s, origin, now)) {
@@ -211,6 +214,27 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         return DropReason.NONE;
     }
 
+    /** Answers an ICMP echo request to the gateway's address that came from another node or the node itself. */
+    private DropReason answerGatewayEcho(Scratch s, int frameLen, long now) {
+        Ipv4Packet ip = s.ip;
+        if (ip.protocol() != Ipv4Packet.PROTO_ICMP || ip.isFragment()) {
+            return counters.drop(DropReason.NOT_FOR_US);
+        }
+        IcmpPacket icmp = s.icmpView.wrap(s.buf, ip.payloadOffset(), ip.payloadLength());
+        if (icmp.checkLength() != DropReason.NONE || icmp.type() != IcmpPacket.TYPE_ECHO_REQUEST
+                || !icmp.verifyChecksum()) {
+            return counters.drop(DropReason.NOT_FOR_US);
+        }
+        int client = ip.source();
+        ip.setSource(gateway.ip());
+        ip.setDestination(client);
+        ip.setTtl(64);
+        ip.fillChecksum();
+        icmp.setType(IcmpPacket.TYPE_ECHO_REPLY);
+        icmp.fillChecksum();
+        return forward(s.buf, 0, frameLen, Origin.POD, now); // routed back like any packet from this node
+    }
+
     /** Decrements the TTL as a router must; at 1 answers "time exceeded" and returns false. */
     private boolean decrementTtl(Scratch s, Origin origin, long now) {
         if (s.ip.ttl() <= 1) {
@@ -230,6 +254,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         if (orig.protocol() == Ipv4Packet.PROTO_ICMP && orig.payloadLength() > 0
                 && isIcmpError(s.buf.get(orig.payloadOffset()) & 0xff)) {
             return; // never answer an ICMP error with another (RFC 1122 3.2.2)
+        }
+        if (orig.fragmentOffset() != 0) {
+            return; // nor a fragment other than the first (RFC 1122 3.2.2)
         }
         int quoteLen = Math.min(orig.headerLength() + ICMP_QUOTE, orig.totalLength());
         int ipLen = Ipv4Packet.HEADER_LEN + IcmpPacket.HEADER_LEN + quoteLen;
@@ -273,7 +300,12 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         to.put(0, from, offset, length);
     }
 
+    /** A MAC read byte by byte, so the buffer's byte order setting does not matter. */
     private static long macAt(ByteBuffer b, int at) {
-        return ((long) (b.getShort(at) & 0xffff) << 32) | (b.getInt(at + 2) & 0xffffffffL);
+        long mac = 0;
+        for (int i = 0; i < 6; i++) {
+            mac = (mac << 8) | (b.get(at + i) & 0xff);
+        }
+        return mac;
     }
 }
