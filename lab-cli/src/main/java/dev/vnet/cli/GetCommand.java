@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "get", description = {
         "List resources as kubectl does: a table, a wider table, or the objects as YAML or JSON.",
-        "Examples: vnet get pods -o wide   |   vnet get pod pod-a -o yaml   |   vnet get nodes"})
+        "Examples: vnet get pods -o wide   |   vnet get svc -o wide   |   vnet get endpoints web   |   vnet get nodes"})
 final class GetCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -23,7 +23,7 @@ final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "pods or nodes")
+    @Parameters(index = "0", description = "pods, nodes, services (svc), endpoints (ep) or endpointslices")
     String kind;
 
     @Parameters(index = "1", arity = "0..1", description = "One resource by name.")
@@ -54,10 +54,17 @@ final class GetCommand implements Callable<Integer> {
             out.println(Manifests.JSON.writeValueAsString(shown));
         } else if ("yaml".equals(output)) {
             out.print(Manifests.YAML.writeValueAsString(shown));
-        } else if (kind.startsWith("no")) {
-            printNodes(out, list);
+        } else if (list.path("items").isEmpty() && name == null) {
+            out.println(all || kind.startsWith("no") ? "No resources found"
+                    : "No resources found in " + namespace + " namespace.");
         } else {
-            printPods(out, list);
+            switch (list.path("items").get(0).path("kind").asText()) {
+                case "Node" -> printNodes(out, list);
+                case "Service" -> ServicePrinters.services(out, list, "wide".equals(output), all);
+                case "Endpoints" -> ServicePrinters.endpoints(out, list, "wide".equals(output));
+                case "EndpointSlice" -> ServicePrinters.endpointSlices(out, list);
+                default -> printPods(out, list);
+            }
         }
         out.flush();
         return 0;
@@ -89,10 +96,6 @@ final class GetCommand implements Callable<Integer> {
                 row = withNs;
             }
             t.row(row);
-        }
-        if (t.isEmpty()) {
-            out.println(all ? "No resources found" : "No resources found in " + namespace + " namespace.");
-            return;
         }
         t.print(out);
     }

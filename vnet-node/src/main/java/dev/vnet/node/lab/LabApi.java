@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.node.RunningPod;
 import dev.vnet.node.VnetNode;
+import dev.vnet.node.model.EndpointSlice;
+import dev.vnet.node.model.Endpoints;
 import dev.vnet.node.model.Manifests;
+import dev.vnet.node.model.Service;
 import dev.vnet.node.model.Node;
 import dev.vnet.node.model.ObjectMeta;
 import dev.vnet.node.model.Pod;
@@ -93,41 +96,42 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
     private ObjectNode applyManifests(String text, String source) throws Manifests.InvalidManifestException, LabException {
         List<Object> resources = Manifests.parse(text, source);
         List<Pod> pods = new ArrayList<>();
+        List<Service> services = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (Object r : resources) {
+            if (r instanceof Service svc) {
+                Validation.validateService(svc);
+                svc = svc.withMetadata(svc.metadata().withDefaults("default"));
+                if (!names.add("service/" + svc.namespace() + "/" + svc.name())) {
+                    throw new LabException(source + ": service " + svc.name() + " is defined twice");
+                }
+                services.add(svc);
+                continue;
+            }
             Pod pod = (Pod) r;
             Validation.validatePod(pod);
             pod = pod.withMetadata(pod.metadata().withDefaults("default"));
-            if (!names.add(pod.name())) {
+            if (!names.add("pod/" + pod.name())) {
                 throw new LabException(source + ": pod " + pod.name() + " is defined twice");
             }
             pods.add(pod);
         }
-        // Check everything before storing anything, so a bad file changes nothing.
-        List<Pod> toCreate = new ArrayList<>();
+        // Check and allocate everything before storing anything, so a bad file changes nothing.
         List<String> messages = new ArrayList<>();
-        Map<String, Integer> load = podsPerNode();
-        for (Pod pod : pods) {
-            Optional<Pod> existing = findPodByName(pod.name());
-            if (existing.isPresent()) {
-                Pod have = existing.get();
-                if (!have.namespace().equals(pod.namespace())) {
-                    throw new LabException("pod name " + pod.name() + " is taken in namespace " + have.namespace()
-                            + ": pod names are unique in the lab, since each names a network namespace");
+        List<Service> serviceWrites = planServices(services, messages);
+        List<Pod> toCreate = planPods(pods, messages);
+        for (Service svc : serviceWrites) {
+            String key = ClusterStore.key(svc.namespace(), svc.name());
+            Optional<ClusterStore.Versioned<Service>> have = store.get(Service.KIND, key, Service.class);
+            try {
+                if (have.isEmpty()) {
+                    store.create(Service.KIND, key, svc);
+                } else {
+                    store.update(Service.KIND, key, svc, have.get().revision());
                 }
-                if (!sameSpec(have, pod)) {
-                    throw new LabException("pod " + pod.name() + " already exists with a different spec: pods cannot "
-                            + "be changed, delete it first (`vnet delete pod " + pod.name() + "`)");
-                }
-                messages.add("pod/" + pod.name() + " unchanged");
-                continue;
+            } catch (ClusterStore.ConflictException e) {
+                throw new LabException("service " + svc.name() + " was changed meanwhile: apply again");
             }
-            checkNamespaceName(pod.name());
-            String node = schedule(pod, load);
-            load.merge(node, 1, Integer::sum);
-            toCreate.add(pod.withSpec(pod.spec().withNodeName(node)).withStatus(Pod.Status.pending("scheduled to " + node))
-                    .withMetadata(pod.metadata().withServerFields(UUID.randomUUID().toString(),
-                            Instant.now().toString(), null)));
         }
         List<String> created = new ArrayList<>();
         for (Pod pod : toCreate) {
@@ -151,6 +155,63 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         ArrayNode lines = out.putArray("messages");
         messages.forEach(lines::add);
         return out;
+    }
+
+    /** Allocates each Service's IPs and ports against the others; returns those that change. */
+    private List<Service> planServices(List<Service> services, List<String> messages) throws LabException {
+        List<Service> writes = new ArrayList<>();
+        List<Service> others = new ArrayList<>(store.list(Service.KIND, Service.class));
+        for (Service want : services) {
+            String key = ClusterStore.key(want.namespace(), want.name());
+            Service existing = store.get(Service.KIND, key, Service.class).map(ClusterStore.Versioned::value).orElse(null);
+            others.removeIf(o -> o.namespace().equals(want.namespace()) && o.name().equals(want.name()));
+            Service filled = lab.allocator().allocate(want, existing, others);
+            if (existing != null) {
+                filled = filled.withMetadata(filled.metadata().withServerFields(existing.metadata().uid(),
+                        existing.metadata().creationTimestamp(), null));
+                if (filled.equals(existing)) {
+                    messages.add("service/" + want.name() + " unchanged");
+                    others.add(existing);
+                    continue;
+                }
+                messages.add("service/" + want.name() + " configured");
+            } else {
+                filled = filled.withMetadata(filled.metadata().withServerFields(UUID.randomUUID().toString(),
+                        Instant.now().toString(), null));
+                messages.add("service/" + want.name() + " created");
+            }
+            others.add(filled);
+            writes.add(filled);
+        }
+        return writes;
+    }
+
+    private List<Pod> planPods(List<Pod> pods, List<String> messages) throws LabException {
+        List<Pod> toCreate = new ArrayList<>();
+        Map<String, Integer> load = podsPerNode();
+        for (Pod pod : pods) {
+            Optional<Pod> existing = findPodByName(pod.name());
+            if (existing.isPresent()) {
+                Pod have = existing.get();
+                if (!have.namespace().equals(pod.namespace())) {
+                    throw new LabException("pod name " + pod.name() + " is taken in namespace " + have.namespace()
+                            + ": pod names are unique in the lab, since each names a network namespace");
+                }
+                if (!sameSpec(have, pod)) {
+                    throw new LabException("pod " + pod.name() + " already exists with a different spec: pods cannot "
+                            + "be changed, delete it first (`vnet delete pod " + pod.name() + "`)");
+                }
+                messages.add("pod/" + pod.name() + " unchanged");
+                continue;
+            }
+            checkNamespaceName(pod.name());
+            String node = schedule(pod, load);
+            load.merge(node, 1, Integer::sum);
+            toCreate.add(pod.withSpec(pod.spec().withNodeName(node)).withStatus(Pod.Status.pending("scheduled to " + node))
+                    .withMetadata(pod.metadata().withServerFields(UUID.randomUUID().toString(),
+                            Instant.now().toString(), null)));
+        }
+        return toCreate;
     }
 
     private void checkNamespaceName(String name) throws LabException {
@@ -218,21 +279,19 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
     // ---- get ----
 
     private ObjectNode get(JsonNode req) throws LabException {
-        String kind = canonicalKind(req.path("kind").asText());
+        Kind kind = Kind.of(req.path("kind").asText());
         String name = req.path("name").asText("");
         String namespace = req.path("namespace").asText("default");
-        boolean all = req.path("allNamespaces").asBoolean(false);
-        List<?> items;
-        if (kind.equals(Pod.KIND)) {
-            items = store.list(Pod.KIND, Pod.class).stream()
-                    .filter(p -> all || p.namespace().equals(namespace))
-                    .filter(p -> name.isEmpty() || p.name().equals(name)).toList();
-        } else {
-            items = store.list(Node.KIND, Node.class).stream()
-                    .filter(n -> name.isEmpty() || n.name().equals(name)).toList();
+        boolean all = req.path("allNamespaces").asBoolean(false) || !kind.namespaced;
+        List<Object> items = new ArrayList<>();
+        for (Object item : store.list(kind.kind, kind.type)) {
+            ObjectMeta m = metaOf(item);
+            if ((all || namespace.equals(m.namespace())) && (name.isEmpty() || name.equals(m.name()))) {
+                items.add(item);
+            }
         }
         if (!name.isEmpty() && items.isEmpty()) {
-            throw new LabException(notFound(kind, name));
+            throw new LabException(kind.plural + " \"" + name + "\" not found");
         }
         ObjectNode out = ok();
         ObjectNode list = out.putObject("list");
@@ -245,48 +304,93 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         return out;
     }
 
-    private static String notFound(String kind, String name) {
-        return (kind.equals(Pod.KIND) ? "pods" : "nodes") + " \"" + name + "\" not found";
+    /** The resource kinds the API serves, with kubectl's names and short names. */
+    enum Kind {
+        POD(Pod.KIND, Pod.class, "pods", true, "pod", "pods", "po"),
+        NODE(Node.KIND, Node.class, "nodes", false, "node", "nodes", "no"),
+        SERVICE(Service.KIND, Service.class, "services", true, "service", "services", "svc"),
+        ENDPOINTS(Endpoints.KIND, Endpoints.class, "endpoints", true, "endpoints", "ep"),
+        ENDPOINT_SLICE(EndpointSlice.KIND, EndpointSlice.class, "endpointslices.discovery.k8s.io", true,
+                "endpointslice", "endpointslices");
+
+        final String kind;
+        final Class<?> type;
+        final String plural;
+        final boolean namespaced;
+        final List<String> words;
+
+        Kind(String kind, Class<?> type, String plural, boolean namespaced, String... words) {
+            this.kind = kind;
+            this.type = type;
+            this.plural = plural;
+            this.namespaced = namespaced;
+            this.words = List.of(words);
+        }
+
+        static Kind of(String word) throws LabException {
+            for (Kind k : values()) {
+                if (k.words.contains(word.toLowerCase())) {
+                    return k;
+                }
+            }
+            throw new LabException("the server doesn't have a resource type \"" + word
+                    + "\": vnet knows pods, nodes, services, endpoints and endpointslices");
+        }
     }
 
-    static String canonicalKind(String word) throws LabException {
-        return switch (word.toLowerCase()) {
-            case "pod", "pods", "po" -> Pod.KIND;
-            case "node", "nodes", "no" -> Node.KIND;
-            default -> throw new LabException("the server doesn't have a resource type \"" + word
-                    + "\": vnet knows pods and nodes");
-        };
+    static ObjectMeta metaOf(Object item) {
+        if (item instanceof Pod p) {
+            return p.metadata();
+        } else if (item instanceof Node n) {
+            return n.metadata();
+        } else if (item instanceof Service s) {
+            return s.metadata();
+        } else if (item instanceof Endpoints e) {
+            return e.metadata();
+        }
+        return ((EndpointSlice) item).metadata();
+    }
+
+    private static String notFound(String kind, String name) {
+        return (kind.equals(Pod.KIND) ? "pods" : "nodes") + " \"" + name + "\" not found";
     }
 
     // ---- delete ----
 
     private ObjectNode delete(JsonNode req) throws LabException, Manifests.InvalidManifestException {
-        List<String> names = new ArrayList<>();
+        List<String[]> targets = new ArrayList<>(); // {kind, name}
         String namespace = req.path("namespace").asText("default");
         if (req.hasNonNull("text")) {
             for (Object r : Manifests.parse(req.path("text").asText(), req.path("source").asText("manifest"))) {
-                Pod p = (Pod) r;
-                names.add(p.metadata().name());
+                ObjectMeta m = metaOf(r);
+                targets.add(new String[] {r instanceof Service ? Service.KIND : Pod.KIND, m.name(),
+                        m.namespace() == null ? namespace : m.namespace()});
             }
         } else {
-            if (!canonicalKind(req.path("kind").asText()).equals(Pod.KIND)) {
-                throw new LabException("nodes of the local lab are set by `vnet up --nodes N`, not deleted one by one");
+            Kind kind = Kind.of(req.path("kind").asText());
+            if (kind != Kind.POD && kind != Kind.SERVICE) {
+                throw new LabException(kind.plural + " are not deleted by hand: "
+                        + (kind == Kind.NODE ? "the lab's nodes come from `vnet up --nodes N`"
+                        : "they follow their Service and its pods"));
             }
-            req.path("names").forEach(n -> names.add(n.asText()));
+            req.path("names").forEach(n -> targets.add(new String[] {kind.kind, n.asText(), namespace}));
         }
         boolean ignoreMissing = req.path("ignoreNotFound").asBoolean(false) || req.hasNonNull("text");
         List<String> messages = new ArrayList<>();
         List<String> errors = new ArrayList<>();
-        for (String name : names) {
-            String key = ClusterStore.key(namespace, name);
-            if (!store.delete(Pod.KIND, key)) {
+        for (String[] t : targets) {
+            String key = ClusterStore.key(t[2], t[1]);
+            String word = t[0].equals(Service.KIND) ? "service" : "pod";
+            if (!store.delete(t[0], key)) {
                 if (!ignoreMissing) {
-                    errors.add(notFound(Pod.KIND, name));
+                    errors.add((word.equals("pod") ? "pods" : "services") + " \"" + t[1] + "\" not found");
                 }
                 continue;
             }
-            awaitGone(key);
-            messages.add("pod \"" + name + "\" deleted");
+            if (word.equals("pod")) {
+                awaitGone(key);
+            }
+            messages.add(word + " \"" + t[1] + "\" deleted");
         }
         if (!errors.isEmpty() && messages.isEmpty()) {
             throw new LabException(String.join("; ", errors));

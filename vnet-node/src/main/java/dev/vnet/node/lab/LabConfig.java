@@ -15,7 +15,10 @@ import java.nio.file.Path;
  * @param explain     where to echo each system command as it runs ({@code vnet up --explain}), or null
  */
 public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, Cidr underlay, Cidr serviceCidr,
-                        int mtu, String clusterDomain, PrintStream explain) {
+                        int mtu, String clusterDomain, PrintStream explain, String proxyMode) {
+
+    /** kube-proxy's two modes: an ordered rule list (iptables) or hash tables (ipvs). */
+    public static final java.util.List<String> PROXY_MODES = java.util.List.of("iptables", "ipvs");
 
     public static final String DEFAULT_PREFIX = "vnet-";
     public static final Path DEFAULT_STATE_DIR = Path.of("/run/vnet");
@@ -24,19 +27,24 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
 
     public static LabConfig defaults() {
         return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, DEFAULT_NODES, Cidr.parse("10.244.0.0/16"),
-                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null);
+                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables");
     }
 
     public LabConfig withNodes(int n) {
-        return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain);
+        return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, proxyMode);
     }
 
     public LabConfig withExplain(PrintStream out) {
-        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out);
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out, proxyMode);
     }
 
     public LabConfig withPrefixAndState(String newPrefix, Path newStateDir) {
-        return new LabConfig(newPrefix, newStateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain);
+        return new LabConfig(newPrefix, newStateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
+                proxyMode);
+    }
+
+    public LabConfig withProxyMode(String mode) {
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, mode);
     }
 
     public String outsideNs() {
@@ -58,6 +66,20 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
     /** The cluster DNS Service IP: the tenth address of the Service CIDR (10.96.0.10). */
     public Ipv4Address dnsIp() {
         return serviceCidr.host(10);
+    }
+
+    /** The LoadBalancer IP pool, as MetalLB would be configured: 192.168.56.200–192.168.56.250. */
+    public Ipv4Address lbPoolStart() {
+        return underlay.host(200);
+    }
+
+    public Ipv4Address lbPoolEnd() {
+        return underlay.host(250);
+    }
+
+    /** The Service CIDR's first address, kept for the `kubernetes` Service as a real cluster does. */
+    public Ipv4Address apiServiceIp() {
+        return serviceCidr.host(1);
     }
 
     /** Node N's settings: pod subnet 10.244.N.0/24, gateway .1, underlay 192.168.56.(10+N). */

@@ -47,6 +47,8 @@ public final class LocalLab implements AutoCloseable {
     private final List<VnetNode> nodes = new ArrayList<>();
     private final List<PeerSync> peerSyncs = new ArrayList<>();
     private PodController controller;
+    private EndpointsController endpoints;
+    private final ServiceAllocator allocator;
     private ApiServer api;
     private ScheduledExecutorService housekeeping;
     private final Instant started = Instant.now();
@@ -56,6 +58,13 @@ public final class LocalLab implements AutoCloseable {
         this.config = config;
         this.commands = new Commands(config.explain());
         this.state = new LabState(config.stateDir());
+        this.allocator = new ServiceAllocator(config.serviceCidr(),
+                java.util.Set.of(config.apiServiceIp().bits(), config.dnsIp().bits()),
+                config.lbPoolStart(), config.lbPoolEnd());
+    }
+
+    public ServiceAllocator allocator() {
+        return allocator;
     }
 
     /** Builds the lab and starts serving its API; on failure removes whatever it had made and throws. */
@@ -118,6 +127,7 @@ public final class LocalLab implements AutoCloseable {
             peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
         }
         controller = new PodController(store, nodes, state);
+        endpoints = new EndpointsController(store);
         api = new ApiServer(config.socket(), new LabApi(this));
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "housekeeping");
@@ -192,6 +202,9 @@ public final class LocalLab implements AutoCloseable {
         }
         if (controller != null) {
             controller.close();
+        }
+        if (endpoints != null) {
+            endpoints.close();
         }
         peerSyncs.forEach(PeerSync::close);
         for (VnetNode node : nodes) {

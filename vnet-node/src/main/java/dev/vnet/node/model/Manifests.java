@@ -88,8 +88,9 @@ public final class Manifests {
         where = where + " (" + clean(kind) + (name.isEmpty() ? "" : " " + clean(name)) + ")";
         Class<?> type = switch (kind) {
             case Pod.KIND -> Pod.class;
+            case Service.KIND -> Service.class;
             default -> throw new InvalidManifestException(where + ": unknown kind \"" + clean(kind)
-                    + "\": vnet knows Pod");
+                    + "\": vnet knows Pod and Service");
         };
         if (!"v1".equals(apiVersion)) {
             throw new InvalidManifestException(where + ": apiVersion \"" + clean(apiVersion) + "\" is not served for "

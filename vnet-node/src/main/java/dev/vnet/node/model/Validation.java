@@ -8,6 +8,14 @@ import java.util.regex.Pattern;
 /** The API server's checks on a resource before it is stored; each failure is one line naming the field. */
 public final class Validation {
     private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern DNS1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern DNS1123_SUBDOMAIN =
+            Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    /** A named port (IANA_SVC_NAME): up to 15 lower-case letters, digits and '-', with a letter. */
+    private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    /** The load-balancing algorithms a Service may ask for with its annotation. */
+    public static final List<String> LB_ALGORITHMS =
+            List.of("random", "round-robin", "least-connections", "source-hash", "maglev");
     /** The images vnet runs itself, inside the pod's namespace. */
     public static final Set<String> BUILTIN_IMAGES = Set.of("whoami", "echo");
 
@@ -26,6 +34,132 @@ public final class Validation {
                     + "starting and ending with a letter or digit";
         }
         return null;
+    }
+
+    /** Null if {@code value} is a DNS-1035 label (as Service names must be), else why not. */
+    public static String dns1035Label(String value) {
+        String base = dns1123Label(value);
+        if (base != null) {
+            return base.replace("DNS-1123", "DNS-1035");
+        }
+        if (!DNS1035_LABEL.matcher(value).matches()) {
+            return "\"" + value + "\" is not a DNS-1035 label: it must start with a lower-case letter";
+        }
+        return null;
+    }
+
+    public static void validateService(Service svc) throws Manifests.InvalidManifestException {
+        String name = svc.metadata() == null ? null : svc.metadata().name();
+        String what = name == null || name.isEmpty() ? "Service" : "Service " + name.replaceAll("\\s", "?");
+        if (svc.metadata() == null) {
+            throw new Manifests.InvalidManifestException("Service: metadata.name is required");
+        }
+        check(what, "metadata.name", dns1035Label(name));
+        if (svc.metadata().namespace() != null && !svc.metadata().namespace().isEmpty()) {
+            check(what, "metadata.namespace", dns1123Label(svc.metadata().namespace()));
+        }
+        Service.Spec spec = svc.spec();
+        if (spec == null) {
+            throw new Manifests.InvalidManifestException(what + ": spec is required");
+        }
+        String type = svc.type();
+        if (!List.of(Service.CLUSTER_IP, Service.NODE_PORT, Service.LOAD_BALANCER, Service.EXTERNAL_NAME).contains(type)) {
+            check(what, "spec.type", "\"" + type + "\" is not supported: ClusterIP, NodePort, LoadBalancer or ExternalName");
+        }
+        boolean externalName = type.equals(Service.EXTERNAL_NAME);
+        boolean exposed = type.equals(Service.NODE_PORT) || type.equals(Service.LOAD_BALANCER);
+        if (externalName) {
+            if (spec.externalName() == null || spec.externalName().isEmpty()) {
+                check(what, "spec.externalName", "required for type ExternalName");
+            } else if (spec.externalName().length() > 253 || !DNS1123_SUBDOMAIN.matcher(spec.externalName()).matches()) {
+                check(what, "spec.externalName", "\"" + spec.externalName() + "\" is not a DNS name");
+            }
+            if (spec.clusterIP() != null && !spec.clusterIP().isEmpty()) {
+                check(what, "spec.clusterIP", "must be empty for type ExternalName");
+            }
+        } else if (spec.externalName() != null && !spec.externalName().isEmpty()) {
+            check(what, "spec.externalName", "only for type ExternalName");
+        }
+        String ip = spec.clusterIP();
+        if (ip != null && !ip.isEmpty() && !ip.equals("None")) {
+            try {
+                dev.vnet.core.addr.Ipv4Address.parse(ip);
+            } catch (IllegalArgumentException e) {
+                check(what, "spec.clusterIP", "\"" + ip + "\" is not an IPv4 address (or None for a headless Service)");
+            }
+        }
+        if ("None".equals(ip) && exposed) {
+            check(what, "spec.clusterIP", "None (headless) is not allowed for type " + type);
+        }
+        List<Service.ServicePort> ports = spec.ports() == null ? List.of() : spec.ports();
+        if (ports.isEmpty() && !externalName && !"None".equals(ip)) {
+            check(what, "spec.ports", "at least one port is required");
+        }
+        Set<String> portNames = new HashSet<>();
+        Set<String> portKeys = new HashSet<>();
+        for (int i = 0; i < ports.size(); i++) {
+            Service.ServicePort p = ports.get(i);
+            String f = "spec.ports[" + i + "]";
+            if (p.port() == null || p.port() < 1 || p.port() > 65535) {
+                check(what, f + ".port", "must be between 1 and 65535");
+            }
+            String proto = p.protocolOrDefault();
+            if (!proto.equals("TCP") && !proto.equals("UDP")) {
+                check(what, f + ".protocol", "\"" + proto + "\" is not supported: TCP or UDP");
+            }
+            if (!portKeys.add(proto + "/" + p.port())) {
+                check(what, f, "duplicate port " + p.port() + "/" + proto);
+            }
+            if (ports.size() > 1 && (p.name() == null || p.name().isEmpty())) {
+                check(what, f + ".name", "required when a Service has more than one port");
+            }
+            if (p.name() != null && !p.name().isEmpty()) {
+                check(what, f + ".name", dns1123Label(p.name()));
+                if (!portNames.add(p.name())) {
+                    check(what, f + ".name", "duplicate port name \"" + p.name() + "\"");
+                }
+            }
+            IntOrString target = p.targetPort();
+            if (target != null) {
+                if (target.isNumber() && (target.number() < 1 || target.number() > 65535)) {
+                    check(what, f + ".targetPort", "must be between 1 and 65535");
+                }
+                if (!target.isNumber() && (target.name().length() > 15 || !PORT_NAME.matcher(target.name()).matches())) {
+                    check(what, f + ".targetPort", "\"" + target.name() + "\" is neither a number nor a port name");
+                }
+            }
+            if (p.nodePort() != null && !exposed) {
+                check(what, f + ".nodePort", "only for type NodePort or LoadBalancer");
+            }
+        }
+        String affinity = spec.sessionAffinity();
+        if (affinity != null && !affinity.equals("None") && !affinity.equals("ClientIP")) {
+            check(what, "spec.sessionAffinity", "must be None or ClientIP");
+        }
+        if (spec.sessionAffinityConfig() != null && spec.sessionAffinityConfig().clientIP() != null) {
+            Integer t = spec.sessionAffinityConfig().clientIP().timeoutSeconds();
+            if (!"ClientIP".equals(affinity)) {
+                check(what, "spec.sessionAffinityConfig", "only with sessionAffinity ClientIP");
+            }
+            if (t != null && (t < 1 || t > 86400)) {
+                check(what, "spec.sessionAffinityConfig.clientIP.timeoutSeconds", "must be between 1 and 86400");
+            }
+        }
+        for (String[] policy : new String[][] {{"spec.externalTrafficPolicy", spec.externalTrafficPolicy()},
+                {"spec.internalTrafficPolicy", spec.internalTrafficPolicy()}}) {
+            if (policy[1] != null && !policy[1].equals("Cluster") && !policy[1].equals("Local")) {
+                check(what, policy[0], "must be Cluster or Local");
+            }
+        }
+        if (spec.externalTrafficPolicy() != null && !exposed) {
+            check(what, "spec.externalTrafficPolicy", "only for type NodePort or LoadBalancer");
+        }
+        String algorithm = svc.metadata().annotations() == null ? null
+                : svc.metadata().annotations().get(Service.LB_ALGORITHM_ANNOTATION);
+        if (algorithm != null && !LB_ALGORITHMS.contains(algorithm)) {
+            check(what, "metadata.annotations[" + Service.LB_ALGORITHM_ANNOTATION + "]",
+                    "\"" + algorithm + "\" is not one of " + String.join(", ", LB_ALGORITHMS));
+        }
     }
 
     public static void validatePod(Pod pod) throws Manifests.InvalidManifestException {
