@@ -25,6 +25,7 @@ TMP=""
 PIDS=()                          # processes this script started (killed by cleanup)
 STATUS=0
 RESULT=""
+CHILD=""                         # the measurement running now (stopped first by cleanup)
 
 log() { printf '%s\n' "bench: $*" >&2; }
 die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
@@ -82,6 +83,7 @@ lab_down() {
 cleanup() {
   trap - EXIT INT TERM
   local pid lab ns
+  [ -n "$CHILD" ] && stop_pid "$CHILD"
   for pid in "${PIDS[@]}"; do stop_pid "$pid"; done
   if [ -n "$TMP" ]; then   # vnet labs this script started: files lab-TAG with "statedir prefix pid"
     for lab in "$TMP"/lab-*; do
@@ -97,7 +99,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Leftovers of an earlier run that died (namespaces vb<PID>-..., lab state dirs) whose script is gone.
+# Leftovers of an earlier run that died (namespaces vb<PID>-..., lab state dirs, /tmp/vb<PID>-*) whose script is gone.
 clean_leftovers() {
   local ns dir owner
   alive() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q 'bench\.sh'; }
@@ -114,6 +116,11 @@ clean_leftovers() {
     log "removing a stale namespace: $ns"
     del_ns "$ns"
   done
+  for dir in /tmp/vb*-??????; do
+    [ -d "$dir" ] || continue
+    owner=$(basename "$dir" | sed -nE 's/^vb([0-9]+)-.*/\1/p')
+    [ -n "$owner" ] && ! alive "$owner" && rm -rf "$dir"
+  done
 }
 
 # Makes a namespace of ours with lo up; names are always $P<suffix>.
@@ -124,6 +131,15 @@ mkns() {
 }
 
 # ---------------------------------------------------------------- measuring
+# How busy the CPUs are (percent, over one second) before we start: other work skews every figure.
+cpu_busy() {
+  local a b
+  a=$(head -n1 /proc/stat); sleep 1; b=$(head -n1 /proc/stat)
+  awk -v a="$a" -v b="$b" 'BEGIN { n = split(a, x); split(b, y); t = 0
+    for (i = 2; i <= n; i++) t += y[i] - x[i]
+    idle = (y[5] - x[5]) + (y[6] - x[6]); printf "%.0f", (t > 0 ? 100 * (t - idle) / t : 0) }'
+}
+
 # Waits until CLIENT_NS can ping IP (up to SECONDS_MAX).
 wait_ping() {
   local ns=$1 ip=$2 max=${3:-10} end=$((SECONDS + ${3:-10}))
@@ -147,7 +163,13 @@ measure() {
     sleep 0.1
   done
   [ -s "$pidf" ] && PIDS+=("$(cat "$pidf")")
-  out=$(timeout $((SECS + 30)) ip netns exec "$cns" iperf3 -c "$sip" -t "$SECS" -J --connect-timeout 5000 2>&1)
+  # In the background and waited for, so that a signal reaches the trap at once (not after the run).
+  timeout $((SECS + 30)) ip netns exec "$cns" iperf3 -c "$sip" -t "$SECS" -J --connect-timeout 5000 \
+    >"$TMP/iperf-client.json" 2>&1 &
+  CHILD=$!
+  wait "$CHILD"
+  CHILD=""
+  out=$(cat "$TMP/iperf-client.json")
   gbps=$(jq -r '.end.sum_received.bits_per_second // empty | . / 1e9 | (. * 100 | round) / 100' <<<"$out" 2>/dev/null)
   [ -s "$pidf" ] && stop_pid "$(cat "$pidf")"
   if [ -z "$gbps" ]; then
@@ -364,8 +386,8 @@ report() {
   local k res=$BENCH_DIR/results/latest.txt note
   local tinc_note="endpoints: the tinc TAPs in the node namespaces"
   printf '\nvnet benchmark: iperf3 TCP, 1 stream, %s s; ping -c 20 -i 0.2 (avg RTT)\n' "$SECS"
-  printf 'load average at start: %s on %s CPUs%s\n\n' "$LOAD0" "$(nproc)" \
-    "$(awk -v l="$LOAD0" 'BEGIN { if (l + 0 >= 0.5) printf " (other work was running: figures may be low)" }')"
+  printf 'CPU busy with other work at start: %s%% of %s CPUs%s\n\n' "$BUSY0" "$(nproc)" \
+    "$(awk -v b="$BUSY0" 'BEGIN { if (b + 0 >= 15) printf " (figures may be low)" }')"
   printf '%-30s | %8s | %7s\n' "setup" "Gbit/s" "RTT ms"
   printf '%-30s-+-%8s-+-%7s\n' "------------------------------" "--------" "-------"
   for k in "${ORDER[@]}"; do
@@ -389,8 +411,8 @@ report() {
   printf '  vnet same-node  / vde_switch     %s\n' "$r3"
   printf '  vnet cross-node / tinc           %s\n' "$r4"
   printf 'added RTT of vnet over the kernel:\n'
-  printf '  same node  (vs kernel bridge)    %s µs\n' "$a1"
-  printf '  cross node (vs kernel VXLAN)     %s µs\n' "$a2"
+  printf '  same node  (vs kernel bridge)    %s\n' "$a1$( [ "$a1" = n/a ] || echo ' µs')"
+  printf '  cross node (vs kernel VXLAN)     %s\n' "$a2$( [ "$a2" = n/a ] || echo ' µs')"
 
   mkdir -p "$BENCH_DIR/results"
   {
@@ -399,13 +421,13 @@ report() {
     echo "host_cpus=$(nproc)"
     echo "kernel=$(uname -r)"
     echo "bench_seconds=$SECS"
-    echo "load_average_at_start=$LOAD0"
+    echo "cpu_busy_percent_at_start=$BUSY0"
     for k in "${ORDER[@]}"; do
       echo "${k}_gbps=${GBPS[$k]}"
       echo "${k}_rtt_ms=${RTT[$k]}"
       [ -n "${NOTE[$k]}" ] && echo "${k}_note=\"${NOTE[$k]}\""
     done
-    echo "tinc_note=\"$tinc_note\""
+    echo "tinc_endpoints=\"$tinc_note\""
     echo "ratio_vnet_same_over_kernel_bridge=$r1"
     echo "ratio_vnet_cross_over_kernel_vxlan=$r2"
     echo "ratio_vnet_same_over_vde_switch=$r3"
@@ -420,8 +442,8 @@ report() {
 install_missing
 [ -n "${VNET:-}" ] || [ -f "$ROOT/lab-cli/target/vnet.jar" ] || die "no lab-cli/target/vnet.jar: build first (make build)"
 clean_leftovers
-TMP=$(mktemp -d /tmp/vnet-bench.XXXXXX)
-LOAD0=$(cut -d' ' -f1 /proc/loadavg)
+TMP=$(mktemp -d "/tmp/${P}XXXXXX")
+BUSY0=$(cpu_busy)
 : >"$TMP/why"
 
 run_setup kernel_bridge kbridge
