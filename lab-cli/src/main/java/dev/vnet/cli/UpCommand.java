@@ -43,10 +43,17 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--explain", description = "Print every system command (ip ...) as the lab runs it.")
     boolean explain;
 
+    @Option(names = "--proxy-mode", defaultValue = "iptables",
+            description = "How nodes find Services: iptables (an ordered rule list) or ipvs (hash tables).")
+    String proxyMode;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        LabConfig config = root.labConfig().withNodes(nodes);
+        LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode);
+        if (!LabConfig.PROXY_MODES.contains(proxyMode)) {
+            throw new VnetCommand.CliException("--proxy-mode must be iptables or ipvs", 2);
+        }
         if (nodes < 1 || nodes > LabConfig.MAX_NODES) {
             throw new VnetCommand.CliException("--nodes must be between 1 and " + LabConfig.MAX_NODES, 2);
         }
@@ -100,7 +107,7 @@ final class UpCommand implements Callable<Integer> {
         argv.add(System.getProperty("java.class.path"));
         argv.add(Main.class.getName());
         argv.addAll(List.of("up", "--nodes", Integer.toString(nodes), "--state-dir", dir.toString(),
-                "--prefix", config.prefix()));
+                "--prefix", config.prefix(), "--proxy-mode", proxyMode));
         if (explain) {
             argv.add("--explain");
         }

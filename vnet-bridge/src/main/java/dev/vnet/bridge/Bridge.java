@@ -19,6 +19,19 @@ public final class Bridge {
     private final String name;
     private final Fdb fdb;
     private volatile BridgePort[] ports = new BridgePort[0];
+    private volatile Diverter diverter;
+    private final LongAdder diverted = new LongAdder();
+
+    /**
+     * Takes unicast frames between two ports away from the bridge when the router must see them: replies of
+     * a translated (NATed) flow between two pods of one node would otherwise skip the reverse translation.
+     * Linux needs br_netfilter for the same reason.
+     */
+    @FunctionalInterface
+    public interface Diverter {
+        /** Returns true if it took the frame (borrowed for the call). */
+        boolean divert(BridgePort ingress, ByteBuffer frame, int length, long now);
+    }
     private int nextPortId = 1;
 
     private final LongAdder forwarded = new LongAdder();
@@ -102,6 +115,11 @@ public final class Bridge {
             default -> { }
         }
         if ((dst & GROUP_BIT) == 0) {
+            Diverter d = diverter;
+            if (d != null && d.divert(ingress, frame, length, now)) {
+                diverted.increment();
+                return;
+            }
             BridgePort out = fdb.lookup(dst, now);
             if (out == ingress) {
                 in.drop(DropReason.LOOP); // the destination lives behind the port it came from
@@ -119,6 +137,15 @@ public final class Bridge {
                 p.transmit(frame, length, now);
             }
         }
+    }
+
+    public void setDiverter(Diverter d) {
+        diverter = d;
+    }
+
+    /** Frames the diverter took to the router. */
+    public long diverted() {
+        return diverted.sum();
     }
 
     /** Frames forwarded to a single port after an FDB hit. */

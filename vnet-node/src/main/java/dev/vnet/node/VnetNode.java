@@ -8,6 +8,10 @@ import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.TapDevice;
 import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.nat.conntrack.Conntrack;
+import dev.vnet.nat.conntrack.Timeouts;
+import dev.vnet.nat.service.IptablesTable;
+import dev.vnet.nat.service.ServiceProxy;
 import dev.vnet.node.router.NodeRouter;
 import dev.vnet.overlay.PeerTable;
 import dev.vnet.overlay.UdpTransport;
@@ -44,6 +48,9 @@ public final class VnetNode implements AutoCloseable {
     public static final int DEFAULT_ECHO_PORT = 7;
     /** The node TUN's name, as in ARCHITECTURE.md. */
     public static final String TUN_NAME = "vnet0";
+    /** The NodePort range, as policy-routing rules take it, and the routing table that sends it to vnet0. */
+    public static final String NODE_PORTS = "30000-32767";
+    public static final String NODE_PORT_TABLE = "100";
 
     private final NodeConfig config;
     private final Commands commands;
@@ -56,6 +63,7 @@ public final class VnetNode implements AutoCloseable {
     private final PeerTable peers = new PeerTable();
     private final Vtep vtep;
     private final NodeRouter router;
+    private final ServiceProxy proxy;
     private volatile UdpTransport transport;
     private TapDevice tun;
     private Thread tunReader;
@@ -78,6 +86,13 @@ public final class VnetNode implements AutoCloseable {
         });
         this.router = new NodeRouter(config.podSubnet(), config.podCidr(), config.tunIp().bits(),
                 config.vtepMac().bits(), config.mtu(), gateway, bridge, vtep);
+        this.proxy = new ServiceProxy(new Conntrack(Conntrack.DEFAULT_MAX, Timeouts.defaults()),
+                config.tunIp().bits(), config.serviceCidr(), new IptablesTable(List.of(), config.underlayIp().bits()));
+        router.setProxy(proxy);
+    }
+
+    public ServiceProxy proxy() {
+        return proxy;
     }
 
     /**
@@ -92,6 +107,20 @@ public final class VnetNode implements AutoCloseable {
         commands.run("ip", "-n", ns, "link", "set", TUN_NAME, "mtu", Integer.toString(config.mtu()), "up");
         commands.run("ip", "-n", ns, "route", "add", config.podCidr().toString(), "dev", TUN_NAME, "src", tunAddr);
         commands.run("ip", "-n", ns, "route", "add", config.serviceCidr().toString(), "dev", TUN_NAME, "src", tunAddr);
+        // NodePorts and LoadBalancer IPs arrive at the node's kernel from the underlay: forward them into
+        // the data plane. NodePort traffic to the node's own address is policy-routed to vnet0 before the
+        // kernel would deliver it locally (the local table moves after our rules); replies written back
+        // into vnet0 carry the node's own address as source, which the kernel must accept there.
+        commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
+                "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
+                "net.ipv4.conf." + TUN_NAME + ".rp_filter=0", "net.ipv4.conf." + TUN_NAME + ".accept_local=1");
+        for (String proto : List.of("tcp", "udp")) {
+            commands.run("ip", "-n", ns, "rule", "add", "pref", proto.equals("tcp") ? "100" : "101", "iif", "eth0",
+                    "ipproto", proto, "dport", NODE_PORTS, "lookup", NODE_PORT_TABLE);
+        }
+        commands.run("ip", "-n", ns, "route", "add", "default", "dev", TUN_NAME, "table", NODE_PORT_TABLE);
+        commands.run("ip", "-n", ns, "rule", "add", "pref", "32000", "lookup", "local");
+        commands.run("ip", "-n", ns, "rule", "del", "pref", "0", "lookup", "local");
         TapDevice device = tun;
         router.setTun(device::write);
         tunReader = new Thread(() -> readTun(device), "tun-" + config.name());
@@ -251,6 +280,8 @@ public final class VnetNode implements AutoCloseable {
         long now = clock.getAsLong();
         bridge.fdb().expire(now);
         gateway.neighbors().expire(now);
+        proxy.conntrack().expire(now);
+        proxy.affinity().expire(now);
     }
 
     @Override

@@ -26,7 +26,9 @@ public enum DropReason {
     BAD_VXLAN("VXLAN header flags are wrong (the I flag must be set)"),
     NEIGHBOR_UNKNOWN("no MAC known for the next hop"),
     FRAG_NEEDED("too big for the path MTU with DF set (ICMP sent back)"),
-    DEVICE_ERROR("the device refused the write");
+    DEVICE_ERROR("the device refused the write"),
+    NO_ENDPOINTS("the Service has no endpoints (rejected with ICMP port unreachable)"),
+    NAT_FAILED("the Service stage dropped it (fragment, conntrack full, unknown Service port)");
 
     private final String description;
 

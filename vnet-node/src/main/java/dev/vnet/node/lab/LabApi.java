@@ -58,6 +58,9 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                 case "delete" -> delete(req);
                 case "logs" -> logs(req);
                 case "target" -> target(req.path("name").asText());
+                case "service-dataplane" -> serviceDataplane(req);
+                case "conntrack" -> conntrack(req.path("node").asText(""));
+                case "proxy-rules" -> proxyRules(req);
                 case "down" -> down();
                 default -> error("unknown request \"" + req.path("op").asText() + "\"");
             };
@@ -464,6 +467,94 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
             throw new LabException(notFound(Pod.KIND, podName) + ": targets are pod names, node/NAME or outside");
         }
         return ok().put("netns", p.get().sandbox().spec().netns());
+    }
+
+    // ---- the Service data plane ----
+
+    private ObjectNode serviceDataplane(JsonNode req) throws LabException {
+        String prefix = req.path("namespace").asText("default") + "/" + req.path("name").asText();
+        ObjectNode out = ok().put("proxyMode", lab.config().proxyMode());
+        dev.vnet.node.proxy.ServiceSync sync = lab.serviceSync(0);
+        for (dev.vnet.nat.service.ServicePort p : sync.ports()) {
+            if (p.name().equals(prefix) || p.name().startsWith(prefix + ":")) {
+                out.put("algorithm", p.balancer().name());
+                if (p.loadBalancerIp() != 0) {
+                    List<String> nodes = lab.nodes().stream().map(n -> n.config().name()).sorted().toList();
+                    out.put("lbNode", dev.vnet.node.proxy.ServiceSync.lbHolder(
+                            dev.vnet.core.addr.Ipv4Address.toString(p.loadBalancerIp()), nodes));
+                }
+            }
+        }
+        long connections = 0;
+        for (VnetNode n : lab.nodes()) {
+            for (dev.vnet.nat.conntrack.ConnEntry e : n.proxy().conntrack().snapshot()) {
+                if (e.label() != null && (e.label().startsWith(prefix + " ") || e.label().startsWith(prefix + ":"))) {
+                    connections++;
+                }
+            }
+        }
+        return out.put("connections", connections);
+    }
+
+    private ObjectNode conntrack(String node) throws LabException {
+        ObjectNode out = ok();
+        ArrayNode entries = out.putArray("entries");
+        long now = System.nanoTime();
+        boolean found = node.isEmpty();
+        for (VnetNode n : lab.nodes()) {
+            if (!node.isEmpty() && !n.config().name().equals(node)) {
+                continue;
+            }
+            found = true;
+            for (dev.vnet.nat.conntrack.ConnEntry e : n.proxy().conntrack().snapshot()) {
+                long left = Math.max(0, (e.expiresAtNanos() - now) / 1_000_000_000L);
+                if (left == 0) {
+                    continue;
+                }
+                String ip = dev.vnet.core.addr.Ipv4Address.toString(0);
+                entries.addObject().put("node", n.config().name())
+                        .put("protocol", e.protocol() == 6 ? "tcp" : e.protocol() == 17 ? "udp" : "icmp")
+                        .put("state", e.protocol() == 6 ? e.tcpState().name() : e.replied() ? "REPLIED" : "UNREPLIED")
+                        .put("timeout", left)
+                        .put("original", tuple(e.origSrcIp(), e.origSrcPort(), e.origDstIp(), e.origDstPort()))
+                        .put("reply", tuple(e.replySrcIp(), e.replySrcPort(), e.replyDstIp(), e.replyDstPort()))
+                        .put("dnat", e.dnat()).put("snat", e.snat())
+                        .put("label", e.label() == null ? ip : e.label());
+            }
+        }
+        if (!found) {
+            throw new LabException("nodes \"" + node + "\" not found");
+        }
+        return out;
+    }
+
+    private static String tuple(int src, int sport, int dst, int dport) {
+        return "src=" + dev.vnet.core.addr.Ipv4Address.toString(src) + " dst=" + dev.vnet.core.addr.Ipv4Address.toString(dst)
+                + " sport=" + sport + " dport=" + dport;
+    }
+
+    private ObjectNode proxyRules(JsonNode req) throws LabException {
+        String service = req.path("service").asText("");
+        String node = req.path("node").asText("node-1");
+        int index = -1;
+        for (int i = 0; i < lab.nodes().size(); i++) {
+            if (lab.nodes().get(i).config().name().equals(node)) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new LabException("nodes \"" + node + "\" not found");
+        }
+        String only = null;
+        if (!service.isEmpty()) {
+            only = service.contains("/") ? service : req.path("namespace").asText("default") + "/" + service;
+            String key = only;
+            if (store.get(Service.KIND, key, Service.class).isEmpty()) {
+                throw new LabException("services \"" + service + "\" not found");
+            }
+        }
+        return ok().put("text", dev.vnet.nat.service.ProxyRules.render(lab.serviceSync(index).ports(), only))
+                .put("proxyMode", lab.config().proxyMode());
     }
 
     private ObjectNode down() {

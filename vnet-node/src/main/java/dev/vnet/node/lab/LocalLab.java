@@ -5,6 +5,7 @@ import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.NodeConfig;
 import dev.vnet.node.PeerSync;
+import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.model.Node;
 import dev.vnet.node.model.ObjectMeta;
@@ -46,6 +47,7 @@ public final class LocalLab implements AutoCloseable {
     private final ClusterStore store = new MemoryStore();
     private final List<VnetNode> nodes = new ArrayList<>();
     private final List<PeerSync> peerSyncs = new ArrayList<>();
+    private final List<ServiceSync> serviceSyncs = new ArrayList<>();
     private PodController controller;
     private EndpointsController endpoints;
     private final ServiceAllocator allocator;
@@ -75,6 +77,9 @@ public final class LocalLab implements AutoCloseable {
         }
         if (config.nodes() < 1 || config.nodes() > LabConfig.MAX_NODES) {
             throw new LabException("--nodes must be between 1 and " + LabConfig.MAX_NODES);
+        }
+        if (!LabConfig.PROXY_MODES.contains(config.proxyMode())) {
+            throw new LabException("--proxy-mode must be iptables or ipvs");
         }
         long other = LabState.livePid(config.stateDir());
         if (other > 0) {
@@ -125,6 +130,8 @@ public final class LocalLab implements AutoCloseable {
         }
         for (VnetNode node : nodes) {
             peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
+            serviceSyncs.add(new ServiceSync(node.config().name(), node.config().netns(),
+                    node.config().underlayIp().bits(), config.proxyMode(), store, node.proxy(), commands));
         }
         controller = new PodController(store, nodes, state);
         endpoints = new EndpointsController(store);
@@ -175,6 +182,11 @@ public final class LocalLab implements AutoCloseable {
         return List.copyOf(nodes);
     }
 
+    /** The Service control loop of node {@code i} (0-based). */
+    public ServiceSync serviceSync(int i) {
+        return serviceSyncs.get(i);
+    }
+
     public PodController controller() {
         return controller;
     }
@@ -207,6 +219,7 @@ public final class LocalLab implements AutoCloseable {
             endpoints.close();
         }
         peerSyncs.forEach(PeerSync::close);
+        serviceSyncs.forEach(ServiceSync::close);
         for (VnetNode node : nodes) {
             for (String key : List.copyOf(node.pods().keySet())) {
                 String netns = node.pods().get(key).sandbox().spec().netns();

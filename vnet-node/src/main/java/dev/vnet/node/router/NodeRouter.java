@@ -8,6 +8,7 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.nat.service.ServiceProxy;
 import dev.vnet.overlay.InnerFrameHandler;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.Vtep;
@@ -49,6 +50,8 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     /** The MAC each local pod was given, for delivery before it has spoken ARP. */
     private final Map<Integer, Long> podMacs = new ConcurrentHashMap<>();
     private final RouterCounters counters = new RouterCounters();
+    /** The Service stage (kube-proxy's job); null until Services are wired in. */
+    private volatile ServiceProxy proxy;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -77,6 +80,33 @@ public final class NodeRouter implements Router, InnerFrameHandler {
 
     public void setTun(IpSink tun) {
         this.tun = tun;
+    }
+
+    /** Puts the Service stage in front of routing, and lets it see translated flows between local pods. */
+    public void setProxy(ServiceProxy p) {
+        this.proxy = p;
+        bridge.setDiverter(p == null ? null : this::divert);
+    }
+
+    public ServiceProxy proxy() {
+        return proxy;
+    }
+
+    /**
+     * The bridge asks about each unicast frame between ports: one of a translated flow (a local endpoint
+     * answering a local client) must come through the router to be translated back.
+     */
+    private boolean divert(dev.vnet.bridge.BridgePort ingress, ByteBuffer frame, int length, long now) {
+        ServiceProxy p = proxy;
+        if (p == null || ingress == gateway.port() || p.conntrack().size() == 0 || length < 14 + 20
+                || (frame.get(12) & 0xff) != 0x08 || frame.get(13) != 0x00) {
+            return false;
+        }
+        if (!p.tracks(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN, now)) {
+            return false;
+        }
+        forward(frame, 0, length, Origin.POD, now);
+        return true;
     }
 
     public RouterCounters counters() {
@@ -142,6 +172,19 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             return counters.drop(DropReason.BAD_CHECKSUM);
         }
         int frameLen = EthernetFrame.HEADER_LEN + ip.totalLength();
+        ServiceProxy p = proxy;
+        if (p != null) {
+            switch (p.process(f, EthernetFrame.HEADER_LEN, ip.totalLength(), now)) {
+                case REJECT -> {
+                    icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_PORT_UNREACHABLE, 0, origin, now);
+                    return counters.drop(DropReason.NO_ENDPOINTS);
+                }
+                case DROP -> {
+                    return counters.drop(DropReason.NAT_FAILED);
+                }
+                default -> { }
+            }
+        }
         int dst = ip.destination();
         if (dst == tunIp) {
             return toTun(f, ip, origin);
@@ -177,7 +220,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             counters.count(RouterCounters.Route.OVERLAY);
             return DropReason.NONE;
         }
-        if (origin == Origin.POD && !podCidr.contains(dst)) {
+        if (origin != Origin.NODE && !podCidr.contains(dst)) {
             return toTun(f, ip, origin); // leaves the cluster through the node's host stack
         }
         return counters.drop(DropReason.NO_ROUTE);

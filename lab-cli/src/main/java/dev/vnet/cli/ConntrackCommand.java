@@ -1,0 +1,42 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "conntrack", description = {
+        "List the translated flows each node tracks, as `conntrack -L` does: the original tuple (as the client",
+        "sent it), the reply tuple (as the endpoint answers, after DNAT/SNAT), the TCP state and the seconds left.",
+        "Example: vnet conntrack -n node-1"})
+final class ConntrackCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-n", "--node"}, description = "Only this node's table.")
+    String node;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        JsonNode reply = root.client().call(UpCommand.request("conntrack").put("node", node == null ? "" : node));
+        int n = 0;
+        for (JsonNode e : reply.path("entries")) {
+            out.printf("%-7s %-5s %-12s %6d %s %s%s%s%n    %s%n", e.path("node").asText(), e.path("protocol").asText(),
+                    e.path("state").asText(), e.path("timeout").asLong(), e.path("original").asText(),
+                    e.path("reply").asText(), e.path("dnat").asBoolean() ? " [DNAT]" : "",
+                    e.path("snat").asBoolean() ? " [SNAT]" : "", e.path("label").asText());
+            n++;
+        }
+        out.println("conntrack: " + n + " flow entries");
+        out.flush();
+        return 0;
+    }
+}

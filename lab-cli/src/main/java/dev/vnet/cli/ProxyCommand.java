@@ -1,0 +1,47 @@
+package dev.vnet.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "proxy", description = {
+        "Show what kube-proxy would program for the current Services.",
+        "`vnet proxy rules [SERVICE]` prints the iptables rules (iptables-save form: KUBE-SERVICES, KUBE-SVC-*,",
+        "KUBE-SEP-* chains) that a node's Service table is equivalent to. Example: vnet proxy rules web"})
+final class ProxyCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "rules")
+    String what;
+
+    @Parameters(index = "1", arity = "0..1", description = "One Service (NAME or NAMESPACE/NAME).")
+    String service;
+
+    @Option(names = "--node", defaultValue = "node-1", description = "Whose rules (default: ${DEFAULT-VALUE}).")
+    String node;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Kubernetes namespace.")
+    String namespace;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!what.equals("rules")) {
+            throw new VnetCommand.CliException("usage: vnet proxy rules [SERVICE] [--node NODE]", 2);
+        }
+        var req = UpCommand.request("proxy-rules").put("node", node).put("namespace", namespace)
+                .put("service", service == null ? "" : service);
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(root.client().call(req).path("text").asText());
+        out.flush();
+        return 0;
+    }
+}

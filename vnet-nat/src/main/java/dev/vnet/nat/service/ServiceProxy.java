@@ -1,0 +1,306 @@
+package dev.vnet.nat.service;
+
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.packet.DropReason;
+import dev.vnet.nat.conntrack.ConnEntry;
+import dev.vnet.nat.conntrack.Conntrack;
+import dev.vnet.nat.conntrack.Direction;
+import dev.vnet.nat.lb.AffinityTable;
+import dev.vnet.nat.lb.Choice;
+import dev.vnet.nat.lb.Endpoint;
+import dev.vnet.nat.rewrite.NatRewriter;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * kube-proxy's job on one node, done on the packets themselves: a packet of a tracked flow is translated as
+ * its conntrack entry says (in either direction); a new flow to a Service is given an endpoint (affinity
+ * first, else the Service's load-balancing algorithm), DNATed to it, SNATed to this node's address where
+ * Kubernetes does so (hairpin; NodePort and LoadBalancer traffic with externalTrafficPolicy Cluster), and
+ * tracked; a Service with no endpoints rejects at once.
+ *
+ * <p>The node's sync is the only writer of the Service table ({@link #setTable}); data-path threads read it
+ * through a volatile reference. Checksums are updated incrementally (RFC 1624) by {@link NatRewriter}.
+ * Packets are read with big-endian absolute gets: the data path's buffers keep Java's default byte order.
+ */
+public final class ServiceProxy {
+    /** What happened to a packet. */
+    public enum Verdict {
+        /** Not a Service packet, nor one of a translated flow: route it as it is. */
+        PASS,
+        /** Rewritten in place: route it by its new destination. */
+        TRANSLATED,
+        /** A Service with no (usable) endpoints: answer ICMP port unreachable, as kube-proxy's REJECT does. */
+        REJECT,
+        /** Dropped: see {@link #lastDrop} counters. */
+        DROP
+    }
+
+    private static final int TCP = 6;
+    private static final int UDP = 17;
+    private static final int ICMP = 1;
+    private static final int SNAT_PORT_MIN = 32768;
+    private static final int SNAT_PORT_MAX = 60999;
+
+    private final Conntrack conntrack;
+    private final AffinityTable affinity = new AffinityTable();
+    private final int snatIp;
+    private final Cidr serviceCidr;
+    private volatile ServiceTable table;
+    private volatile DecisionListener listener;
+
+    private final LongAdder newFlows = new LongAdder();
+    private final LongAdder translated = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder snatted = new LongAdder();
+    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+
+    /** Told of each new translated flow, with the reason for its endpoint: for traces and flow logs. */
+    @FunctionalInterface
+    public interface DecisionListener {
+        void decided(ConnEntry entry, ServiceTable.Match match, Endpoint endpoint, String reason);
+    }
+
+    /**
+     * @param snatIp the address this node SNATs to: its TUN address (10.244.N.0), to which replies from any
+     *               node are routed back
+     */
+    public ServiceProxy(Conntrack conntrack, int snatIp, Cidr serviceCidr, ServiceTable initial) {
+        this.conntrack = conntrack;
+        this.snatIp = snatIp;
+        this.serviceCidr = serviceCidr;
+        this.table = initial;
+    }
+
+    public void setTable(ServiceTable next) {
+        table = next;
+    }
+
+    public ServiceTable table() {
+        return table;
+    }
+
+    public Conntrack conntrack() {
+        return conntrack;
+    }
+
+    public AffinityTable affinity() {
+        return affinity;
+    }
+
+    public void setListener(DecisionListener l) {
+        listener = l;
+    }
+
+    /**
+     * Translates the IPv4 packet at {@code ipOffset} of {@code buf} in place if it belongs to a Service or a
+     * translated flow. The IPv4 header must have been checked (length, checksum) by the caller.
+     */
+    public Verdict process(ByteBuffer buf, int ipOffset, int ipLength, long now) {
+        int protocol = buf.get(ipOffset + 9) & 0xff;
+        int src = buf.getInt(ipOffset + 12);
+        int dst = buf.getInt(ipOffset + 16);
+        if ((buf.getShort(ipOffset + 6) & 0x3fff) != 0) {
+            // A fragment: only the first carries ports, and vnet does not reassemble.
+            return serviceCidr.contains(dst) ? drop(DropReason.FRAGMENTED) : Verdict.PASS;
+        }
+        int l4 = ipOffset + (buf.get(ipOffset) & 0x0f) * 4;
+        int l4Length = ipLength - (l4 - ipOffset);
+        int srcPort;
+        int dstPort;
+        int tcpFlags = 0;
+        if (protocol == TCP || protocol == UDP) {
+            if (l4Length < (protocol == TCP ? 20 : 8)) {
+                return drop(DropReason.TRUNCATED);
+            }
+            srcPort = buf.getShort(l4) & 0xffff;
+            dstPort = buf.getShort(l4 + 2) & 0xffff;
+            if (protocol == TCP) {
+                tcpFlags = buf.get(l4 + 13) & 0xff;
+            }
+        } else if (protocol == ICMP && l4Length >= 8) {
+            int type = buf.get(l4) & 0xff;
+            if (type == 3 || type == 11) {
+                return icmpError(buf, ipOffset, l4, l4Length, now);
+            }
+            if (type != 0 && type != 8) {
+                return Verdict.PASS;
+            }
+            srcPort = buf.getShort(l4 + 4) & 0xffff; // the echo identifier stands for both ports
+            dstPort = srcPort;
+        } else {
+            return Verdict.PASS;
+        }
+        ConnEntry e = conntrack.find(protocol, src, srcPort, dst, dstPort, now);
+        if (e != null) {
+            Direction dir = e.directionOf(protocol, src, srcPort, dst, dstPort);
+            if (dir == Direction.ORIGINAL) {
+                NatRewriter.rewrite(buf, ipOffset, e.replyDstIp(), e.replyDstPort(), e.replySrcIp(), e.replySrcPort());
+            } else {
+                NatRewriter.rewrite(buf, ipOffset, e.origDstIp(), e.origDstPort(), e.origSrcIp(), e.origSrcPort());
+            }
+            conntrack.update(e, dir, tcpFlags, ipLength, now);
+            translated.increment();
+            return Verdict.TRANSLATED;
+        }
+        ServiceTable t = table;
+        if (protocol == ICMP) {
+            // ClusterIPs answer no ping, as with kube-proxy's iptables mode: nothing lives there.
+            return serviceCidr.contains(dst) ? drop(DropReason.NO_ROUTE) : Verdict.PASS;
+        }
+        ServiceTable.Match m = t.match(protocol, dst, dstPort);
+        if (m == null) {
+            // A port no Service has, on a virtual IP or in the Service range: nobody is there.
+            return t.isVirtualIp(dst) || serviceCidr.contains(dst) ? drop(DropReason.NO_ROUTE) : Verdict.PASS;
+        }
+        return newFlow(buf, ipOffset, ipLength, protocol, src, srcPort, dst, dstPort, tcpFlags, m, now);
+    }
+
+    /** Whether the packet belongs to a translated flow (for the bridge's question); allocates nothing. */
+    public boolean tracks(ByteBuffer buf, int ipOffset, int ipLength, long now) {
+        int protocol = buf.get(ipOffset + 9) & 0xff;
+        int l4 = ipOffset + (buf.get(ipOffset) & 0x0f) * 4;
+        if (ipLength < l4 - ipOffset + 8) {
+            return false;
+        }
+        int srcPort;
+        int dstPort;
+        if (protocol == TCP || protocol == UDP) {
+            srcPort = buf.getShort(l4) & 0xffff;
+            dstPort = buf.getShort(l4 + 2) & 0xffff;
+        } else if (protocol == ICMP && ((buf.get(l4) & 0xff) == 0 || (buf.get(l4) & 0xff) == 8)) {
+            srcPort = buf.getShort(l4 + 4) & 0xffff;
+            dstPort = srcPort;
+        } else {
+            return false;
+        }
+        return conntrack.find(protocol, buf.getInt(ipOffset + 12), srcPort, buf.getInt(ipOffset + 16), dstPort,
+                now) != null;
+    }
+
+    private Verdict newFlow(ByteBuffer buf, int ipOffset, int ipLength, int protocol, int src, int srcPort,
+                            int dst, int dstPort, int tcpFlags, ServiceTable.Match m, long now) {
+        ServicePort sp = m.port();
+        List<Endpoint> candidates = sp.candidates(m.external());
+        if (candidates.isEmpty()) {
+            rejected.increment();
+            return Verdict.REJECT;
+        }
+        Endpoint ep = null;
+        String reason = null;
+        if (sp.affinityNanos() > 0) {
+            ep = affinity.lookup(sp.name(), src, now);
+            if (ep != null && candidates.contains(ep)) {
+                reason = "ClientIP affinity, " + affinity.secondsLeft(sp.name(), src, now) + " s left";
+            } else {
+                ep = null;
+            }
+        }
+        if (ep == null) {
+            Choice c = sp.balancer().pick(candidates, src, srcPort, now);
+            ep = candidates.get(c.index());
+            reason = c.reason();
+        }
+        if (sp.affinityNanos() > 0) {
+            affinity.remember(sp.name(), src, ep, sp.affinityNanos(), now);
+        }
+        boolean hairpin = ep.ip() == src;
+        boolean snat = hairpin || (m.external() && !sp.externalLocal());
+        int replyDstIp = src;
+        int replyDstPort = srcPort;
+        if (snat) {
+            replyDstIp = snatIp;
+            replyDstPort = freeSnatPort(protocol, ep, srcPort, now);
+            if (replyDstPort < 0) {
+                return drop(DropReason.QUEUE_FULL);
+            }
+            snatted.increment();
+        }
+        String label = sp.name() + " → " + ep + " (" + reason + (hairpin ? ", hairpin SNAT" : snat ? ", SNAT" : "") + ")";
+        ConnEntry e = conntrack.create(protocol, src, srcPort, dst, dstPort, ep.ip(), ep.port(), replyDstIp,
+                replyDstPort, label, now);
+        if (e == null) {
+            return drop(DropReason.QUEUE_FULL);
+        }
+        NatRewriter.rewrite(buf, ipOffset, replyDstIp, replyDstPort, ep.ip(), ep.port());
+        conntrack.update(e, Direction.ORIGINAL, tcpFlags, ipLength, now);
+        newFlows.increment();
+        translated.increment();
+        DecisionListener l = listener;
+        if (l != null) {
+            l.decided(e, m, ep, reason);
+        }
+        return Verdict.TRANSLATED;
+    }
+
+    /** The client's own port if the reply tuple is free with it, else the next free one (as Linux does). */
+    private int freeSnatPort(int protocol, Endpoint ep, int wanted, long now) {
+        int port = wanted;
+        for (int tries = 0; tries < 4096; tries++) {
+            if (conntrack.find(protocol, ep.ip(), ep.port(), snatIp, port, now) == null) {
+                return port;
+            }
+            port = port >= SNAT_PORT_MAX ? SNAT_PORT_MIN : Math.max(port + 1, SNAT_PORT_MIN);
+        }
+        return -1;
+    }
+
+    /**
+     * An ICMP error (unreachable, time exceeded) quoting a packet of a translated flow: the quote is what the
+     * endpoint side saw, so translate it back, and the error's destination with it.
+     */
+    private Verdict icmpError(ByteBuffer buf, int ipOffset, int l4, int l4Length, long now) {
+        int quote = l4 + 8;
+        if (l4Length < 8 + 20 + 8) {
+            return Verdict.PASS;
+        }
+        int qProtocol = buf.get(quote + 9) & 0xff;
+        if (qProtocol != TCP && qProtocol != UDP) {
+            return Verdict.PASS;
+        }
+        int qSrc = buf.getInt(quote + 12);
+        int qDst = buf.getInt(quote + 16);
+        int qL4 = quote + (buf.get(quote) & 0x0f) * 4;
+        int qSrcPort = buf.getShort(qL4) & 0xffff;
+        int qDstPort = buf.getShort(qL4 + 2) & 0xffff;
+        // The quoted packet went from the (translated) client to the endpoint: a REPLY-direction lookup of
+        // its reverse finds the flow.
+        ConnEntry e = conntrack.find(qProtocol, qDst, qDstPort, qSrc, qSrcPort, now);
+        if (e == null || e.directionOf(qProtocol, qDst, qDstPort, qSrc, qSrcPort) != Direction.REPLY) {
+            return Verdict.PASS;
+        }
+        if (!NatRewriter.rewriteIcmpError(buf, ipOffset, e.origSrcIp(), e.origSrcIp(), e.origSrcPort(),
+                e.origDstIp(), e.origDstPort())) {
+            return drop(DropReason.TRUNCATED);
+        }
+        translated.increment();
+        return Verdict.TRANSLATED;
+    }
+
+    private Verdict drop(DropReason r) {
+        drops.incrementAndGet(r.ordinal());
+        return Verdict.DROP;
+    }
+
+    public long newFlows() {
+        return newFlows.sum();
+    }
+
+    public long translated() {
+        return translated.sum();
+    }
+
+    public long rejected() {
+        return rejected.sum();
+    }
+
+    public long snatted() {
+        return snatted.sum();
+    }
+
+    public long drops(DropReason r) {
+        return drops.get(r.ordinal());
+    }
+}

@@ -1,0 +1,186 @@
+package dev.vnet.node.proxy;
+
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.linux.Commands;
+import dev.vnet.nat.lb.Algorithm;
+import dev.vnet.nat.lb.Balancer;
+import dev.vnet.nat.lb.Endpoint;
+import dev.vnet.nat.service.IpvsTable;
+import dev.vnet.nat.service.IptablesChainBalancer;
+import dev.vnet.nat.service.IptablesTable;
+import dev.vnet.nat.service.ServicePort;
+import dev.vnet.nat.service.ServiceProxy;
+import dev.vnet.nat.service.ServiceTable;
+import dev.vnet.node.model.Endpoints;
+import dev.vnet.node.model.Node;
+import dev.vnet.node.model.Service;
+import dev.vnet.node.store.ClusterStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
+
+/**
+ * One node's kube-proxy control loop: it compiles the cluster's Services and Endpoints into this node's
+ * Service table and swaps it into the {@link ServiceProxy} — the table's only writer, as kube-proxy's
+ * syncProxyRules is. Any Service, Endpoints or Node change triggers a full, idempotent {@link #sync}.
+ *
+ * <p>It also holds this node's share of LoadBalancer IPs, as MetalLB's L2 mode does: each IP is answered
+ * by one node (chosen from the IP, so every node agrees without talking), which routes it into its data
+ * plane and answers ARP for it on the underlay ({@code ip neigh add proxy}).
+ */
+public final class ServiceSync implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ServiceSync.class.getName());
+
+    private final String nodeName;
+    private final String netns;
+    private final int nodeIp;
+    private final String proxyMode;
+    private final ClusterStore store;
+    private final ServiceProxy proxy;
+    private final Commands commands;
+    private final List<ClusterStore.Watch> watches = new ArrayList<>();
+    /** Balancers keep state (a round-robin position), so they outlive a sync. */
+    private final Map<String, Balancer> balancers = new ConcurrentHashMap<>();
+    private Set<String> heldLbIps = new TreeSet<>();
+    private volatile List<ServicePort> ports = List.of();
+
+    public ServiceSync(String nodeName, String netns, int nodeIp, String proxyMode, ClusterStore store,
+                       ServiceProxy proxy, Commands commands) {
+        this.nodeName = nodeName;
+        this.netns = netns;
+        this.nodeIp = nodeIp;
+        this.proxyMode = proxyMode;
+        this.store = store;
+        this.proxy = proxy;
+        this.commands = commands;
+        sync();
+        for (String kind : List.of(Service.KIND, Endpoints.KIND, Node.KIND)) {
+            watches.add(store.watch(kind, store.revision(), e -> sync()));
+        }
+    }
+
+    /** Rebuilds the Service table from the store and installs it; updates the LoadBalancer IPs held here. */
+    public synchronized void sync() {
+        List<ServicePort> compiled = new ArrayList<>();
+        List<String> nodes = store.list(Node.KIND, Node.class).stream().map(Node::name).sorted().toList();
+        Set<String> lbIpsHere = new TreeSet<>();
+        for (Service svc : store.list(Service.KIND, Service.class)) {
+            if (svc.headless() || svc.type().equals(Service.EXTERNAL_NAME) || svc.spec().clusterIP() == null) {
+                continue; // nothing to translate: DNS answers for these
+            }
+            String key = ClusterStore.key(svc.namespace(), svc.name());
+            Endpoints eps = store.get(Endpoints.KIND, key, Endpoints.class).map(ClusterStore.Versioned::value)
+                    .orElse(null);
+            String lbIp = svc.loadBalancerIp();
+            if (lbIp != null && nodeName.equals(lbHolder(lbIp, nodes))) {
+                lbIpsHere.add(lbIp);
+            }
+            for (Service.ServicePort sp : svc.spec().ports()) {
+                compiled.add(compile(svc, sp, eps, lbIp));
+            }
+        }
+        ServiceTable table = proxyMode.equals("ipvs") ? new IpvsTable(compiled, nodeIp)
+                : new IptablesTable(compiled, nodeIp);
+        proxy.setTable(table);
+        ports = List.copyOf(compiled);
+        holdLoadBalancerIps(lbIpsHere);
+    }
+
+    private ServicePort compile(Service svc, Service.ServicePort sp, Endpoints eps, String lbIp) {
+        String name = svc.namespace() + "/" + svc.name() + (sp.name() == null ? "" : ":" + sp.name());
+        int protocol = "UDP".equals(sp.protocolOrDefault()) ? 17 : 6;
+        List<Endpoint> endpoints = new ArrayList<>();
+        if (eps != null && eps.subsets() != null) {
+            for (Endpoints.Subset subset : eps.subsets()) {
+                Endpoints.Port port = subset.ports().stream()
+                        .filter(p -> Objects.equals(p.name(), sp.name()) || subset.ports().size() == 1)
+                        .findFirst().orElse(null);
+                if (port == null || subset.addresses() == null) {
+                    continue;
+                }
+                for (Endpoints.Address a : subset.addresses()) {
+                    endpoints.add(new Endpoint(Ipv4Address.parse(a.ip()).bits(), port.port(), a.nodeName(),
+                            nodeName.equals(a.nodeName()), true));
+                }
+            }
+        }
+        long affinity = 0;
+        if ("ClientIP".equals(svc.spec().sessionAffinity()) && svc.spec().sessionAffinityConfig() != null) {
+            affinity = svc.spec().sessionAffinityConfig().clientIP().timeoutSeconds() * 1_000_000_000L;
+        }
+        return new ServicePort(name, protocol, Ipv4Address.parse(svc.spec().clusterIP()).bits(), sp.port(),
+                sp.nodePort() == null ? 0 : sp.nodePort(), lbIp == null ? 0 : Ipv4Address.parse(lbIp).bits(),
+                List.copyOf(endpoints), balancerFor(svc, name), affinity,
+                "Local".equals(svc.spec().externalTrafficPolicy()), "Local".equals(svc.spec().internalTrafficPolicy()));
+    }
+
+    /** The Service's annotation if any, else the mode's default: iptables' statistic rules, or ipvs' round-robin. */
+    private Balancer balancerFor(Service svc, String portName) {
+        String asked = svc.metadata().annotations() == null ? null
+                : svc.metadata().annotations().get(Service.LB_ALGORITHM_ANNOTATION);
+        String algorithm = asked != null ? asked : proxyMode.equals("ipvs") ? "round-robin" : "iptables";
+        return balancers.computeIfAbsent(portName + "|" + algorithm, k -> algorithm.equals("iptables")
+                ? new IptablesChainBalancer(portName.hashCode())
+                : Algorithm.parse(algorithm).create(ep -> proxy.conntrack().countTo(ep.ip(), ep.port())));
+    }
+
+    /** Which node answers for a LoadBalancer IP: picked from the IP, so all nodes agree. */
+    public static String lbHolder(String ip, List<String> sortedNodes) {
+        if (sortedNodes.isEmpty()) {
+            return null;
+        }
+        int last = Ipv4Address.parse(ip).bits() & 0xff;
+        return sortedNodes.get(last % sortedNodes.size());
+    }
+
+    private void holdLoadBalancerIps(Set<String> want) {
+        for (String ip : heldLbIps) {
+            if (!want.contains(ip)) {
+                commands.tryRun("ip", "-n", netns, "neigh", "del", "proxy", ip, "dev", "eth0");
+                commands.tryRun("ip", "-n", netns, "route", "del", ip + "/32");
+                LOG.info("load balancer IP released: node=" + nodeName + " ip=" + ip);
+            }
+        }
+        Set<String> held = new TreeSet<>();
+        for (String ip : want) {
+            if (heldLbIps.contains(ip)) {
+                held.add(ip);
+                continue;
+            }
+            // Route the IP into the data plane, and answer ARP for it on the underlay.
+            boolean ok = commands.tryRun("ip", "-n", netns, "route", "replace", ip + "/32", "dev", "vnet0").ok()
+                    && commands.tryRun("ip", "-n", netns, "neigh", "replace", "proxy", ip, "dev", "eth0").ok();
+            if (ok) {
+                held.add(ip);
+                LOG.info("load balancer IP held: node=" + nodeName + " ip=" + ip);
+            } else {
+                LOG.warning("cannot hold load balancer IP, the next sync retries: node=" + nodeName + " ip=" + ip);
+            }
+        }
+        heldLbIps = held;
+    }
+
+    public List<ServicePort> ports() {
+        return ports;
+    }
+
+    public Set<String> heldLoadBalancerIps() {
+        return Set.copyOf(heldLbIps);
+    }
+
+    public String proxyMode() {
+        return proxyMode;
+    }
+
+    @Override
+    public void close() {
+        watches.forEach(ClusterStore.Watch::close);
+    }
+
+}
