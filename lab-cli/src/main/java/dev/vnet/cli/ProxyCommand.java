@@ -40,7 +40,11 @@ final class ProxyCommand implements Callable<Integer> {
         var req = UpCommand.request("proxy-rules").put("node", node).put("namespace", namespace)
                 .put("service", service == null ? "" : service);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(root.client().call(req).path("text").asText());
+        var reply = root.client().call(req);
+        if (reply.path("proxyMode").asText().equals("ipvs")) {
+            out.println("# this lab runs in ipvs mode (hash lookups); these are the iptables rules it is equivalent to");
+        }
+        out.print(reply.path("text").asText());
         out.flush();
         return 0;
     }

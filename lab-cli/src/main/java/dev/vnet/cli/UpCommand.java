@@ -47,10 +47,19 @@ final class UpCommand implements Callable<Integer> {
             description = "How nodes find Services: iptables (an ordered rule list) or ipvs (hash tables).")
     String proxyMode;
 
+    @Option(names = "--lb-algorithm", description = "The nodes' default load balancing: random, round-robin, "
+            + "least-connections, source-hash or maglev (default: the proxy mode's own; a Service's "
+            + "vnet.dev/lb-algorithm annotation overrides it).")
+    String lbAlgorithm;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode);
+        LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm);
+        if (lbAlgorithm != null && !dev.vnet.node.model.Validation.LB_ALGORITHMS.contains(lbAlgorithm)) {
+            throw new VnetCommand.CliException("--lb-algorithm must be one of "
+                    + String.join(", ", dev.vnet.node.model.Validation.LB_ALGORITHMS), 2);
+        }
         if (!LabConfig.PROXY_MODES.contains(proxyMode)) {
             throw new VnetCommand.CliException("--proxy-mode must be iptables or ipvs", 2);
         }
@@ -108,6 +117,9 @@ final class UpCommand implements Callable<Integer> {
         argv.add(Main.class.getName());
         argv.addAll(List.of("up", "--nodes", Integer.toString(nodes), "--state-dir", dir.toString(),
                 "--prefix", config.prefix(), "--proxy-mode", proxyMode));
+        if (lbAlgorithm != null) {
+            argv.addAll(List.of("--lb-algorithm", lbAlgorithm));
+        }
         if (explain) {
             argv.add("--explain");
         }

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * @param explain     where to echo each system command as it runs ({@code vnet up --explain}), or null
  */
 public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, Cidr underlay, Cidr serviceCidr,
-                        int mtu, String clusterDomain, PrintStream explain, String proxyMode) {
+                        int mtu, String clusterDomain, PrintStream explain, String proxyMode, String lbAlgorithm) {
 
     /** kube-proxy's two modes: an ordered rule list (iptables) or hash tables (ipvs). */
     public static final java.util.List<String> PROXY_MODES = java.util.List.of("iptables", "ipvs");
@@ -27,24 +27,33 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
 
     public static LabConfig defaults() {
         return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, DEFAULT_NODES, Cidr.parse("10.244.0.0/16"),
-                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables");
+                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables", null);
     }
 
     public LabConfig withNodes(int n) {
-        return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, proxyMode);
+        return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, proxyMode,
+                lbAlgorithm);
     }
 
     public LabConfig withExplain(PrintStream out) {
-        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out, proxyMode);
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out, proxyMode,
+                lbAlgorithm);
     }
 
     public LabConfig withPrefixAndState(String newPrefix, Path newStateDir) {
         return new LabConfig(newPrefix, newStateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
-                proxyMode);
+                proxyMode, lbAlgorithm);
     }
 
     public LabConfig withProxyMode(String mode) {
-        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, mode);
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, mode,
+                lbAlgorithm);
+    }
+
+    /** The nodes' default load-balancing algorithm, or null for the proxy mode's own (iptables: random, ipvs: rr). */
+    public LabConfig withLbAlgorithm(String algorithm) {
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
+                proxyMode, algorithm);
     }
 
     public String outsideNs() {

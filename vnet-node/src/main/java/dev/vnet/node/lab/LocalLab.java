@@ -81,6 +81,10 @@ public final class LocalLab implements AutoCloseable {
         if (!LabConfig.PROXY_MODES.contains(config.proxyMode())) {
             throw new LabException("--proxy-mode must be iptables or ipvs");
         }
+        if (config.lbAlgorithm() != null && !dev.vnet.node.model.Validation.LB_ALGORITHMS.contains(config.lbAlgorithm())) {
+            throw new LabException("--lb-algorithm must be one of " + String.join(", ",
+                    dev.vnet.node.model.Validation.LB_ALGORITHMS));
+        }
         long other = LabState.livePid(config.stateDir());
         if (other > 0) {
             throw new LabException("a lab is already running (pid " + other + "): use `vnet down` first");
@@ -131,7 +135,8 @@ public final class LocalLab implements AutoCloseable {
         for (VnetNode node : nodes) {
             peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
             serviceSyncs.add(new ServiceSync(node.config().name(), node.config().netns(),
-                    node.config().underlayIp().bits(), config.proxyMode(), store, node.proxy(), commands));
+                    node.config().underlayIp().bits(), config.proxyMode(), config.lbAlgorithm(), store, node.proxy(),
+                    commands));
         }
         controller = new PodController(store, nodes, state);
         endpoints = new EndpointsController(store);

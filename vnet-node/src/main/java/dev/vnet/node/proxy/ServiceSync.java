@@ -41,6 +41,7 @@ public final class ServiceSync implements AutoCloseable {
     private final String netns;
     private final int nodeIp;
     private final String proxyMode;
+    private final String defaultAlgorithm;
     private final ClusterStore store;
     private final ServiceProxy proxy;
     private final Commands commands;
@@ -50,12 +51,17 @@ public final class ServiceSync implements AutoCloseable {
     private Set<String> heldLbIps = new TreeSet<>();
     private volatile List<ServicePort> ports = List.of();
 
-    public ServiceSync(String nodeName, String netns, int nodeIp, String proxyMode, ClusterStore store,
-                       ServiceProxy proxy, Commands commands) {
+    /**
+     * @param defaultAlgorithm the node's load-balancing algorithm for Services without the annotation, or null
+     *                         for the proxy mode's own: iptables' statistic rules, or ipvs' round-robin
+     */
+    public ServiceSync(String nodeName, String netns, int nodeIp, String proxyMode, String defaultAlgorithm,
+                       ClusterStore store, ServiceProxy proxy, Commands commands) {
         this.nodeName = nodeName;
         this.netns = netns;
         this.nodeIp = nodeIp;
         this.proxyMode = proxyMode;
+        this.defaultAlgorithm = defaultAlgorithm;
         this.store = store;
         this.proxy = proxy;
         this.commands = commands;
@@ -124,7 +130,8 @@ public final class ServiceSync implements AutoCloseable {
     private Balancer balancerFor(Service svc, String portName) {
         String asked = svc.metadata().annotations() == null ? null
                 : svc.metadata().annotations().get(Service.LB_ALGORITHM_ANNOTATION);
-        String algorithm = asked != null ? asked : proxyMode.equals("ipvs") ? "round-robin" : "iptables";
+        String algorithm = asked != null ? asked : defaultAlgorithm != null ? defaultAlgorithm
+                : proxyMode.equals("ipvs") ? "round-robin" : "iptables";
         return balancers.computeIfAbsent(portName + "|" + algorithm, k -> algorithm.equals("iptables")
                 ? new IptablesChainBalancer(portName.hashCode())
                 : Algorithm.parse(algorithm).create(ep -> proxy.conntrack().countTo(ep.ip(), ep.port())));
