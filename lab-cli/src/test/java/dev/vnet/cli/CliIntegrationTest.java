@@ -59,6 +59,42 @@ class CliIntegrationTest {
         }
     }
 
+    /** labs/examples/web.yaml with this lab's pod names: get svc, endpoints, describe, curl, conntrack, rules. */
+    private static void servicesWork() throws Exception {
+        Path web = stateDir.resolve("web.yaml");
+        Files.writeString(web, Files.readString(Path.of("../labs/examples/web.yaml"))
+                .replaceAll("name: web-(\\d)", "name: " + prefix + "web-$1").replace("name: client", "name: " + prefix + "client"));
+        Run apply = vnet("apply", "-f", web.toString());
+        assertEquals(0, apply.exit(), apply.err());
+        assertTrue(apply.out().contains("service/web created"), apply.out());
+
+        Run svc = vnet("get", "svc", "-o", "wide");
+        assertTrue(svc.out().lines().findFirst().orElse("")
+                .matches("NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\\(S\\) +AGE +SELECTOR"), svc.out());
+        assertTrue(svc.out().contains("80:30080/TCP") && svc.out().contains("192.168.56.200"), svc.out());
+        String vip = new ObjectMapper().readTree(vnet("get", "svc", "web", "-o", "json").out())
+                .path("spec").path("clusterIP").asText();
+
+        Run eps = vnet("get", "endpoints", "web");
+        assertTrue(eps.out().contains(":8080"), eps.out());
+        Run describe = vnet("describe", "svc", "web");
+        assertTrue(describe.out().contains("IP:                      " + vip), describe.out());
+        assertTrue(describe.out().contains("Proxy Mode:              iptables"), describe.out());
+
+        assertEquals(0, vnet("exec", prefix + "client", "--", "curl", "-sf", "-m", "5", "http://" + vip + "/").exit());
+        assertEquals(0, vnet("exec", "outside", "--", "curl", "-sf", "-m", "5", "http://192.168.56.12:30080/").exit());
+        assertEquals(0, vnet("exec", "outside", "--", "curl", "-sf", "-m", "5", "http://192.168.56.200/").exit());
+
+        Run ct = vnet("conntrack");
+        assertTrue(ct.out().contains("dport=80") && ct.out().contains("[DNAT]"), ct.out());
+        Run rules = vnet("proxy", "rules", "web");
+        assertTrue(rules.out().contains("-A KUBE-SERVICES -m comment --comment \"default/web:http cluster IP\""),
+                rules.out());
+
+        Run del = vnet("delete", "svc", "web-lb");
+        assertEquals("service \"web-lb\" deleted", del.out().strip(), "exit " + del.exit() + ": " + del.err());
+    }
+
     @Test
     void theReadmeWalkThroughWorks() throws Exception {
         String a = prefix + "a";
@@ -108,6 +144,8 @@ class CliIntegrationTest {
 
         Run logs = vnet("logs", b);
         assertTrue(logs.out().contains("whoami listening on :8080"), logs.out());
+
+        servicesWork();
 
         Run yaml = vnet("get", "pod", a, "-o", "yaml");
         assertTrue(yaml.out().contains("kind: Pod") && yaml.out().contains("podIP:"), yaml.out());
