@@ -52,10 +52,15 @@ final class UpCommand implements Callable<Integer> {
             + "vnet.dev/lb-algorithm annotation overrides it).")
     String lbAlgorithm;
 
+    @Option(names = "--dns-upstream", description = "Where the cluster DNS forwards names outside cluster.local, "
+            + "as IP or IP:PORT (reachable from the node namespaces); without it they are answered REFUSED.")
+    String dnsUpstream;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm);
+        LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm)
+                .withDnsUpstream(upstream(dnsUpstream));
         if (lbAlgorithm != null && !dev.vnet.node.model.Validation.LB_ALGORITHMS.contains(lbAlgorithm)) {
             throw new VnetCommand.CliException("--lb-algorithm must be one of "
                     + String.join(", ", dev.vnet.node.model.Validation.LB_ALGORITHMS), 2);
@@ -120,6 +125,9 @@ final class UpCommand implements Callable<Integer> {
         if (lbAlgorithm != null) {
             argv.addAll(List.of("--lb-algorithm", lbAlgorithm));
         }
+        if (dnsUpstream != null) {
+            argv.addAll(List.of("--dns-upstream", dnsUpstream));
+        }
         if (explain) {
             argv.add("--explain");
         }
@@ -161,6 +169,24 @@ final class UpCommand implements Callable<Integer> {
             // Fall back to pointing at the log.
         }
         return fallback;
+    }
+
+    /** "10.0.0.53" or "10.0.0.53:5353" as a socket address; null stays null. */
+    static java.net.InetSocketAddress upstream(String value) throws VnetCommand.CliException {
+        if (value == null) {
+            return null;
+        }
+        String[] parts = value.split(":");
+        try {
+            dev.vnet.core.addr.Ipv4Address ip = dev.vnet.core.addr.Ipv4Address.parse(parts[0]);
+            int port = parts.length > 1 ? Integer.parseInt(parts[1]) : 53;
+            if (parts.length > 2 || port < 1 || port > 65535) {
+                throw new IllegalArgumentException("bad port");
+            }
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ip.toBytes()), port);
+        } catch (IllegalArgumentException | java.net.UnknownHostException e) {
+            throw new VnetCommand.CliException("--dns-upstream \"" + value + "\" is not IP or IP:PORT", 2);
+        }
     }
 
     static com.fasterxml.jackson.databind.node.ObjectNode request(String op) {

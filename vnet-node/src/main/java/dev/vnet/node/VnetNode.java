@@ -9,6 +9,9 @@ import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.TapDevice;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.nat.conntrack.Conntrack;
+import dev.vnet.node.dns.ClusterDns;
+import dev.vnet.node.dns.DnsLog;
+import dev.vnet.node.dns.DnsServer;
 import dev.vnet.nat.conntrack.Timeouts;
 import dev.vnet.nat.service.IptablesTable;
 import dev.vnet.nat.service.ServiceProxy;
@@ -50,6 +53,11 @@ public final class VnetNode implements AutoCloseable {
     public static final String TUN_NAME = "vnet0";
     /** The NodePort range, as policy-routing rules take it, and the routing table that sends it to vnet0. */
     public static final String NODE_PORTS = "30000-32767";
+    /**
+     * Where the DNS Service IP lives in the node's namespace. NodeLocal DNSCache uses a dummy interface; the
+     * node's loopback does the same job and needs no kernel module.
+     */
+    public static final String DNS_LINK = "lo";
     public static final String NODE_PORT_TABLE = "100";
 
     private final NodeConfig config;
@@ -65,6 +73,7 @@ public final class VnetNode implements AutoCloseable {
     private final NodeRouter router;
     private final ServiceProxy proxy;
     private volatile UdpTransport transport;
+    private DnsServer dnsServer;
     private TapDevice tun;
     private Thread tunReader;
     private volatile boolean running = true;
@@ -134,6 +143,19 @@ public final class VnetNode implements AutoCloseable {
         }, () -> vtep, clock);
         LOG.info("node data plane up: node=" + config.name() + " subnet=" + config.podSubnet() + " underlay="
                 + config.underlayIp() + " vtepMac=" + config.vtepMac() + " tun=" + TUN_NAME + " " + tunAddr);
+    }
+
+    /**
+     * Starts the node's cluster DNS at the DNS Service IP: the node's loopback holds the address inside its
+     * namespace (as NodeLocal DNSCache's dummy interface does), a server answers there, and the router steers
+     * pods' DNS to it before the Service stage.
+     */
+    public void startDns(ClusterDns dns, DnsLog log, java.net.InetSocketAddress upstream) throws IOException {
+        String ns = config.netns();
+        commands.run("ip", "-n", ns, "addr", "add", config.dnsServer() + "/32", "dev", DNS_LINK);
+        dnsServer = new DnsServer(config.name(), ns, java.net.InetAddress.getByAddress(config.dnsServer().toBytes()),
+                dns, log, upstream);
+        router.setLocalDns(config.dnsServer().bits());
     }
 
     private void readTun(TapDevice device) {
@@ -289,6 +311,9 @@ public final class VnetNode implements AutoCloseable {
         running = false;
         for (String key : List.copyOf(pods.keySet())) {
             stopPod(key);
+        }
+        if (dnsServer != null) {
+            dnsServer.close();
         }
         UdpTransport t = transport;
         transport = null;

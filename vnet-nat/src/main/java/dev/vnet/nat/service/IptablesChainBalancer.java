@@ -31,7 +31,7 @@ public final class IptablesChainBalancer implements Balancer {
             double p = 1.0 / (n - i);
             if (r.nextDouble() < p) {
                 return new Choice(i, "iptables rule " + (i + 1) + " of " + n + " matched (probability "
-                        + String.format("%.5f", p) + ")");
+                        + String.format(java.util.Locale.ROOT, "%.5f", p) + ")");
             }
         }
         return new Choice(n - 1, "iptables rule " + n + " of " + n + " (the last, always matches)");

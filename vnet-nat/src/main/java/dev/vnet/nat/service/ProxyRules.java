@@ -39,9 +39,15 @@ public final class ProxyRules {
                         + " -d " + ip(p.clusterIp()) + "/32 --dport " + p.port() + " -j REJECT");
                 continue;
             }
+            // Local traffic policies go through KUBE-SVL-*, which jumps only to this node's endpoints.
+            String svl = "KUBE-SVL-" + hash(p.name() + proto);
+            boolean needsSvl = p.externalLocal() || p.internalLocal();
             chains.add(svc);
+            if (needsSvl) {
+                chains.add(svl);
+            }
             rules.add("-A KUBE-SERVICES -m comment --comment \"" + p.name() + " cluster IP\" " + match + " -d "
-                    + ip(p.clusterIp()) + "/32 --dport " + p.port() + " -j " + svc);
+                    + ip(p.clusterIp()) + "/32 --dport " + p.port() + " -j " + (p.internalLocal() ? svl : svc));
             boolean external = p.nodePort() != 0 || p.loadBalancerIp() != 0;
             if (external) {
                 chains.add(ext);
@@ -57,7 +63,20 @@ public final class ProxyRules {
                     nodePortRules.add("-A " + ext + " -m comment --comment \"masquerade traffic for " + p.name()
                             + " external destinations\" -j KUBE-MARK-MASQ");
                 }
-                nodePortRules.add("-A " + ext + " -j " + svc);
+                nodePortRules.add("-A " + ext + " -j " + (p.externalLocal() ? svl : svc));
+            }
+            if (needsSvl) {
+                List<Endpoint> local = eps.stream().filter(Endpoint::local).toList();
+                for (int i = 0; i < local.size(); i++) {
+                    Endpoint e = local.get(i);
+                    String stat = i < local.size() - 1 ? " -m statistic --mode random --probability "
+                            + String.format(Locale.ROOT, "%.11f", IptablesChainBalancer.probability(i, local.size())) : "";
+                    rules.add("-A " + svl + " -m comment --comment \"" + p.name() + " -> " + e + "\"" + stat + " -j "
+                            + "KUBE-SEP-" + hash(p.name() + proto + e));
+                }
+                if (local.isEmpty()) {
+                    rules.add("-A " + svl + " -m comment --comment \"" + p.name() + " has no local endpoints\" -j DROP");
+                }
             }
             List<String> sepRules = new ArrayList<>();
             for (int i = 0; i < eps.size(); i++) {

@@ -104,7 +104,7 @@ public final class ServiceProxy {
         int dst = buf.getInt(ipOffset + 16);
         if ((buf.getShort(ipOffset + 6) & 0x3fff) != 0) {
             // A fragment: only the first carries ports, and vnet does not reassemble.
-            return serviceCidr.contains(dst) ? drop(DropReason.FRAGMENTED) : Verdict.PASS;
+            return serviceCidr.contains(dst) || table.isVirtualIp(dst) ? drop(DropReason.FRAGMENTED) : Verdict.PASS;
         }
         int l4 = ipOffset + (buf.get(ipOffset) & 0x0f) * 4;
         int l4Length = ipLength - (l4 - ipOffset);
@@ -173,6 +173,8 @@ public final class ServiceProxy {
         } else if (protocol == ICMP && ((buf.get(l4) & 0xff) == 0 || (buf.get(l4) & 0xff) == 8)) {
             srcPort = buf.getShort(l4 + 4) & 0xffff;
             dstPort = srcPort;
+        } else if (protocol == ICMP && ((buf.get(l4) & 0xff) == 3 || (buf.get(l4) & 0xff) == 11)) {
+            return quotedFlow(buf, ipOffset, ipLength, l4, now) != null; // an error about a translated flow
         } else {
             return false;
         }
@@ -252,23 +254,8 @@ public final class ServiceProxy {
      * endpoint side saw, so translate it back, and the error's destination with it.
      */
     private Verdict icmpError(ByteBuffer buf, int ipOffset, int l4, int l4Length, long now) {
-        int quote = l4 + 8;
-        if (l4Length < 8 + 20 + 8) {
-            return Verdict.PASS;
-        }
-        int qProtocol = buf.get(quote + 9) & 0xff;
-        if (qProtocol != TCP && qProtocol != UDP) {
-            return Verdict.PASS;
-        }
-        int qSrc = buf.getInt(quote + 12);
-        int qDst = buf.getInt(quote + 16);
-        int qL4 = quote + (buf.get(quote) & 0x0f) * 4;
-        int qSrcPort = buf.getShort(qL4) & 0xffff;
-        int qDstPort = buf.getShort(qL4 + 2) & 0xffff;
-        // The quoted packet went from the (translated) client to the endpoint: a REPLY-direction lookup of
-        // its reverse finds the flow.
-        ConnEntry e = conntrack.find(qProtocol, qDst, qDstPort, qSrc, qSrcPort, now);
-        if (e == null || e.directionOf(qProtocol, qDst, qDstPort, qSrc, qSrcPort) != Direction.REPLY) {
+        ConnEntry e = quotedFlow(buf, ipOffset, ipOffset + (l4 - ipOffset) + l4Length - ipOffset, l4, now);
+        if (e == null) {
             return Verdict.PASS;
         }
         if (!NatRewriter.rewriteIcmpError(buf, ipOffset, e.origSrcIp(), e.origSrcIp(), e.origSrcPort(),
@@ -277,6 +264,33 @@ public final class ServiceProxy {
         }
         translated.increment();
         return Verdict.TRANSLATED;
+    }
+
+    /**
+     * The translated flow an ICMP error is about, or null. The quote is what the endpoint side saw, from the
+     * (translated) client to the endpoint: a REPLY-direction lookup of its reverse finds the flow. Every read
+     * is checked against the packet's length, since the quote is whatever the sender wrote.
+     */
+    private ConnEntry quotedFlow(ByteBuffer buf, int ipOffset, int ipLength, int l4, long now) {
+        int end = ipOffset + ipLength;
+        int quote = l4 + 8;
+        if (quote + 20 > end) {
+            return null;
+        }
+        int qProtocol = buf.get(quote + 9) & 0xff;
+        int qIhl = (buf.get(quote) & 0x0f) * 4;
+        if ((qProtocol != TCP && qProtocol != UDP) || qIhl < 20 || quote + qIhl + 4 > end) {
+            return null;
+        }
+        int qSrc = buf.getInt(quote + 12);
+        int qDst = buf.getInt(quote + 16);
+        int qSrcPort = buf.getShort(quote + qIhl) & 0xffff;
+        int qDstPort = buf.getShort(quote + qIhl + 2) & 0xffff;
+        ConnEntry e = conntrack.find(qProtocol, qDst, qDstPort, qSrc, qSrcPort, now);
+        if (e == null || e.directionOf(qProtocol, qDst, qDstPort, qSrc, qSrcPort) != Direction.REPLY) {
+            return null;
+        }
+        return e;
     }
 
     private Verdict drop(DropReason r) {

@@ -61,6 +61,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                 case "service-dataplane" -> serviceDataplane(req);
                 case "conntrack" -> conntrack(req.path("node").asText(""));
                 case "proxy-rules" -> proxyRules(req);
+                case "dns-log" -> dnsLog(req.path("node").asText(""));
                 case "down" -> down();
                 default -> error("unknown request \"" + req.path("op").asText() + "\"");
             };
@@ -455,9 +456,10 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                     .map(n -> ok().put("netns", n.config().netns()))
                     .orElseThrow(() -> new LabException("nodes \"" + node + "\" not found"));
         }
-        String key = name.contains("/") ? name : ClusterStore.key("default", name);
-        String podName = key.substring(key.indexOf('/') + 1);
-        Optional<RunningPod> p = runningPod(key);
+        // Pod names are unique in the lab (each names a network namespace), so any namespace will do.
+        String podName = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
+        Optional<RunningPod> p = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
+                .filter(rp -> rp.pod().name().equals(podName)).findFirst();
         if (p.isEmpty()) {
             Optional<Pod> stored = findPodByName(podName);
             if (stored.isPresent()) {
@@ -555,6 +557,26 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         }
         return ok().put("text", dev.vnet.nat.service.ProxyRules.render(lab.serviceSync(index).ports(), only))
                 .put("proxyMode", lab.config().proxyMode());
+    }
+
+    private ObjectNode dnsLog(String node) {
+        ObjectNode out = ok();
+        ArrayNode entries = out.putArray("entries");
+        for (dev.vnet.node.dns.DnsLog.Entry e : lab.dnsLog().recent()) {
+            if (node.isEmpty() || node.equals(e.node())) {
+                ObjectNode o = entries.addObject().put("at", e.at().toString()).put("node", e.node())
+                        .put("client", e.client()).put("transport", e.transport()).put("name", e.name())
+                        .put("type", e.type()).put("rcode", e.rcode());
+                ArrayNode answers = o.putArray("answers");
+                e.answers().forEach(answers::add);
+            }
+        }
+        ObjectNode counts = out.putObject("queriesByType");
+        lab.dnsLog().queriesByType().forEach(counts::put);
+        ObjectNode rcodes = out.putObject("responsesByRcode");
+        lab.dnsLog().responsesByRcode().forEach(rcodes::put);
+        out.put("malformed", lab.dnsLog().malformedCount());
+        return out;
     }
 
     private ObjectNode down() {

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * @param explain     where to echo each system command as it runs ({@code vnet up --explain}), or null
  */
 public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, Cidr underlay, Cidr serviceCidr,
-                        int mtu, String clusterDomain, PrintStream explain, String proxyMode, String lbAlgorithm) {
+                        int mtu, String clusterDomain, PrintStream explain, String proxyMode, String lbAlgorithm,
+                        java.net.InetSocketAddress dnsUpstream) {
 
     /** kube-proxy's two modes: an ordered rule list (iptables) or hash tables (ipvs). */
     public static final java.util.List<String> PROXY_MODES = java.util.List.of("iptables", "ipvs");
@@ -27,33 +28,33 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
 
     public static LabConfig defaults() {
         return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, DEFAULT_NODES, Cidr.parse("10.244.0.0/16"),
-                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables", null);
+                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables", null, null);
     }
 
     public LabConfig withNodes(int n) {
         return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, proxyMode,
-                lbAlgorithm);
+                lbAlgorithm, dnsUpstream);
     }
 
     public LabConfig withExplain(PrintStream out) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out, proxyMode,
-                lbAlgorithm);
+                lbAlgorithm, dnsUpstream);
     }
 
     public LabConfig withPrefixAndState(String newPrefix, Path newStateDir) {
         return new LabConfig(newPrefix, newStateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
-                proxyMode, lbAlgorithm);
+                proxyMode, lbAlgorithm, dnsUpstream);
     }
 
     public LabConfig withProxyMode(String mode) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, mode,
-                lbAlgorithm);
+                lbAlgorithm, dnsUpstream);
     }
 
     /** The nodes' default load-balancing algorithm, or null for the proxy mode's own (iptables: random, ipvs: rr). */
     public LabConfig withLbAlgorithm(String algorithm) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
-                proxyMode, algorithm);
+                proxyMode, algorithm, dnsUpstream);
     }
 
     public String outsideNs() {
@@ -75,6 +76,12 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
     /** The cluster DNS Service IP: the tenth address of the Service CIDR (10.96.0.10). */
     public Ipv4Address dnsIp() {
         return serviceCidr.host(10);
+    }
+
+    /** Where names outside the cluster domain are forwarded, or null to answer them REFUSED. */
+    public LabConfig withDnsUpstream(java.net.InetSocketAddress upstream) {
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
+                proxyMode, lbAlgorithm, upstream);
     }
 
     /** The LoadBalancer IP pool, as MetalLB would be configured: 192.168.56.200–192.168.56.250. */

@@ -5,6 +5,11 @@ import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.NodeConfig;
 import dev.vnet.node.PeerSync;
+import dev.vnet.node.dns.ClusterDns;
+import dev.vnet.node.dns.DnsLog;
+import dev.vnet.node.dns.DnsSync;
+import dev.vnet.node.model.Service;
+import java.util.UUID;
 import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.model.Node;
@@ -48,6 +53,8 @@ public final class LocalLab implements AutoCloseable {
     private final List<VnetNode> nodes = new ArrayList<>();
     private final List<PeerSync> peerSyncs = new ArrayList<>();
     private final List<ServiceSync> serviceSyncs = new ArrayList<>();
+    private final List<DnsSync> dnsSyncs = new ArrayList<>();
+    private final DnsLog dnsLog = new DnsLog();
     private PodController controller;
     private EndpointsController endpoints;
     private final ServiceAllocator allocator;
@@ -132,6 +139,13 @@ public final class LocalLab implements AutoCloseable {
             node.startDataPlane();
             registerNode(nc);
         }
+        registerDnsService();
+        for (VnetNode node : nodes) {
+            // Each node answers DNS from its own index, as a node of a real cluster would.
+            ClusterDns dns = new ClusterDns(config.clusterDomain(), config.serviceCidr(), config.podCidr());
+            dnsSyncs.add(new DnsSync(store, dns));
+            node.startDns(dns, dnsLog, config.dnsUpstream());
+        }
         for (VnetNode node : nodes) {
             peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
             serviceSyncs.add(new ServiceSync(node.config().name(), node.config().netns(),
@@ -157,6 +171,31 @@ public final class LocalLab implements AutoCloseable {
         }
         commands.run("ip", "netns", "add", name);
         state.added(name);
+    }
+
+    /**
+     * The cluster DNS Service, kube-system/kube-dns at 10.96.0.10, as a cluster shows it. No pod backs it:
+     * every node answers at that address itself (see {@link VnetNode#startDns}).
+     */
+    private void registerDnsService() throws IOException {
+        String ip = config.dnsIp().toString();
+        Service svc = new Service("v1", Service.KIND,
+                new ObjectMeta("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"),
+                        Map.of(Service.NODE_LOCAL_ANNOTATION, "true"), UUID.randomUUID().toString(),
+                        Instant.now().toString(), null),
+                new Service.Spec("ClusterIP", Map.of("k8s-app", "kube-dns"), List.of(
+                        new Service.ServicePort("dns", "UDP", 53, dev.vnet.node.model.IntOrString.of(53), null),
+                        new Service.ServicePort("dns-tcp", "TCP", 53, dev.vnet.node.model.IntOrString.of(53), null)),
+                        ip, List.of(ip), "None", null, null, "Cluster", null, null), null);
+        try {
+            store.create(Service.KIND, ClusterStore.key("kube-system", "kube-dns"), svc);
+        } catch (ClusterStore.ConflictException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    public DnsLog dnsLog() {
+        return dnsLog;
     }
 
     private void registerNode(NodeConfig nc) throws IOException {
@@ -225,6 +264,7 @@ public final class LocalLab implements AutoCloseable {
         }
         peerSyncs.forEach(PeerSync::close);
         serviceSyncs.forEach(ServiceSync::close);
+        dnsSyncs.forEach(DnsSync::close);
         for (VnetNode node : nodes) {
             for (String key : List.copyOf(node.pods().keySet())) {
                 String netns = node.pods().get(key).sandbox().spec().netns();

@@ -71,7 +71,9 @@ public final class ServiceAllocator {
             clusterIp = freeIp(takenIps, what);
         } else if (!clusterIp.equals("None")) {
             Ipv4Address ip = Ipv4Address.parse(clusterIp);
-            if (!serviceCidr.contains(ip)) {
+            boolean edge = ip.bits() == serviceCidr.network().bits()
+                    || ip.bits() == serviceCidr.network().bits() + (int) (serviceCidr.size() - 1);
+            if (!serviceCidr.contains(ip) || edge) {
                 throw new LabException(what + ": spec.clusterIP: Invalid value: \"" + clusterIp
                         + "\": provided IP is not in the valid range " + serviceCidr);
             }

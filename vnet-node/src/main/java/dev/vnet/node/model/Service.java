@@ -18,6 +18,12 @@ public record Service(String apiVersion, String kind, ObjectMeta metadata, Spec 
     public static final String LB_ALGORITHM_ANNOTATION = "vnet.dev/lb-algorithm";
     /** Annotation naming the node that answers ARP for a LoadBalancer IP (as MetalLB's L2 mode does). */
     public static final String LB_NODE_ANNOTATION = "vnet.dev/lb-node";
+    /** Annotation on a Service that every node answers itself, with no endpoints (the cluster DNS). */
+    public static final String NODE_LOCAL_ANNOTATION = "vnet.dev/node-local";
+
+    public boolean nodeLocal() {
+        return metadata.annotations() != null && "true".equals(metadata.annotations().get(NODE_LOCAL_ANNOTATION));
+    }
 
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
     @JsonPropertyOrder({"type", "selector", "ports", "clusterIP", "clusterIPs"})

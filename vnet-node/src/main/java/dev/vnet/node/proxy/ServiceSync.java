@@ -77,7 +77,8 @@ public final class ServiceSync implements AutoCloseable {
         List<String> nodes = store.list(Node.KIND, Node.class).stream().map(Node::name).sorted().toList();
         Set<String> lbIpsHere = new TreeSet<>();
         for (Service svc : store.list(Service.KIND, Service.class)) {
-            if (svc.headless() || svc.type().equals(Service.EXTERNAL_NAME) || svc.spec().clusterIP() == null) {
+            if (svc.headless() || svc.type().equals(Service.EXTERNAL_NAME) || svc.spec().clusterIP() == null
+                    || svc.nodeLocal()) {
                 continue; // nothing to translate: DNS answers for these
             }
             String key = ClusterStore.key(svc.namespace(), svc.name());

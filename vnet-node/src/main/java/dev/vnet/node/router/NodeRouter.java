@@ -52,6 +52,8 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     private final RouterCounters counters = new RouterCounters();
     /** The Service stage (kube-proxy's job); null until Services are wired in. */
     private volatile ServiceProxy proxy;
+    /** The DNS Service IP when this node answers DNS itself (NodeLocal DNSCache style), else 0. */
+    private volatile int localDns;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -90,6 +92,11 @@ public final class NodeRouter implements Router, InnerFrameHandler {
 
     public ServiceProxy proxy() {
         return proxy;
+    }
+
+    /** Steers DNS to {@code dnsIp}:53 into the node's own stack, where the node's DNS server answers. */
+    public void setLocalDns(int dnsIp) {
+        this.localDns = dnsIp;
     }
 
     /**
@@ -172,6 +179,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             return counters.drop(DropReason.BAD_CHECKSUM);
         }
         int frameLen = EthernetFrame.HEADER_LEN + ip.totalLength();
+        if (ip.destination() == localDns && origin != Origin.NODE && isDns(f, ip)) {
+            return toTun(f, ip, origin); // answered by this node: the query never leaves it
+        }
         ServiceProxy p = proxy;
         if (p != null) {
             switch (p.process(f, EthernetFrame.HEADER_LEN, ip.totalLength(), now)) {
@@ -224,6 +234,17 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             return toTun(f, ip, origin); // leaves the cluster through the node's host stack
         }
         return counters.drop(DropReason.NO_ROUTE);
+    }
+
+    /** UDP or TCP to port 53. */
+    private static boolean isDns(ByteBuffer f, Ipv4Packet ip) {
+        int proto = ip.protocol();
+        if ((proto != Ipv4Packet.PROTO_UDP && proto != Ipv4Packet.PROTO_TCP) || ip.isFragment()
+                || ip.payloadLength() < 4) {
+            return false;
+        }
+        int at = ip.payloadOffset() + 2;
+        return (((f.get(at) & 0xff) << 8) | (f.get(at + 1) & 0xff)) == 53;
     }
 
     private DropReason toTun(ByteBuffer f, Ipv4Packet ip, Origin origin) {

@@ -1,0 +1,34 @@
+package dev.vnet.node.dns;
+
+import dev.vnet.node.model.Endpoints;
+import dev.vnet.node.model.Pod;
+import dev.vnet.node.model.Service;
+import dev.vnet.node.store.ClusterStore;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Keeps a {@link ClusterDns} index equal to the cluster's Services, Endpoints and Pods: a full rebuild per change. */
+public final class DnsSync implements AutoCloseable {
+    private final ClusterStore store;
+    private final ClusterDns dns;
+    private final List<ClusterStore.Watch> watches = new ArrayList<>();
+
+    public DnsSync(ClusterStore store, ClusterDns dns) {
+        this.store = store;
+        this.dns = dns;
+        sync();
+        for (String kind : List.of(Service.KIND, Endpoints.KIND, Pod.KIND)) {
+            watches.add(store.watch(kind, store.revision(), e -> sync()));
+        }
+    }
+
+    public synchronized void sync() {
+        dns.update(store.list(Service.KIND, Service.class), store.list(Endpoints.KIND, Endpoints.class),
+                store.list(Pod.KIND, Pod.class));
+    }
+
+    @Override
+    public void close() {
+        watches.forEach(ClusterStore.Watch::close);
+    }
+}
