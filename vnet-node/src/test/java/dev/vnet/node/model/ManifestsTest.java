@@ -249,7 +249,7 @@ class ManifestsTest {
                   name: web
                 """);
 
-        assertEquals(SOURCE + " document 1 (Deployment web): unknown kind \"Deployment\": vnet knows Pod", message);
+        assertEquals(SOURCE + " document 1 (Deployment web): unknown kind \"Deployment\": vnet knows Pod and Service", message);
     }
 
     @Test
