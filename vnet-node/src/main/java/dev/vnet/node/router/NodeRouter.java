@@ -183,8 +183,10 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             return toTun(f, ip, origin); // answered by this node: the query never leaves it
         }
         ServiceProxy p = proxy;
+        boolean translated = false;
         if (p != null) {
             switch (p.process(f, EthernetFrame.HEADER_LEN, ip.totalLength(), now)) {
+                case TRANSLATED -> translated = true;
                 case REJECT -> {
                     icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_PORT_UNREACHABLE, 0, origin, now);
                     return counters.drop(DropReason.NO_ENDPOINTS);
@@ -230,8 +232,10 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             counters.count(RouterCounters.Route.OVERLAY);
             return DropReason.NONE;
         }
-        if (origin != Origin.NODE && !podCidr.contains(dst)) {
-            return toTun(f, ip, origin); // leaves the cluster through the node's host stack
+        // Leaves the cluster through this node's host stack: our pods' traffic, and replies to clients outside
+        // that reached a Service here (translated back, they may come from an endpoint on another node).
+        if ((origin == Origin.POD || (origin == Origin.OVERLAY && translated)) && !podCidr.contains(dst)) {
+            return toTun(f, ip, origin);
         }
         return counters.drop(DropReason.NO_ROUTE);
     }
