@@ -2,7 +2,10 @@ package dev.vnet.bridge;
 
 import dev.vnet.core.capture.FrameObserver;
 import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -51,6 +54,11 @@ public final class Bridge {
 
     public String name() {
         return name;
+    }
+
+    /** The node this bridge belongs to, for traces: its name without the "br-" prefix. */
+    public String node() {
+        return name.startsWith("br-") ? name.substring(3) : name;
     }
 
     public Fdb fdb() {
@@ -108,6 +116,7 @@ public final class Bridge {
             in.drop(DropReason.BAD_SOURCE_MAC);
             return;
         }
+        Probe probe = Tracing.matchFrame(frame, length);
         switch (fdb.learn(src, ingress, now)) {
             case NEW -> learnedNew.increment();
             case MOVED -> learnedMoved.increment();
@@ -118,18 +127,40 @@ public final class Bridge {
             Diverter d = diverter;
             if (d != null && d.divert(ingress, frame, length, now)) {
                 diverted.increment();
+                if (probe != null) {
+                    probe.hop(node(), "bridge", "in at port " + ingress.name()
+                            + ": part of a translated flow, handed to the router (as br_netfilter would)");
+                }
                 return;
             }
             BridgePort out = fdb.lookup(dst, now);
             if (out == ingress) {
                 in.drop(DropReason.LOOP); // the destination lives behind the port it came from
+                if (probe != null) {
+                    probe.hop(node(), "bridge", "dropped: " + DropReason.LOOP.description());
+                    probe.end("dropped on " + node() + " by the bridge: " + DropReason.LOOP.description());
+                }
                 return;
             }
             if (out != null && out.isUp()) {
                 forwarded.increment();
+                if (probe != null) {
+                    probe.hop(node(), "bridge", "in at port " + ingress.name() + ", FDB hit for "
+                            + MacAddress.toString(dst) + " → out at port " + out.name());
+                    if (!out.name().equals("gateway")) {
+                        probe.end("delivered to " + out.name() + " on " + node());
+                    }
+                }
                 out.transmit(frame, length, now);
                 return;
             }
+        }
+        if (probe != null) {
+            probe.hop(node(), "bridge", "in at port " + ingress.name() + ", " + MacAddress.toString(dst)
+                    + ((dst & GROUP_BIT) != 0 ? " is a group address" : " is unknown (FDB miss)")
+                    + " → flooded to " + (ports.length - 1) + " ports");
+            probe.end("flooded on " + node() + ": every port but " + ingress.name() + " got a copy"
+                    + ((dst & GROUP_BIT) != 0 ? "" : " (the destination's MAC was not learned yet)"));
         }
         flooded.increment();
         for (BridgePort p : ports) {

@@ -89,15 +89,27 @@ public final class VnetNode implements AutoCloseable {
         this.bridge = new Bridge("br-" + config.name());
         this.gateway = new GatewayPort(bridge, config.gateway().bits(), MacAddress.forPodIp(config.gateway()).bits());
         this.ipam = new Ipam(config.podSubnet(), config.gateway());
-        this.vtep = new Vtep(Vtep.DEFAULT_VNI, peers, (peer, vni, hash, frame, len) -> {
-            UdpTransport t = transport;
-            return t != null && t.send(peer, vni, hash, frame, len);
+        this.vtep = new Vtep(Vtep.DEFAULT_VNI, peers, new dev.vnet.overlay.UnderlaySender() {
+            @Override
+            public boolean send(dev.vnet.overlay.Peer peer, int vni, int hash, ByteBuffer frame, int len) {
+                UdpTransport t = transport;
+                return t != null && t.send(peer, vni, hash, frame, len);
+            }
+
+            @Override
+            public int sourcePortFor(int hash) {
+                UdpTransport t = transport;
+                return t == null ? -1 : t.sourcePortFor(hash);
+            }
         });
+        vtep.setNodeName(config.name());
         this.router = new NodeRouter(config.podSubnet(), config.podCidr(), config.tunIp().bits(),
                 config.vtepMac().bits(), config.mtu(), gateway, bridge, vtep);
         this.proxy = new ServiceProxy(new Conntrack(Conntrack.DEFAULT_MAX, Timeouts.defaults()),
                 config.tunIp().bits(), config.serviceCidr(), new IptablesTable(List.of(), config.underlayIp().bits()));
         router.setProxy(proxy);
+        router.setNodeName(config.name());
+        proxy.setNodeName(config.name());
     }
 
     public ServiceProxy proxy() {

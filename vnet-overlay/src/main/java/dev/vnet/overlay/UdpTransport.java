@@ -117,6 +117,7 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
     }
 
     /** The outer UDP source port a flow with this hash leaves from. */
+    @Override
     public int sourcePortFor(int flowHash) {
         return senderPorts[Integer.remainderUnsigned(flowHash, senders.length)];
     }

@@ -10,4 +10,9 @@ public interface UnderlaySender {
      * Returns false if the datagram could not be queued.
      */
     boolean send(Peer peer, int vni, int flowHash, ByteBuffer innerFrame, int length);
+
+    /** The outer UDP source port a flow with this hash leaves from, or -1 if unknown. */
+    default int sourcePortFor(int flowHash) {
+        return -1;
+    }
 }

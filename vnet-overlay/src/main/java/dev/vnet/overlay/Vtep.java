@@ -1,6 +1,9 @@
 package dev.vnet.overlay;
 
+import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.Map;
@@ -23,6 +26,7 @@ public final class Vtep {
     private final UnderlaySender sender;
     private volatile InnerFrameHandler handler = (buf, off, len, from, now) -> DropReason.NO_ROUTE;
     private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
+    private volatile String node = "?";
 
     private final LongAdder txPackets = new LongAdder();
     private final LongAdder txBytes = new LongAdder();
@@ -44,13 +48,35 @@ public final class Vtep {
         return peers;
     }
 
+    /** The node this VTEP belongs to, for traces. */
+    public void setNodeName(String name) {
+        this.node = name;
+    }
+
+    private static long macAt(ByteBuffer b, int at) {
+        long mac = 0;
+        for (int i = 0; i < 6; i++) {
+            mac = (mac << 8) | (b.get(at + i) & 0xff);
+        }
+        return mac;
+    }
+
     public void setHandler(InnerFrameHandler handler) {
         this.handler = handler;
     }
 
     /** Tunnels the Ethernet frame in {@code [0, length)} of {@code frame} to {@code peer}. */
     public DropReason send(Peer peer, ByteBuffer frame, int length) {
-        if (!sender.send(peer, vni, FlowHash.of(frame, length), frame, length)) {
+        int hash = FlowHash.of(frame, length);
+        Probe probe = Tracing.matchFrame(frame, length);
+        if (probe != null) {
+            int port = sender.sourcePortFor(hash);
+            probe.hop(node, "vxlan", "encapsulated with VNI " + vni + " → " + peer.nodeName() + " at "
+                    + peer.underlayIp() + ":" + VxlanHeader.UDP_PORT + " (outer UDP source port "
+                    + (port > 0 ? port : "by flow hash") + ", inner MACs " + MacAddress.toString(macAt(frame, 6))
+                    + " → " + peer.vtepMac() + ")");
+        }
+        if (!sender.send(peer, vni, hash, frame, length)) {
             return count(DropReason.QUEUE_FULL);
         }
         txPackets.increment();
@@ -73,6 +99,12 @@ public final class Vtep {
         }
         if (h.vni() != vni) {
             return count(DropReason.BAD_VNI);
+        }
+        Probe probe = Tracing.active() == null || h.payloadLength() < 34 ? null
+                : Tracing.match(payload, h.payloadOffset() + 14);
+        if (probe != null) {
+            probe.hop(node, "vxlan", "decapsulated: from " + from.nodeName() + " (" + from.underlayIp() + "), VNI "
+                    + vni + ", inner frame of " + h.payloadLength() + " bytes");
         }
         DropReason verdict = handler.fromOverlay(payload, h.payloadOffset(), h.payloadLength(), from, now);
         return verdict == DropReason.NONE ? verdict : count(verdict);

@@ -2,6 +2,8 @@ package dev.vnet.nat.service;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
 import dev.vnet.nat.conntrack.ConnEntry;
 import dev.vnet.nat.conntrack.Conntrack;
 import dev.vnet.nat.conntrack.Direction;
@@ -50,6 +52,7 @@ public final class ServiceProxy {
     private final Cidr serviceCidr;
     private volatile ServiceTable table;
     private volatile DecisionListener listener;
+    private volatile String node = "?";
 
     private final LongAdder newFlows = new LongAdder();
     private final LongAdder translated = new LongAdder();
@@ -134,12 +137,19 @@ public final class ServiceProxy {
             return Verdict.PASS;
         }
         ConnEntry e = conntrack.find(protocol, src, srcPort, dst, dstPort, now);
+        Probe probe = Tracing.match(buf, ipOffset);
         if (e != null) {
             Direction dir = e.directionOf(protocol, src, srcPort, dst, dstPort);
             if (dir == Direction.ORIGINAL) {
                 NatRewriter.rewrite(buf, ipOffset, e.replyDstIp(), e.replyDstPort(), e.replySrcIp(), e.replySrcPort());
             } else {
                 NatRewriter.rewrite(buf, ipOffset, e.origDstIp(), e.origDstPort(), e.origSrcIp(), e.origSrcPort());
+            }
+            if (probe != null) {
+                probe.hop(node, "service", "conntrack: established flow, " + dir + " direction; "
+                        + tuple(src, srcPort, dst, dstPort) + " translated to " + tuple(buf.getInt(ipOffset + 12),
+                        dir == Direction.ORIGINAL ? e.replyDstPort() : e.origDstPort(), buf.getInt(ipOffset + 16),
+                        dir == Direction.ORIGINAL ? e.replySrcPort() : e.origSrcPort()) + " (" + e.label() + ")");
             }
             conntrack.update(e, dir, tcpFlags, ipLength, now);
             translated.increment();
@@ -151,11 +161,15 @@ public final class ServiceProxy {
             return serviceCidr.contains(dst) ? drop(DropReason.NO_ROUTE) : Verdict.PASS;
         }
         ServiceTable.Match m = t.match(protocol, dst, dstPort);
+        if (m == null && probe != null && (t.isVirtualIp(dst) || serviceCidr.contains(dst))) {
+            probe.hop(node, "service", "no Service listens on " + dev.vnet.core.addr.Ipv4Address.toString(dst) + ":"
+                    + dstPort + " → dropped");
+        }
         if (m == null) {
             // A port no Service has, on a virtual IP or in the Service range: nobody is there.
             return t.isVirtualIp(dst) || serviceCidr.contains(dst) ? drop(DropReason.NO_ROUTE) : Verdict.PASS;
         }
-        return newFlow(buf, ipOffset, ipLength, protocol, src, srcPort, dst, dstPort, tcpFlags, m, now);
+        return newFlow(buf, ipOffset, ipLength, protocol, src, srcPort, dst, dstPort, tcpFlags, m, now, probe);
     }
 
     /** Whether the packet belongs to a translated flow (for the bridge's question); allocates nothing. */
@@ -183,11 +197,15 @@ public final class ServiceProxy {
     }
 
     private Verdict newFlow(ByteBuffer buf, int ipOffset, int ipLength, int protocol, int src, int srcPort,
-                            int dst, int dstPort, int tcpFlags, ServiceTable.Match m, long now) {
+                            int dst, int dstPort, int tcpFlags, ServiceTable.Match m, long now, Probe probe) {
         ServicePort sp = m.port();
         List<Endpoint> candidates = sp.candidates(m.external());
         if (candidates.isEmpty()) {
             rejected.increment();
+            if (probe != null) {
+                probe.hop(node, "service", sp.name() + " matched by " + m.via() + " (" + table.mode()
+                        + " mode, rules evaluated: " + m.rulesEvaluated() + ") but has no usable endpoints → REJECT");
+            }
             return Verdict.REJECT;
         }
         Endpoint ep = null;
@@ -229,6 +247,15 @@ public final class ServiceProxy {
         NatRewriter.rewrite(buf, ipOffset, replyDstIp, replyDstPort, ep.ip(), ep.port());
         conntrack.update(e, Direction.ORIGINAL, tcpFlags, ipLength, now);
         newFlows.increment();
+        if (probe != null) {
+            probe.hop(node, "service", "conntrack: new flow; " + sp.name() + " matched by " + m.via() + " ("
+                    + table.mode() + " mode, rules evaluated: " + m.rulesEvaluated() + "); endpoint " + ep + " on "
+                    + ep.nodeName() + " (" + reason + ")");
+            probe.hop(node, "service", "DNAT destination " + dev.vnet.core.addr.Ipv4Address.toString(dst) + ":" + dstPort
+                    + " → " + ep + (snat ? "; SNAT source " + dev.vnet.core.addr.Ipv4Address.toString(src) + ":" + srcPort
+                    + " → " + dev.vnet.core.addr.Ipv4Address.toString(replyDstIp) + ":" + replyDstPort : "")
+                    + "; checksums updated incrementally");
+        }
         translated.increment();
         DecisionListener l = listener;
         if (l != null) {
@@ -291,6 +318,16 @@ public final class ServiceProxy {
             return null;
         }
         return e;
+    }
+
+    /** The node this stage belongs to, for traces. */
+    public void setNodeName(String name) {
+        this.node = name;
+    }
+
+    private static String tuple(int src, int sport, int dst, int dport) {
+        return dev.vnet.core.addr.Ipv4Address.toString(src) + ":" + sport + " → "
+                + dev.vnet.core.addr.Ipv4Address.toString(dst) + ":" + dport;
     }
 
     private Verdict drop(DropReason r) {

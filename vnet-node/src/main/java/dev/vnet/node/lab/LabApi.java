@@ -62,6 +62,8 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                 case "conntrack" -> conntrack(req.path("node").asText(""));
                 case "proxy-rules" -> proxyRules(req);
                 case "dns-log" -> dnsLog(req.path("node").asText(""));
+                case "trace" -> new TraceApi(lab).trace(req.path("source").asText(), req.path("target").asText(),
+                        req.path("protocol").asText(""));
                 case "down" -> down();
                 default -> error("unknown request \"" + req.path("op").asText() + "\"");
             };

@@ -8,6 +8,9 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
 import dev.vnet.nat.service.ServiceProxy;
 import dev.vnet.overlay.InnerFrameHandler;
 import dev.vnet.overlay.Peer;
@@ -54,6 +57,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     private volatile ServiceProxy proxy;
     /** The DNS Service IP when this node answers DNS itself (NodeLocal DNSCache style), else 0. */
     private volatile int localDns;
+    private volatile String node = "?";
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -92,6 +96,11 @@ public final class NodeRouter implements Router, InnerFrameHandler {
 
     public ServiceProxy proxy() {
         return proxy;
+    }
+
+    /** The node this router belongs to, for traces. */
+    public void setNodeName(String name) {
+        this.node = name;
     }
 
     /** Steers DNS to {@code dnsIp}:53 into the node's own stack, where the node's DNS server answers. */
@@ -179,7 +188,10 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             return counters.drop(DropReason.BAD_CHECKSUM);
         }
         int frameLen = EthernetFrame.HEADER_LEN + ip.totalLength();
+        Probe probe = Tracing.match(f, EthernetFrame.HEADER_LEN);
         if (ip.destination() == localDns && origin != Origin.NODE && isDns(f, ip)) {
+            note(probe, "DNS to " + Ipv4Address.toString(localDns) + ":53 is answered by this node → vnet0");
+            end(probe, "answered by " + node + "'s cluster DNS");
             return toTun(f, ip, origin); // answered by this node: the query never leaves it
         }
         ServiceProxy p = proxy;
@@ -188,10 +200,12 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             switch (p.process(f, EthernetFrame.HEADER_LEN, ip.totalLength(), now)) {
                 case TRANSLATED -> translated = true;
                 case REJECT -> {
+                    end(probe, "rejected on " + node + ": " + DropReason.NO_ENDPOINTS.description());
                     icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_PORT_UNREACHABLE, 0, origin, now);
                     return counters.drop(DropReason.NO_ENDPOINTS);
                 }
                 case DROP -> {
+                    end(probe, "dropped on " + node + " by the Service stage");
                     return counters.drop(DropReason.NAT_FAILED);
                 }
                 default -> { }
@@ -199,29 +213,44 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         }
         int dst = ip.destination();
         if (dst == tunIp) {
+            note(probe, Ipv4Address.toString(dst) + " is this node's own address (TUN vnet0) → the node's stack");
+            end(probe, "delivered to " + node + " itself (TUN vnet0)");
             return toTun(f, ip, origin);
         }
         if (dst == gateway.ip() && origin != Origin.POD) {
+            note(probe, "for the gateway " + Ipv4Address.toString(dst) + " itself: it answers echo requests");
+            end(probe, "answered by " + node + "'s gateway");
             return answerGatewayEcho(s, frameLen, now); // pods reach the gateway on L2; others come through us
         }
         if (localSubnet.contains(dst)) {
+            int ttl = ip.ttl();
             if (!decrementTtl(s, origin, now)) {
+                end(probe, "dropped on " + node + ": TTL exceeded (ICMP time exceeded sent back)");
                 return counters.drop(DropReason.TTL_EXCEEDED);
             }
+            note(probe, Ipv4Address.toString(dst) + " is in this node's subnet " + localSubnet
+                    + " → the bridge, from the gateway's MAC; TTL " + ttl + " → " + (ttl - 1));
             return toLocalPod(s, frameLen, dst, now);
         }
         Peer peer = vtep.peers().forDestination(dst);
         if (peer != null) {
             if (origin == Origin.OVERLAY) {
+                end(probe, "dropped on " + node + ": " + DropReason.LOOP.description());
                 return counters.drop(DropReason.LOOP); // never bounce a tunnelled packet into the tunnel again
             }
             if (ip.totalLength() > overlayMtu && ip.dontFragment()) {
+                end(probe, "dropped on " + node + ": " + ip.totalLength() + " bytes with DF set do not fit the overlay "
+                        + "MTU " + overlayMtu + " (ICMP fragmentation needed sent back)");
                 icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_FRAG_NEEDED, overlayMtu, origin, now);
                 return counters.drop(DropReason.FRAG_NEEDED);
             }
+            int ttl = ip.ttl();
             if (!decrementTtl(s, origin, now)) {
+                end(probe, "dropped on " + node + ": TTL exceeded (ICMP time exceeded sent back)");
                 return counters.drop(DropReason.TTL_EXCEEDED);
             }
+            note(probe, Ipv4Address.toString(dst) + " is in " + peer.nodeName() + "'s subnet " + peer.podSubnet()
+                    + " → VXLAN to " + peer.underlayIp() + "; TTL " + ttl + " → " + (ttl - 1));
             EthernetFrame eth = s.eth.wrap(f, 0, frameLen);
             eth.setSource(vtepMac);
             eth.setDestination(peer.vtepMac().bits());
@@ -235,9 +264,24 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         // Leaves the cluster through this node's host stack: our pods' traffic, and replies to clients outside
         // that reached a Service here (translated back, they may come from an endpoint on another node).
         if ((origin == Origin.POD || (origin == Origin.OVERLAY && translated)) && !podCidr.contains(dst)) {
+            note(probe, Ipv4Address.toString(dst) + " is outside the cluster → vnet0, the node's stack routes it on");
+            end(probe, "left the cluster through " + node + "'s stack (TUN vnet0)");
             return toTun(f, ip, origin);
         }
+        end(probe, "dropped on " + node + ": " + DropReason.NO_ROUTE.description() + " " + Ipv4Address.toString(dst));
         return counters.drop(DropReason.NO_ROUTE);
+    }
+
+    private void note(Probe probe, String decision) {
+        if (probe != null) {
+            probe.hop(node, "router", decision);
+        }
+    }
+
+    private void end(Probe probe, String how) {
+        if (probe != null) {
+            probe.end(how);
+        }
     }
 
     /** UDP or TCP to port 53. */

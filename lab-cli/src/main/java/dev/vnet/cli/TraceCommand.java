@@ -1,0 +1,61 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.node.model.Manifests;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "trace", description = {
+        "Send a probe packet from a pod and print every stage it crossed on every node, with what each decided:",
+        "the bridge (FDB hit or flood), the Service stage (conntrack, the Service matched, the endpoint and why,",
+        "DNAT/SNAT), the router (route, TTL), VXLAN (VNI, peer, outer ports), and how it ended.",
+        "DST is an IP, a Service name or a pod name, with :PORT for TCP/UDP (default: TCP with a port, ICMP without).",
+        "Examples: vnet trace pod-a web:80   |   vnet trace pod-a 10.244.2.7 --proto icmp"})
+final class TraceCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", description = "The source pod.")
+    String source;
+
+    @Parameters(index = "1", description = "DST[:PORT]")
+    String target;
+
+    @Option(names = "--proto", description = "tcp, udp or icmp")
+    String protocol;
+
+    @Option(names = {"-o", "--output"}, description = "json for scripts and labs")
+    String output;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode t = root.client().call(UpCommand.request("trace").put("source", source).put("target", target)
+                .put("protocol", protocol == null ? "" : protocol));
+        PrintWriter out = spec.commandLine().getOut();
+        if ("json".equals(output)) {
+            ((com.fasterxml.jackson.databind.node.ObjectNode) t).remove("ok");
+            out.println(Manifests.JSON.writeValueAsString(t));
+            out.flush();
+            return 0;
+        }
+        out.println("trace " + source + " → " + t.path("resolved").asText() + ": " + t.path("probe").asText());
+        Table table = new Table("µs", "NODE", "STAGE", "DECISION");
+        for (JsonNode h : t.path("hops")) {
+            table.row(h.path("micros").asText(), h.path("node").asText(), h.path("stage").asText(),
+                    h.path("decision").asText());
+        }
+        table.print(out);
+        out.println("result: " + t.path("outcome").asText());
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,247 @@
+package dev.vnet.node.lab;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.IcmpPacket;
+import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.packet.TcpPacket;
+import dev.vnet.core.packet.UdpPacket;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
+import dev.vnet.node.RunningPod;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.model.Manifests;
+import dev.vnet.node.model.Pod;
+import dev.vnet.node.model.Service;
+import dev.vnet.node.store.ClusterStore;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@code vnet trace SRC DST[:PORT]}: sends a probe packet from a pod's port as if the pod had sent it, and
+ * returns every stage's decision about it on every node it crossed (bridge, Service stage, router, VXLAN),
+ * and how it ended. The probe's own conntrack entry is removed afterwards, so real flows are not disturbed;
+ * the destination answers it as it would any packet (a SYN-ACK or RST, an echo reply), which the source pod's
+ * kernel then drops or resets.
+ */
+final class TraceApi {
+    private static final long QUIET_NANOS = 150_000_000L;
+    private static final long MAX_NANOS = 2_000_000_000L;
+
+    private final LocalLab lab;
+
+    TraceApi(LocalLab lab) {
+        this.lab = lab;
+    }
+
+    ObjectNode trace(String source, String target, String protocolName) throws LabException {
+        RunningPod src = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
+                .filter(p -> p.pod().name().equals(source)).findFirst()
+                .orElseThrow(() -> new LabException("pods \"" + source + "\" not found (or not running): "
+                        + "the source of a trace is a running pod"));
+        VnetNode node = lab.nodes().stream().filter(n -> n.pods().containsValue(src)).findFirst().orElseThrow();
+        Destination dst = resolve(target, src.pod().namespace());
+        int protocol = switch (protocolName == null || protocolName.isEmpty() ? (dst.port > 0 ? "tcp" : "icmp")
+                : protocolName) {
+            case "tcp" -> Ipv4Packet.PROTO_TCP;
+            case "udp" -> Ipv4Packet.PROTO_UDP;
+            case "icmp" -> Ipv4Packet.PROTO_ICMP;
+            default -> throw new LabException("--proto must be tcp, udp or icmp");
+        };
+        if (protocol != Ipv4Packet.PROTO_ICMP && dst.port <= 0) {
+            throw new LabException("a " + protocolName + " trace needs a port: " + target + ":PORT");
+        }
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        int ipId = rnd.nextInt(1, 0x10000);
+        int srcPort = rnd.nextInt(40000, 60000);
+        long marker = protocol == Ipv4Packet.PROTO_TCP ? rnd.nextLong(1, 0x1_0000_0000L) : srcPort;
+        Probe probe = new Probe(ipId, protocol, marker);
+        int srcIp = src.sandbox().spec().ip().bits();
+        long dstMac = nextHopMac(node, dst.ip);
+        ByteBuffer frame = ByteBuffer.allocateDirect(128);
+        int length = build(frame, src.sandbox().mac().bits(), dstMac, srcIp, dst.ip, protocol, ipId, srcPort,
+                dst.port, marker);
+        if (!Tracing.begin(probe)) {
+            throw new LabException("another trace is running: try again in a moment");
+        }
+        long start = System.nanoTime();
+        try {
+            probe.hop(node.config().name(), "pod", "probe sent from " + source + " eth0: " + describe(protocol,
+                    srcIp, srcPort, dst.ip, dst.port) + ", IP id " + ipId + ", to MAC "
+                    + dev.vnet.core.addr.MacAddress.toString(dstMac));
+            node.bridge().receive(src.sandbox().port().port(), frame, length, System.nanoTime());
+            int seen = -1;
+            long lastChange = System.nanoTime();
+            while (System.nanoTime() - start < MAX_NANOS) {
+                int n = probe.hops().size();
+                if (n != seen) {
+                    seen = n;
+                    lastChange = System.nanoTime();
+                } else if (System.nanoTime() - lastChange > QUIET_NANOS && probe.outcome() != null) {
+                    break;
+                }
+                sleep(10);
+            }
+        } finally {
+            Tracing.end(probe);
+            for (VnetNode n : lab.nodes()) {
+                n.proxy().conntrack().removeIf(e -> e.protocol() == protocol && e.origSrcIp() == srcIp
+                        && e.origSrcPort() == srcPort);
+            }
+        }
+        ObjectNode out = Manifests.JSON.createObjectNode().put("ok", true);
+        out.put("source", source).put("target", target).put("resolved", dst.describe())
+                .put("protocol", protocol == 6 ? "tcp" : protocol == 17 ? "udp" : "icmp")
+                .put("probe", describe(protocol, srcIp, srcPort, dst.ip, dst.port)).put("ipId", ipId);
+        ArrayNode hops = out.putArray("hops");
+        for (Probe.Hop h : probe.hops()) {
+            hops.addObject().put("micros", (h.nanos() - start) / 1000).put("node", h.node()).put("stage", h.stage())
+                    .put("decision", h.decision());
+        }
+        out.put("outcome", probe.outcome() == null ? "no stage reported an end within 2 s" : probe.outcome());
+        return out;
+    }
+
+    private record Destination(int ip, int port, String what) {
+        String describe() {
+            return what;
+        }
+    }
+
+    /** IP, IP:PORT, a Service (NAME or NAMESPACE/NAME, with :PORT or its first port), or a pod name. */
+    private Destination resolve(String target, String namespace) throws LabException {
+        String host = target;
+        int port = -1;
+        int colon = target.lastIndexOf(':');
+        if (colon > 0) {
+            host = target.substring(0, colon);
+            try {
+                port = Integer.parseInt(target.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                throw new LabException("bad port in \"" + target + "\": use DST:PORT with a number");
+            }
+            if (port < 1 || port > 65535) {
+                throw new LabException("port " + port + " is out of range");
+            }
+        }
+        try {
+            Ipv4Address ip = Ipv4Address.parse(host);
+            return new Destination(ip.bits(), port, ip + (port > 0 ? ":" + port : ""));
+        } catch (IllegalArgumentException notAnIp) {
+            // a name
+        }
+        String ns = host.contains("/") ? host.substring(0, host.indexOf('/')) : namespace;
+        String name = host.contains("/") ? host.substring(host.indexOf('/') + 1) : host;
+        Optional<Service> svc = lab.store().get(Service.KIND, ClusterStore.key(ns, name), Service.class)
+                .map(ClusterStore.Versioned::value);
+        if (svc.isPresent() && svc.get().spec().clusterIP() != null && !svc.get().headless()) {
+            Service s = svc.get();
+            if (port < 0 && s.spec().ports() != null && !s.spec().ports().isEmpty()) {
+                port = s.spec().ports().get(0).port();
+            }
+            return new Destination(Ipv4Address.parse(s.spec().clusterIP()).bits(), port,
+                    "Service " + ns + "/" + name + " at " + s.spec().clusterIP() + (port > 0 ? ":" + port : ""));
+        }
+        for (Pod p : lab.store().list(Pod.KIND, Pod.class)) {
+            if (p.name().equals(name) && p.status() != null && p.status().podIP() != null) {
+                return new Destination(Ipv4Address.parse(p.status().podIP()).bits(), port,
+                        "pod " + name + " at " + p.status().podIP() + (port > 0 ? ":" + port : ""));
+            }
+        }
+        throw new LabException("\"" + host + "\" is neither an IP, a Service in namespace " + ns + ", nor a pod");
+    }
+
+    /** The MAC the pod's kernel would send to: the destination pod's on the same subnet, else the gateway's. */
+    private static long nextHopMac(VnetNode node, int dstIp) {
+        if (node.config().podSubnet().contains(dstIp) && dstIp != node.config().tunIp().bits()
+                && dstIp != node.gateway().ip()) {
+            long mac = node.gateway().neighbors().lookup(dstIp, System.nanoTime());
+            if (mac >= 0) {
+                return mac;
+            }
+            for (RunningPod p : node.pods().values()) {
+                if (p.sandbox().spec().ip().bits() == dstIp) {
+                    return p.sandbox().mac().bits();
+                }
+            }
+        }
+        return node.gateway().mac();
+    }
+
+    private static int build(ByteBuffer f, long srcMac, long dstMac, int srcIp, int dstIp, int protocol, int ipId,
+                             int srcPort, int dstPort, long marker) {
+        int l4Len = switch (protocol) {
+            case Ipv4Packet.PROTO_TCP -> TcpPacket.HEADER_LEN;
+            case Ipv4Packet.PROTO_UDP -> UdpPacket.HEADER_LEN + Probe.UDP_MARKER.length;
+            default -> IcmpPacket.HEADER_LEN + Probe.UDP_MARKER.length;
+        };
+        int ipLen = Ipv4Packet.HEADER_LEN + l4Len;
+        int len = EthernetFrame.HEADER_LEN + ipLen;
+        EthernetFrame eth = EthernetFrame.of(f, 0, len);
+        eth.setDestination(dstMac);
+        eth.setSource(srcMac);
+        eth.setEtherType(EthernetFrame.TYPE_IPV4);
+        Ipv4Packet ip = Ipv4Packet.of(f, EthernetFrame.HEADER_LEN, ipLen);
+        ip.setVersionAndHeaderLength(Ipv4Packet.HEADER_LEN);
+        ip.setDscpEcn(0);
+        ip.setTotalLength(ipLen);
+        ip.setIdentification(ipId);
+        ip.setFlags(true, false);
+        ip.setFragmentOffset(0);
+        ip.setTtl(64);
+        ip.setProtocol(protocol);
+        ip.setSource(srcIp);
+        ip.setDestination(dstIp);
+        ip.fillChecksum();
+        int l4 = ip.payloadOffset();
+        switch (protocol) {
+            case Ipv4Packet.PROTO_TCP -> {
+                TcpPacket tcp = TcpPacket.of(f, l4, l4Len);
+                tcp.setSourcePort(srcPort);
+                tcp.setDestinationPort(dstPort);
+                tcp.setSequenceNumber(marker);
+                tcp.setAcknowledgmentNumber(0);
+                tcp.setHeaderLength(TcpPacket.HEADER_LEN);
+                tcp.setFlags(TcpPacket.SYN);
+                tcp.setWindow(64240);
+                tcp.setUrgentPointer(0);
+                tcp.fillChecksum(srcIp, dstIp);
+            }
+            case Ipv4Packet.PROTO_UDP -> {
+                UdpPacket udp = UdpPacket.of(f, l4, l4Len);
+                udp.setSourcePort(srcPort);
+                udp.setDestinationPort(dstPort);
+                udp.setUdpLength(l4Len);
+                f.put(l4 + UdpPacket.HEADER_LEN, Probe.UDP_MARKER);
+                udp.fillChecksum(srcIp, dstIp);
+            }
+            default -> {
+                IcmpPacket icmp = IcmpPacket.of(f, l4, l4Len);
+                icmp.setType(IcmpPacket.TYPE_ECHO_REQUEST);
+                icmp.setCode(0);
+                icmp.setIdentifier((int) marker);
+                icmp.setSequenceNumber(1);
+                f.put(l4 + IcmpPacket.HEADER_LEN, Probe.UDP_MARKER);
+                icmp.fillChecksum();
+            }
+        }
+        return len;
+    }
+
+    private static String describe(int protocol, int src, int sport, int dst, int dport) {
+        String p = protocol == 6 ? "TCP SYN " : protocol == 17 ? "UDP " : "ICMP echo ";
+        return p + Ipv4Address.toString(src) + (protocol == 1 ? "" : ":" + sport) + " → " + Ipv4Address.toString(dst)
+                + (protocol == 1 || dport <= 0 ? "" : ":" + dport);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
