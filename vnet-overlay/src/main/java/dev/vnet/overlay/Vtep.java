@@ -1,6 +1,7 @@
 package dev.vnet.overlay;
 
 import dev.vnet.core.addr.MacAddress;
+import dev.vnet.core.capture.PacketTap;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
@@ -27,6 +28,8 @@ public final class Vtep {
     private volatile InnerFrameHandler handler = (buf, off, len, from, now) -> DropReason.NO_ROUTE;
     private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
     private volatile String node = "?";
+    /** Capture hook for inner frames, "vxlan-out" before encapsulation and "vxlan-in" after; null when idle. */
+    private volatile PacketTap tap;
 
     private final LongAdder txPackets = new LongAdder();
     private final LongAdder txBytes = new LongAdder();
@@ -46,6 +49,10 @@ public final class Vtep {
 
     public PeerTable peers() {
         return peers;
+    }
+
+    public void setTap(PacketTap t) {
+        this.tap = t;
     }
 
     /** The node this VTEP belongs to, for traces. */
@@ -76,6 +83,10 @@ public final class Vtep {
                     + (port > 0 ? port : "by flow hash") + ", inner MACs " + MacAddress.toString(macAt(frame, 6))
                     + " → " + peer.vtepMac() + ")");
         }
+        PacketTap t = tap;
+        if (t != null) {
+            t.packet("vxlan-out", frame, 0, length, 1, "VNI " + vni + " to " + peer.nodeName() + " " + peer.underlayIp());
+        }
         if (!sender.send(peer, vni, hash, frame, length)) {
             return count(DropReason.QUEUE_FULL);
         }
@@ -105,6 +116,11 @@ public final class Vtep {
         if (probe != null) {
             probe.hop(node, "vxlan", "decapsulated: from " + from.nodeName() + " (" + from.underlayIp() + "), VNI "
                     + vni + ", inner frame of " + h.payloadLength() + " bytes");
+        }
+        PacketTap t = tap;
+        if (t != null) {
+            t.packet("vxlan-in", payload, h.payloadOffset(), h.payloadLength(), 1, "VNI " + vni + " from "
+                    + from.nodeName() + " " + from.underlayIp());
         }
         DropReason verdict = handler.fromOverlay(payload, h.payloadOffset(), h.payloadLength(), from, now);
         return verdict == DropReason.NONE ? verdict : count(verdict);

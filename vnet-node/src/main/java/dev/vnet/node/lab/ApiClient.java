@@ -38,6 +38,42 @@ public final class ApiClient {
                 + "); `vnet down` removes what it left, `vnet up -d` starts a new one";
     }
 
+    /**
+     * Sends a streaming request and copies the stream it answers with to {@code sink} until it ends; throws
+     * with the lab's error if it refused.
+     */
+    public void stream(JsonNode request, java.io.OutputStream sink) throws LabException {
+        if (!Files.exists(socket)) {
+            throw new LabException("no lab is running: start one with `vnet up -d`");
+        }
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+            InputStream in = Channels.newInputStream(ch);
+            java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0 && b != '\n') {
+                header.write(b);
+            }
+            JsonNode reply = JSON.readTree(header.toByteArray());
+            if (reply == null || !reply.path("ok").asBoolean()) {
+                throw new LabException(reply == null ? "the lab closed the connection without answering"
+                        : reply.path("error").asText("the lab refused the request"));
+            }
+            byte[] buf = new byte[65536];
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+                sink.write(buf, 0, n);
+                sink.flush();
+            }
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("Broken pipe")) {
+                return; // the reader (e.g. head, or a closed Wireshark) stopped reading
+            }
+            throw new LabException("the capture stream failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Sends {@code request}; returns the answer if ok, else throws with the lab's one-line error. */
     public JsonNode call(JsonNode request) throws LabException {
         if (!Files.exists(socket)) {

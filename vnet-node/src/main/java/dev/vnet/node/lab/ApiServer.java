@@ -32,11 +32,25 @@ public final class ApiServer implements AutoCloseable {
     private final Path path;
     private final ServerSocketChannel server;
     private final Function<JsonNode, ObjectNode> handler;
+    private final Streaming streaming;
+
+    /**
+     * Requests answered with a stream (a live capture): the server writes one JSON line ({"ok":true} or the
+     * error), then the stream's bytes until it ends or the client hangs up.
+     */
+    public interface Streaming {
+        boolean handles(String op);
+
+        /** Writes the stream to {@code out}; {@code clientGone} counts down when the client closes its side. */
+        void stream(JsonNode request, OutputStream out, java.util.concurrent.CountDownLatch clientGone)
+                throws IOException, LabException;
+    }
     private volatile boolean open = true;
 
-    public ApiServer(Path path, Function<JsonNode, ObjectNode> handler) throws IOException {
+    public ApiServer(Path path, Function<JsonNode, ObjectNode> handler, Streaming streaming) throws IOException {
         this.path = path;
         this.handler = handler;
+        this.streaming = streaming;
         Files.deleteIfExists(path);
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
@@ -67,10 +81,20 @@ public final class ApiServer implements AutoCloseable {
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch),
                     StandardCharsets.UTF_8));
             String line = in.readLine();
+            JsonNode request;
+            try {
+                request = JSON.readTree(line == null ? "{}" : line);
+            } catch (IOException e) {
+                request = JSON.createObjectNode().put("op", "malformed request");
+            }
+            if (streaming != null && streaming.handles(request.path("op").asText())) {
+                serveStream(ch, request);
+                return;
+            }
             ObjectNode reply;
             try {
-                reply = handler.apply(JSON.readTree(line == null ? "{}" : line));
-            } catch (RuntimeException | IOException e) {
+                reply = handler.apply(request);
+            } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "api request failed", e);
                 reply = JSON.createObjectNode().put("ok", false).put("error", "internal error: " + e);
             }
@@ -81,6 +105,54 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.fine("api client went away: " + e.getMessage());
         }
+    }
+
+    private void serveStream(SocketChannel ch, JsonNode request) throws IOException {
+        OutputStream out = Channels.newOutputStream(ch);
+        java.util.concurrent.CountDownLatch gone = new java.util.concurrent.CountDownLatch(1);
+        Thread watcher = new Thread(() -> {
+            try {
+                // The client sends nothing more: a read returns -1 once it has closed its side.
+                ch.socket();
+                java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
+                while (ch.read(one) >= 0) {
+                    one.clear();
+                }
+            } catch (IOException ignored) {
+                // Closed.
+            }
+            gone.countDown();
+        }, "api-stream-watch");
+        watcher.setDaemon(true);
+        try {
+            streaming.stream(request, new java.io.FilterOutputStream(out) {
+                private boolean started;
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    start();
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    start();
+                    out.write(b);
+                }
+
+                private void start() throws IOException {
+                    if (!started) {
+                        started = true;
+                        out.write("{\"ok\":true}\n".getBytes(StandardCharsets.UTF_8));
+                        watcher.start();
+                    }
+                }
+            }, gone);
+        } catch (LabException e) {
+            out.write(JSON.writeValueAsBytes(JSON.createObjectNode().put("ok", false).put("error", e.getMessage())));
+            out.write('\n');
+        }
+        out.flush();
     }
 
     @Override

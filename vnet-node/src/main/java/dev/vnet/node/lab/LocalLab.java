@@ -154,7 +154,7 @@ public final class LocalLab implements AutoCloseable {
         }
         controller = new PodController(store, nodes, state);
         endpoints = new EndpointsController(store);
-        api = new ApiServer(config.socket(), new LabApi(this));
+        api = new ApiServer(config.socket(), new LabApi(this), new CaptureApi(this));
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "housekeeping");
             t.setDaemon(true);

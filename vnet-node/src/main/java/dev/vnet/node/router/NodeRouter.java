@@ -9,6 +9,7 @@ import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
 import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.capture.PacketTap;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import dev.vnet.nat.service.ServiceProxy;
@@ -58,6 +59,8 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     /** The DNS Service IP when this node answers DNS itself (NodeLocal DNSCache style), else 0. */
     private volatile int localDns;
     private volatile String node = "?";
+    /** Capture hook for the points inside the router: null unless someone captures. */
+    private volatile PacketTap tap;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -96,6 +99,11 @@ public final class NodeRouter implements Router, InnerFrameHandler {
 
     public ServiceProxy proxy() {
         return proxy;
+    }
+
+    /** Captures at "nat-before", "nat-after", "tun-out" and "tun-in"; null to stop. */
+    public void setTap(PacketTap t) {
+        this.tap = t;
     }
 
     /** The node this router belongs to, for traces. */
@@ -164,6 +172,10 @@ public final class NodeRouter implements Router, InnerFrameHandler {
      * of {@code buf}, with room in front for the Ethernet header the router adds.
      */
     public DropReason fromTun(ByteBuffer buf, int ipLength, long now) {
+        PacketTap t = tap;
+        if (t != null) {
+            t.packet("tun-in", buf, EthernetFrame.HEADER_LEN, ipLength, 101, "from the node's stack");
+        }
         buf.putShort(12, (short) EthernetFrame.TYPE_IPV4); // the MACs are set once the next hop is known
         return forward(buf, 0, EthernetFrame.HEADER_LEN + ipLength, Origin.NODE, now);
     }
@@ -196,8 +208,16 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         }
         ServiceProxy p = proxy;
         boolean translated = false;
+        PacketTap t = tap;
+        if (t != null) {
+            t.packet("nat-before", f, 0, frameLen, 1, "from " + origin.name().toLowerCase());
+        }
         if (p != null) {
-            switch (p.process(f, EthernetFrame.HEADER_LEN, ip.totalLength(), now)) {
+            ServiceProxy.Verdict verdict = p.process(f, EthernetFrame.HEADER_LEN, ip.totalLength(), now);
+            if (t != null) {
+                t.packet("nat-after", f, 0, frameLen, 1, verdict.name());
+            }
+            switch (verdict) {
                 case TRANSLATED -> translated = true;
                 case REJECT -> {
                     end(probe, "rejected on " + node + ": " + DropReason.NO_ENDPOINTS.description());
@@ -298,6 +318,10 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     private DropReason toTun(ByteBuffer f, Ipv4Packet ip, Origin origin) {
         if (origin == Origin.NODE) {
             return counters.drop(DropReason.LOOP);
+        }
+        PacketTap t = tap;
+        if (t != null) {
+            t.packet("tun-out", f, EthernetFrame.HEADER_LEN, ip.totalLength(), 101, "to the node's stack");
         }
         if (!tun.send(f, EthernetFrame.HEADER_LEN, ip.totalLength())) {
             return counters.drop(DropReason.DEVICE_ERROR);
