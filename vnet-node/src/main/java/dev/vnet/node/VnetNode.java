@@ -123,6 +123,9 @@ public final class VnetNode implements AutoCloseable {
     public void startDataPlane() throws IOException {
         String ns = config.netns();
         String tunAddr = config.tunIp().toString();
+        // IPv4 only, as in pods: the node's kernel would otherwise send IPv6 router solicitations into vnet0.
+        commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+                "net.ipv6.conf.default.disable_ipv6=1");
         tun = NetNs.call(ns, () -> TapDevice.create(TUN_NAME, TapDevice.Kind.TUN));
         commands.run("ip", "-n", ns, "addr", "add", tunAddr + "/32", "dev", TUN_NAME);
         commands.run("ip", "-n", ns, "link", "set", TUN_NAME, "mtu", Integer.toString(config.mtu()), "up");

@@ -67,10 +67,10 @@ final class CaptureStream {
 
     /** Counts a written packet and flushes if asked to for each one. */
     void packetDone() throws IOException {
-        packetsWritten++;
         if (flushEachPacket) {
             out.flush();
         }
+        packetsWritten++;
     }
 
     /** Records a failed write: the packet is dropped, and so is every later one. */

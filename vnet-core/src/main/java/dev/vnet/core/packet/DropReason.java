@@ -28,7 +28,7 @@ public enum DropReason {
     FRAG_NEEDED("too big for the path MTU with DF set (ICMP sent back)"),
     DEVICE_ERROR("the device refused the write"),
     NO_ENDPOINTS("the Service has no endpoints (rejected with ICMP port unreachable)"),
-    NAT_FAILED("the Service stage dropped it (fragment, conntrack full, unknown Service port)");
+    NAT_FAILED("the Service stage dropped it: no Service on that port, a fragment, or conntrack full");
 
     private final String description;
 

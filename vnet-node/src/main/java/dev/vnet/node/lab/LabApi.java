@@ -62,6 +62,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                 case "conntrack" -> conntrack(req.path("node").asText(""));
                 case "proxy-rules" -> proxyRules(req);
                 case "dns-log" -> dnsLog(req.path("node").asText(""));
+                case "flows" -> flows(req.path("since").asLong(0));
                 case "trace" -> new TraceApi(lab).trace(req.path("source").asText(), req.path("target").asText(),
                         req.path("protocol").asText(""));
                 case "down" -> down();
@@ -578,6 +579,17 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         ObjectNode rcodes = out.putObject("responsesByRcode");
         lab.dnsLog().responsesByRcode().forEach(rcodes::put);
         out.put("malformed", lab.dnsLog().malformedCount());
+        return out;
+    }
+
+    private ObjectNode flows(long since) {
+        ObjectNode out = ok();
+        ArrayNode events = out.putArray("events");
+        for (dev.vnet.node.router.FlowLog.Event e : lab.flowLog().since(since)) {
+            events.addObject().put("seq", e.seq()).put("at", e.at().toString()).put("node", e.node())
+                    .put("protocol", e.protocol()).put("src", e.src()).put("dst", e.dst())
+                    .put("verdict", e.verdict()).put("detail", e.detail());
+        }
         return out;
     }
 

@@ -4,7 +4,9 @@ import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.NodeConfig;
+import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.node.PeerSync;
+import dev.vnet.node.router.FlowLog;
 import dev.vnet.node.dns.ClusterDns;
 import dev.vnet.node.dns.DnsLog;
 import dev.vnet.node.dns.DnsSync;
@@ -55,6 +57,7 @@ public final class LocalLab implements AutoCloseable {
     private final List<ServiceSync> serviceSyncs = new ArrayList<>();
     private final List<DnsSync> dnsSyncs = new ArrayList<>();
     private final DnsLog dnsLog = new DnsLog();
+    private final FlowLog flowLog = new FlowLog();
     private PodController controller;
     private EndpointsController endpoints;
     private final ServiceAllocator allocator;
@@ -141,6 +144,15 @@ public final class LocalLab implements AutoCloseable {
         }
         registerDnsService();
         for (VnetNode node : nodes) {
+            String name = node.config().name();
+            node.router().setFlowLog(flowLog);
+            node.proxy().setListener((entry, match, endpoint, reason) -> flowLog.add(name,
+                    entry.protocol() == 6 ? "tcp" : entry.protocol() == 17 ? "udp" : "icmp",
+                    Ipv4Address.toString(entry.origSrcIp()) + ":" + entry.origSrcPort(),
+                    Ipv4Address.toString(entry.origDstIp()) + ":" + entry.origDstPort(), "translated",
+                    match.port().name() + " → " + endpoint + " (" + reason + ")" + (entry.snat() ? ", SNAT" : "")));
+        }
+        for (VnetNode node : nodes) {
             // Each node answers DNS from its own index, as a node of a real cluster would.
             ClusterDns dns = new ClusterDns(config.clusterDomain(), config.serviceCidr(), config.podCidr());
             dnsSyncs.add(new DnsSync(store, dns));
@@ -192,6 +204,10 @@ public final class LocalLab implements AutoCloseable {
         } catch (ClusterStore.ConflictException e) {
             throw new IOException(e.getMessage(), e);
         }
+    }
+
+    public FlowLog flowLog() {
+        return flowLog;
     }
 
     public DnsLog dnsLog() {

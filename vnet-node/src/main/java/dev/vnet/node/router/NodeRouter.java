@@ -61,6 +61,8 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     private volatile String node = "?";
     /** Capture hook for the points inside the router: null unless someone captures. */
     private volatile PacketTap tap;
+    /** Where drops are reported as flow events; null for none. */
+    private volatile FlowLog flows;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
 
     private static final class Scratch {
@@ -99,6 +101,10 @@ public final class NodeRouter implements Router, InnerFrameHandler {
 
     public ServiceProxy proxy() {
         return proxy;
+    }
+
+    public void setFlowLog(FlowLog log) {
+        this.flows = log;
     }
 
     /** Captures at "nat-before", "nat-after", "tun-out" and "tun-in"; null to stop. */
@@ -149,7 +155,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     /** From a pod, through the gateway port (the frame's IPv4 header has been checked). */
     @Override
     public DropReason route(ByteBuffer frame, int length, long now) {
-        return forward(frame, 0, length, Origin.POD, now);
+        return logged(forward(frame, 0, length, Origin.POD, now));
     }
 
     /** From another node: a decapsulated frame, addressed to our VTEP MAC. */
@@ -164,7 +170,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         if ((((buf.get(offset + 12) & 0xff) << 8) | (buf.get(offset + 13) & 0xff)) != EthernetFrame.TYPE_IPV4) {
             return counters.drop(DropReason.UNSUPPORTED_PROTOCOL);
         }
-        return forward(buf, offset, length, Origin.OVERLAY, now);
+        return logged(forward(buf, offset, length, Origin.OVERLAY, now));
     }
 
     /**
@@ -177,7 +183,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             t.packet("tun-in", buf, EthernetFrame.HEADER_LEN, ipLength, 101, "from the node's stack");
         }
         buf.putShort(12, (short) EthernetFrame.TYPE_IPV4); // the MACs are set once the next hop is known
-        return forward(buf, 0, EthernetFrame.HEADER_LEN + ipLength, Origin.NODE, now);
+        return logged(forward(buf, 0, EthernetFrame.HEADER_LEN + ipLength, Origin.NODE, now));
     }
 
     /** A scratch buffer of the calling thread; a TUN reader reads into it to spare a copy. */
@@ -290,6 +296,28 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         }
         end(probe, "dropped on " + node + ": " + DropReason.NO_ROUTE.description() + " " + Ipv4Address.toString(dst));
         return counters.drop(DropReason.NO_ROUTE);
+    }
+
+    /** Reports a drop as a flow event, with the packet as it was when dropped (in this thread's scratch). */
+    private DropReason logged(DropReason verdict) {
+        FlowLog log = flows;
+        if (verdict == DropReason.NONE || log == null) {
+            return verdict;
+        }
+        ByteBuffer f = scratch.get().buf;
+        int ip = EthernetFrame.HEADER_LEN;
+        if ((f.get(ip) & 0xf0) != 0x40) {
+            log.add(node, "?", "-", "-", "dropped", verdict.description());
+            return verdict;
+        }
+        int proto = f.get(ip + 9) & 0xff;
+        int l4 = ip + (f.get(ip) & 0x0f) * 4;
+        boolean ports = proto == Ipv4Packet.PROTO_TCP || proto == Ipv4Packet.PROTO_UDP;
+        String src = Ipv4Address.toString(f.getInt(ip + 12)) + (ports ? ":" + (f.getShort(l4) & 0xffff) : "");
+        String dst = Ipv4Address.toString(f.getInt(ip + 16)) + (ports ? ":" + (f.getShort(l4 + 2) & 0xffff) : "");
+        String name = proto == 6 ? "tcp" : proto == 17 ? "udp" : proto == 1 ? "icmp" : "ip/" + proto;
+        log.add(node, name, src, dst, "dropped", verdict.description());
+        return verdict;
     }
 
     private void note(Probe probe, String decision) {

@@ -1,0 +1,66 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "flows", description = {
+        "Recent flow events, one line each: new flows through a Service (the endpoint chosen and why) and packets",
+        "a node dropped (and why). -f follows them live until Ctrl-C.",
+        "Examples: vnet flows   |   vnet flows -f --verdict dropped   |   vnet flows --pod client"})
+final class FlowsCommand implements Callable<Integer> {
+    @ParentCommand
+    VnetCommand root;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-f", "--follow"}, description = "Keep printing new events.")
+    boolean follow;
+
+    @Option(names = "--verdict", description = "Only translated or dropped.")
+    String verdict;
+
+    @Option(names = "--pod", description = "Only flows from or to this pod's IP.")
+    String pod;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        String podIp = null;
+        if (pod != null) {
+            JsonNode p = root.client().call(UpCommand.request("get").put("kind", "pods").put("name", pod)
+                    .put("allNamespaces", true)).path("list").path("items").get(0);
+            podIp = p.path("status").path("podIP").asText();
+        }
+        long since = 0;
+        do {
+            JsonNode events = root.client().call(UpCommand.request("flows").put("since", since)).path("events");
+            for (JsonNode e : events) {
+                since = Math.max(since, e.path("seq").asLong());
+                if (verdict != null && !verdict.equals(e.path("verdict").asText())) {
+                    continue;
+                }
+                if (podIp != null && !e.path("src").asText().startsWith(podIp + ":")
+                        && !e.path("dst").asText().startsWith(podIp + ":") && !e.path("src").asText().equals(podIp)
+                        && !e.path("dst").asText().equals(podIp)) {
+                    continue;
+                }
+                String at = e.path("at").asText();
+                out.printf("%s %-7s %-4s %21s → %-21s %-10s %s%n", at.length() >= 23 ? at.substring(11, 23) : at,
+                        e.path("node").asText(), e.path("protocol").asText(), e.path("src").asText(),
+                        e.path("dst").asText(), e.path("verdict").asText().toUpperCase(), e.path("detail").asText());
+            }
+            out.flush();
+            if (follow) {
+                Thread.sleep(300);
+            }
+        } while (follow);
+        return 0;
+    }
+}
