@@ -8,16 +8,22 @@
 #   4. tinc 1.0 switch mode     no cipher/digest, PMTUDiscovery = no, TAP MTU 1450, one daemon per node netns
 #   5. vnet same node           `vnet up -d --nodes 1`, two pods on node-1
 #   6. vnet cross node          `vnet up -d --nodes 2`, one pod on node-1, one on node-2
+#   7. Services and conntrack   in one JVM, no network: ServiceBench (vnet-nat/src/test/java/dev/vnet/nat/bench)
+#                               times a new connection to a Service (iptables and ipvs modes, 10/1,000/10,000
+#                               Services), a packet of an established flow, and conntrack's memory and lookups
 #
 # Everything runs inside network namespaces this script creates (names start with vb<PID>-); the root
 # namespace gets no link, address or route, and sends no traffic. Setups run one after another (2 cores).
-# Env: BENCH_SECONDS (iperf3 duration, default 5), VNET (the vnet command, default java -jar lab-cli/target/vnet.jar).
+# Env: BENCH_SECONDS (iperf3 duration, default 5), VNET (the vnet command, default java -jar lab-cli/target/vnet.jar),
+#      BENCH_ONLY=services (only part 7: no namespaces, no root needed; the network figures already in
+#      latest.txt stay), SERVICES_BENCH_ARGS (options for ServiceBench, e.g. "--rounds=5 --verbose=true").
 # Results: a table on stdout and bench/results/latest.txt (key=value lines).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR=$ROOT/bench
 SECS=${BENCH_SECONDS:-5}
+BENCH_ONLY=${BENCH_ONLY:-}
 read -r -a VNET_CMD <<<"${VNET:-java -jar $ROOT/lab-cli/target/vnet.jar}"
 P="vb$$-"                        # prefix of every namespace, link, lab and pod this run makes
 STATE_BASE=/run/vnet-bench       # vnet lab state dirs: $STATE_BASE/<prefix without the dash>
@@ -32,7 +38,8 @@ die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # ---------------------------------------------------------------- setup, cleanup
-[ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)"
+case $BENCH_ONLY in ""|services) ;; *) die "BENCH_ONLY must be empty or services, not $BENCH_ONLY" ;; esac
+[ "$BENCH_ONLY" = services ] || [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)"
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 120 ] || die "BENCH_SECONDS must be 1..120"
 
 install_missing() {
@@ -441,7 +448,62 @@ report() {
   printf '\nwritten: %s\n' "${res#"$ROOT"/}"
 }
 
+# ---------------------------------------------------------------- 7. Services and conntrack (in process)
+# ServiceBench runs kube-proxy's job (vnet-nat's ServiceProxy, Conntrack) on synthetic packets inside one JVM,
+# with its own clock; it prints its tables and writes key=value figures (services_*, conntrack_*) that go into
+# latest.txt. The heap is explicit: the conntrack memory figures are heap readings. About 25 s.
+SVC_JAVA=(java -Xms1g -Xmx1g)
+read -r -a SVC_ARGS <<<"${SERVICES_BENCH_ARGS:-}"
+
+# Replaces the services_* and conntrack_* lines of latest.txt with those on stdin; other lines stay.
+services_results() {
+  local res=$BENCH_DIR/results/latest.txt
+  mkdir -p "$BENCH_DIR/results"
+  {
+    if [ -f "$res" ]; then grep -vE '^(services|conntrack)_' "$res"
+    else echo "# vnet benchmark results (scripts/bench.sh); n/a = not measured"; fi
+    cat
+  } >"$TMP/latest.txt" && cat "$TMP/latest.txt" >"$res"
+  printf 'written: %s (services_*, conntrack_* lines)\n' "${res#"$ROOT"/}"
+}
+services_failed() {
+  log "   n/a ($*)"
+  echo "services_note=\"n/a: $*\"" | services_results
+  STATUS=1
+}
+
+services_bench() {
+  local kv=$TMP/services.kv buildlog=$TMP/services-build.log busy rc
+  local cp="$ROOT/vnet-core/target/classes:$ROOT/vnet-nat/target/classes:$ROOT/vnet-nat/target/test-classes"
+  log "== Services and conntrack (in process, no network)"
+  command -v java >/dev/null 2>&1 || { services_failed "no java"; return; }
+  command -v mvn >/dev/null 2>&1 || { services_failed "no mvn"; return; }
+  # Main and test classes of vnet-core and vnet-nat, no test run; offline first, then with the network.
+  if ! (cd "$ROOT" && mvn -q -B -o -pl vnet-core,vnet-nat test-compile) >"$buildlog" 2>&1 \
+     && ! (cd "$ROOT" && mvn -q -B -pl vnet-core,vnet-nat test-compile) >"$buildlog" 2>&1; then
+    services_failed "mvn test-compile failed: $(grep -m1 -E 'ERROR' "$buildlog" | cut -c1-200)"
+    return
+  fi
+  busy=$(cpu_busy)
+  # In the background and waited for, so that a signal reaches the trap at once.
+  timeout 300 "${SVC_JAVA[@]}" -cp "$cp" dev.vnet.nat.bench.ServiceBench --kv="$kv" "${SVC_ARGS[@]}" &
+  CHILD=$!
+  wait "$CHILD"; rc=$?
+  CHILD=""
+  if [ "$rc" -ne 0 ] || [ ! -s "$kv" ]; then
+    services_failed "ServiceBench failed (exit $rc)"
+    return
+  fi
+  printf '\n'
+  { echo "services_cpu_busy_percent_at_start=$busy"; cat "$kv"; } | services_results
+}
+
 # ---------------------------------------------------------------- main
+if [ "$BENCH_ONLY" = services ]; then
+  TMP=$(mktemp -d "/tmp/${P}XXXXXX")
+  services_bench
+  exit $STATUS
+fi
 install_missing
 [ -n "${VNET:-}" ] || [ -f "$ROOT/lab-cli/target/vnet.jar" ] || die "no lab-cli/target/vnet.jar: build first (make build)"
 clean_leftovers
@@ -456,4 +518,5 @@ run_setup tinc tinc
 run_setup vnet_same vnet_same
 run_setup vnet_cross vnet_cross
 report
+services_bench
 exit $STATUS

@@ -28,13 +28,36 @@ public final class IptablesChainBalancer implements Balancer {
         int n = endpoints.size();
         SplittableRandom r = random.get();
         for (int i = 0; i < n - 1; i++) {
-            double p = 1.0 / (n - i);
-            if (r.nextDouble() < p) {
-                return new Choice(i, "iptables rule " + (i + 1) + " of " + n + " matched (probability "
-                        + String.format(java.util.Locale.ROOT, "%.5f", p) + ")");
+            if (r.nextDouble() < probability(i, n)) {
+                return new Choice(i, reason(i, n));
             }
         }
-        return new Choice(n - 1, "iptables rule " + n + " of " + n + " (the last, always matches)");
+        return new Choice(n - 1, reason(n - 1, n));
+    }
+
+    /** Reasons for chains of up to this many rules are made once, not on every connection. */
+    private static final int CACHED = 64;
+    private static final String[][] REASONS = new String[CACHED + 1][];
+
+    static {
+        for (int n = 1; n <= CACHED; n++) {
+            REASONS[n] = new String[n];
+            for (int i = 0; i < n; i++) {
+                REASONS[n][i] = describe(i, n);
+            }
+        }
+    }
+
+    private static String reason(int i, int n) {
+        return n <= CACHED ? REASONS[n][i] : describe(i, n);
+    }
+
+    private static String describe(int i, int n) {
+        if (i == n - 1) {
+            return "iptables rule " + n + " of " + n + " (the last, always matches)";
+        }
+        return "iptables rule " + (i + 1) + " of " + n + " matched (probability "
+                + String.format(java.util.Locale.ROOT, "%.5f", probability(i, n)) + ")";
     }
 
     @Override

@@ -238,7 +238,8 @@ public final class ServiceProxy {
             }
             snatted.increment();
         }
-        String label = sp.name() + " → " + ep + " (" + reason + (hairpin ? ", hairpin SNAT" : snat ? ", SNAT" : "") + ")";
+        // A shared label per endpoint; the choice's reason goes to traces and flow events, not into each entry.
+        String label = sp.label(ep);
         ConnEntry e = conntrack.create(protocol, src, srcPort, dst, dstPort, ep.ip(), ep.port(), replyDstIp,
                 replyDstPort, label, now);
         if (e == null) {
