@@ -85,12 +85,12 @@ final class StatsCommand implements Callable<Integer> {
         List<String> lines = new ArrayList<>();
         JsonNode b = n.path("bridge");
         lines.add(stage("bridge", "forwarded " + num(b, "forwarded") + ", flooded " + num(b, "flooded")
-                + ", to the router " + num(b, "diverted") + "; learned " + num(b, "learnedNew") + " new, "
-                + num(b, "learnedMoved") + " moved, " + num(b, "learnRefused") + " refused (FDB full); FDB "
-                + num(b, "fdbEntries") + " entries"));
+                + ", to the router " + num(b, "diverted") + "; FDB " + num(b, "fdbEntries") + " entries"));
+        lines.add(stage("", "learned " + num(b, "learnedNew") + " new, " + num(b, "learnedMoved") + " moved, "
+                + num(b, "learnRefused") + " refused (FDB full)"));
         JsonNode g = n.path("gateway");
         lines.add(stage("gateway", "ARP replies " + num(g, "arpReplies") + ", echo replies " + num(g, "echoReplies")
-                + ", routed " + num(g, "routed") + "; " + num(g, "neighbors") + " neighbours"));
+                + ", routed " + num(g, "routed") + "; neighbours " + num(g, "neighbors")));
         JsonNode r = n.path("router");
         JsonNode routed = r.path("routed");
         lines.add(stage("router", "to local pods " + num(routed, "LOCAL_POD") + ", to other nodes "
@@ -98,7 +98,7 @@ final class StatsCommand implements Callable<Integer> {
                 + num(r, "icmpErrors")));
         lines.addAll(dropLines(r.path("dropsByReason")));
         JsonNode v = n.path("vxlan");
-        lines.add(stage("vxlan", "VNI " + num(v, "vni") + ", " + num(v, "peers") + " peers; sent "
+        lines.add(stage("vxlan", "VNI " + num(v, "vni") + ", peers " + num(v, "peers") + "; sent "
                 + num(v, "txPackets") + " packets / " + num(v, "txBytes") + " bytes, received " + num(v, "rxPackets")
                 + " packets / " + num(v, "rxBytes") + " bytes"));
         lines.addAll(dropLines(v.path("dropsByReason")));
@@ -121,13 +121,13 @@ final class StatsCommand implements Callable<Integer> {
         return dropsInWords(byReason).stream().map(d -> INDENT + " ".repeat(STAGE_WIDTH) + "dropped " + d).toList();
     }
 
-    /** "3 no route to the destination" for each reason, largest count first. */
+    /** "3 × no route to the destination" for each reason, largest count first. */
     static List<String> dropsInWords(JsonNode byReason) {
         List<java.util.Map.Entry<String, Long>> drops = new ArrayList<>();
         byReason.fields().forEachRemaining(e -> drops.add(java.util.Map.entry(e.getKey(), e.getValue().asLong())));
         drops.sort(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
                 .thenComparing(java.util.Map.Entry.comparingByKey()));
-        return drops.stream().map(e -> e.getValue() + " " + describe(e.getKey())).toList();
+        return drops.stream().map(e -> e.getValue() + " × " + describe(e.getKey())).toList();
     }
 
     /** A drop reason in words, as {@link DropReason#description()} has it; unknown names as they are. */

@@ -74,7 +74,7 @@ final class TopologyCommand implements Callable<Integer> {
                 + "/32  (the node's own stack)");
         body.add("router   " + n.path("podCIDR").asText() + " → bridge · other pod subnets → VTEP · else → "
                 + tun.path("name").asText());
-        body.add("bridge   " + n.path("bridge").asText());
+        body.add("bridge   " + n.path("bridge").asText() + (n.path("pods").isEmpty() ? "  (no pods yet)" : ""));
         List<String[]> ports = new ArrayList<>();
         JsonNode gw = n.path("gateway");
         ports.add(new String[] {gw.path("port").asText("gateway"), gw.path("ip").asText(), gw.path("mac").asText(),
@@ -94,11 +94,9 @@ final class TopologyCommand implements Callable<Integer> {
             body.add((i == ports.size() - 1 ? "  └─ " : "  ├─ ") + pad(p[0], width[0]) + "   " + pad(p[1], width[1])
                     + "   " + pad(p[2], width[2]) + "   " + p[3]);
         }
-        if (ports.size() == 1) {
-            body.add("  (no pods)");
-        }
         List<String> box = new ArrayList<>();
-        String title = "┌─ " + n.path("name").asText() + " ─ netns " + n.path("netns").asText() + " ";
+        String title = "┌─ " + n.path("name").asText() + " ─ pod subnet " + n.path("podCIDR").asText() + " ─ netns "
+                + n.path("netns").asText() + " ";
         box.add(title + "─".repeat(Math.max(1, BOX_WIDTH - title.length() - 1)) + "┐");
         int inner = BOX_WIDTH - 4;
         for (String line : body) {

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
         description = "A userspace virtual network that teaches Kubernetes networking by building it.%n"
                 + "Start a lab with `vnet up -d`, then apply pods and look at them from inside.",
         subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, ApplyCommand.class,
-                GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, ExecCommand.class, LogsCommand.class,
+                GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class VnetCommand implements Runnable {
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)

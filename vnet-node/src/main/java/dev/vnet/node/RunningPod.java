@@ -48,7 +48,7 @@ public final class RunningPod {
             anyFailed |= exit != null && exit != 0;
             allSucceeded &= exit != null && exit == 0;
             String image = pod.spec().containers().stream().filter(c -> c.name().equals(w.containerName()))
-                    .map(Pod.Container::image).findFirst().orElse(null);
+                    .findFirst().map(Pod.Container::image).orElse(null); // a command container may have none
             cs.add(new Pod.ContainerStatus(w.containerName(), image, running, 0,
                     running ? "running" : "terminated", exit));
         }

@@ -257,10 +257,11 @@ public final class VnetNode implements AutoCloseable {
                 started.add(startContainer(key, c, info, logs.resolve(c.name() + ".log")));
             }
             RunningPod running = new RunningPod(pod, sandbox, started, Instant.now().toString());
-            pods.put(key, running);
+            Pod.Status status = running.status(config.underlayIp().toString());
+            pods.put(key, running); // only once nothing can fail any more: a listed pod is a whole pod
             router.podAdded(ip.bits(), sandbox.mac().bits());
             LOG.info("pod started: pod=" + key + " node=" + config.name() + " ip=" + ip);
-            return running.status(config.underlayIp().toString());
+            return status;
         } catch (IOException | RuntimeException e) {
             started.forEach(Workload::close);
             if (sandbox != null) {

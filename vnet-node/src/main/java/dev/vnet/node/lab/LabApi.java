@@ -63,6 +63,8 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                 case "proxy-rules" -> proxyRules(req);
                 case "dns-log" -> dnsLog(req.path("node").asText(""));
                 case "flows" -> flows(req.path("since").asLong(0));
+                case "stats" -> new ObservabilityApi(lab).stats(req.path("node").asText(""));
+                case "topology" -> new ObservabilityApi(lab).topology();
                 case "trace" -> new TraceApi(lab).trace(req.path("source").asText(), req.path("target").asText(),
                         req.path("protocol").asText(""));
                 case "down" -> down();

@@ -56,6 +56,7 @@ public final class LocalLab implements AutoCloseable {
     private final List<PeerSync> peerSyncs = new ArrayList<>();
     private final List<ServiceSync> serviceSyncs = new ArrayList<>();
     private final List<DnsSync> dnsSyncs = new ArrayList<>();
+    private final List<dev.vnet.node.metrics.NodeMetrics> metrics = new ArrayList<>();
     private final DnsLog dnsLog = new DnsLog();
     private final FlowLog flowLog = new FlowLog();
     private PodController controller;
@@ -140,6 +141,7 @@ public final class LocalLab implements AutoCloseable {
             VnetNode node = new VnetNode(nc, commands, System::nanoTime, key -> controller.refresh(key));
             nodes.add(node);
             node.startDataPlane();
+            metrics.add(dev.vnet.node.metrics.NodeMetrics.start(node, dnsLog));
             registerNode(nc);
         }
         registerDnsService();
@@ -278,6 +280,7 @@ public final class LocalLab implements AutoCloseable {
         if (endpoints != null) {
             endpoints.close();
         }
+        metrics.forEach(dev.vnet.node.metrics.NodeMetrics::close);
         peerSyncs.forEach(PeerSync::close);
         serviceSyncs.forEach(ServiceSync::close);
         dnsSyncs.forEach(DnsSync::close);

@@ -6,6 +6,7 @@ import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -50,7 +51,7 @@ final class MetricSet {
     /** Reports each non-zero drop count, the reason label last after {@code leading} label values. */
     static void drops(CounterWithCallback.Callback cb, Map<DropReason, Long> byReason, String... leading) {
         byReason.forEach((r, n) -> {
-            String[] values = java.util.Arrays.copyOf(leading, leading.length + 1);
+            String[] values = Arrays.copyOf(leading, leading.length + 1);
             values[leading.length] = reason(r);
             cb.call(n, values);
         });

@@ -23,7 +23,8 @@ import java.util.logging.Logger;
  * Prometheus' conventions: {@code vnet_} prefix, {@code _total} on counters, {@code _bytes} for bytes.
  *
  * <p>A socket belongs to the namespace of the thread that creates it, and the exporter creates its socket
- * when it is built: so it is built on a thread that entered the node's namespace.
+ * when it is built: so it is built on a thread that entered the node's namespace. The server's own threads
+ * (dispatcher and handlers) are started from that thread, live only for the server, and are daemons.
  */
 public final class NodeMetrics implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeMetrics.class.getName());
