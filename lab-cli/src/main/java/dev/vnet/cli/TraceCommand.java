@@ -16,7 +16,8 @@ import picocli.CommandLine.Model.CommandSpec;
         "the bridge (FDB hit or flood), the Service stage (conntrack, the Service matched, the endpoint and why,",
         "DNAT/SNAT), the router (route, TTL), VXLAN (VNI, peer, outer ports), and how it ended.",
         "DST is an IP, a Service name or a pod name, with :PORT for TCP/UDP (default: TCP with a port, ICMP without).",
-        "Examples: vnet trace pod-a web:80   |   vnet trace pod-a 10.244.2.7 --proto icmp"})
+        "Examples: vnet trace pod-a web:80   |   vnet trace pod-a 10.244.2.7 --proto icmp",
+        "          vnet trace pod-a --next \"tcp port 80\"   (then make pod-a send, e.g. curl http://web/)"})
 final class TraceCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -27,8 +28,15 @@ final class TraceCommand implements Callable<Integer> {
     @Parameters(index = "0", description = "The source pod.")
     String source;
 
-    @Parameters(index = "1", description = "DST[:PORT]")
+    @Parameters(index = "1", arity = "0..1", description = "DST[:PORT] (not with --next)")
     String target;
+
+    @Option(names = "--next", description = "Instead of a probe, follow the next real packet from SRC matching "
+            + "this filter (e.g. \"tcp port 80\"), waiting up to --wait seconds.")
+    String next;
+
+    @Option(names = "--wait", defaultValue = "30", description = "How long --next waits (default: ${DEFAULT-VALUE} s).")
+    int waitSeconds;
 
     @Option(names = "--proto", description = "tcp, udp or icmp")
     String protocol;
@@ -38,8 +46,16 @@ final class TraceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        JsonNode t = root.client().call(UpCommand.request("trace").put("source", source).put("target", target)
-                .put("protocol", protocol == null ? "" : protocol));
+        if ((target == null) == (next == null)) {
+            throw new VnetCommand.CliException("give either DST[:PORT] or --next FILTER", 2);
+        }
+        var req = UpCommand.request("trace").put("source", source).put("protocol", protocol == null ? "" : protocol);
+        if (next != null) {
+            req.put("next", next).put("wait", waitSeconds);
+        } else {
+            req.put("target", target);
+        }
+        JsonNode t = root.client().call(req);
         PrintWriter out = spec.commandLine().getOut();
         if ("json".equals(output)) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) t).remove("ok");

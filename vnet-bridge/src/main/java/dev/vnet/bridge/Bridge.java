@@ -1,5 +1,6 @@
 package dev.vnet.bridge;
 
+import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.FrameObserver;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.addr.MacAddress;
@@ -117,6 +118,11 @@ public final class Bridge {
             return;
         }
         Probe probe = Tracing.matchFrame(frame, length);
+        Adopt adopt = adopting;
+        if (adopt != null && probe == null && adopt.port == ingress && length >= 34 && frame.get(12) == 0x08
+                && frame.get(13) == 0x00 && adopt.filter.matches(frame, 0, length, 1)) {
+            probe = adopt(adopt, frame, length);
+        }
         switch (fdb.learn(src, ingress, now)) {
             case NEW -> learnedNew.increment();
             case MOVED -> learnedMoved.increment();
@@ -168,6 +174,34 @@ public final class Bridge {
                 p.transmit(frame, length, now);
             }
         }
+    }
+
+    /** A pending `vnet trace --next`: the next IPv4 frame from {@code port} that matches becomes the probe. */
+    private record Adopt(BridgePort port, CaptureFilter filter, java.util.function.Consumer<Probe> started) {}
+
+    private volatile Adopt adopting;
+
+    /** Makes the next IPv4 frame entering at {@code port} and matching {@code filter} the traced probe. */
+    public void traceNext(BridgePort port, CaptureFilter filter, java.util.function.Consumer<Probe> started) {
+        adopting = new Adopt(port, filter, started);
+    }
+
+    public void cancelTraceNext() {
+        adopting = null;
+    }
+
+    private synchronized Probe adopt(Adopt a, ByteBuffer frame, int length) {
+        if (adopting != a) {
+            return null; // another thread took it
+        }
+        adopting = null;
+        Probe p = Probe.of(frame, EthernetFrame.HEADER_LEN);
+        if (p == null || !Tracing.begin(p)) {
+            return null;
+        }
+        p.hop(node(), "bridge", "marked: the next packet from port " + a.port.name() + " matching \"" + a.filter + "\"");
+        a.started.accept(p);
+        return p;
     }
 
     public void setDiverter(Diverter d) {

@@ -19,7 +19,8 @@ import java.util.Objects;
  * </pre>
  *
  * Keywords are case-insensitive. Two primitives side by side ("icmp arp") are an error: join them with
- * {@code and} or {@code or}.
+ * {@code and} or {@code or}. Parentheses and {@code not} nest at most 100 deep. Addresses are numeric:
+ * no host names, no service names for ports.
  *
  * <p>Each primitive means what tcpdump compiles it to, on the outermost headers only: a VXLAN packet
  * matches {@code udp}, {@code port 4789} and {@code vxlan} (UDP destination port 4789), never the

@@ -73,12 +73,22 @@ final class CaptureStream {
         packetsWritten++;
     }
 
-    /** Records a failed write: the packet is dropped, and so is every later one. */
+    /** Records a failed packet write: the packet is dropped, and so is every later one. */
     void fail(IOException e) {
+        failWithoutPacket(e);
+        packetsDropped++;
+    }
+
+    /** Records a failed write of something other than a packet, such as an interface's description. */
+    void failWithoutPacket(IOException e) {
         if (failure == null) {
             failure = e;
         }
-        packetsDropped++;
+    }
+
+    /** True once the stream has failed or been closed: nothing more is written to it. */
+    boolean stopped() {
+        return closed || failure != null;
     }
 
     /** Flushes now, for the headers a writer puts out before any packet; throws what the stream throws. */

@@ -316,7 +316,11 @@ abstract class FilterNode {
         }
 
         private int addresses(ByteBuffer buf, int end, int source, int destination) {
-            int mask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+            if (prefixLength == 0) {
+                // Every address is in 0.0.0.0/0: libpcap's optimizer drops the loads, so a short packet matches.
+                return MATCH;
+            }
+            int mask = -1 << (32 - prefixLength);
             if (direction != Direction.DST) {
                 long ip = u32(buf, end, source);
                 if (ip < 0) {

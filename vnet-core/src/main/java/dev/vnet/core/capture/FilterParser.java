@@ -40,9 +40,13 @@ final class FilterParser {
         }
     }
 
+    /** Deepest nesting of "(" and "not" accepted, so that a silly expression cannot overflow the stack. */
+    static final int MAX_DEPTH = 100;
+
     private final String expression;
     private final List<Token> tokens;
     private int next;
+    private int depth;
 
     private FilterParser(String expression) {
         this.expression = expression;
@@ -99,10 +103,10 @@ final class FilterParser {
     // expr := term (("or" | "||") term)*
     private FilterNode expr() {
         List<FilterNode> operands = new ArrayList<>();
-        add(operands, term(), FilterNode.Or.class);
+        addOperand(operands, term(), false);
         while (peek() != null && peek().isOr()) {
             next++;
-            add(operands, term(), FilterNode.Or.class);
+            addOperand(operands, term(), false);
         }
         return operands.size() == 1 ? operands.get(0) : new FilterNode.Or(operands.toArray(new FilterNode[0]));
     }
@@ -110,19 +114,22 @@ final class FilterParser {
     // term := factor (("and" | "&&") factor)*
     private FilterNode term() {
         List<FilterNode> operands = new ArrayList<>();
-        add(operands, factor(), FilterNode.And.class);
+        addOperand(operands, factor(), true);
         while (peek() != null && peek().isAnd()) {
             next++;
-            add(operands, factor(), FilterNode.And.class);
+            addOperand(operands, factor(), true);
         }
         return operands.size() == 1 ? operands.get(0) : new FilterNode.And(operands.toArray(new FilterNode[0]));
     }
 
-    /** Adds an operand, flattening "a and (b and c)" into one list so that it prints as "a and b and c". */
-    private static void add(List<FilterNode> operands, FilterNode node, Class<? extends FilterNode> kind) {
-        if (kind == FilterNode.And.class && node instanceof FilterNode.And and) {
+    /**
+     * Adds an operand to the operands of an and ({@code andList}) or of an or, flattening "a and (b and c)"
+     * into one list so that it prints as "a and b and c".
+     */
+    private static void addOperand(List<FilterNode> operands, FilterNode node, boolean andList) {
+        if (andList && node instanceof FilterNode.And and) {
             operands.addAll(List.of(and.operands()));
-        } else if (kind == FilterNode.Or.class && node instanceof FilterNode.Or or) {
+        } else if (!andList && node instanceof FilterNode.Or or) {
             operands.addAll(List.of(or.operands()));
         } else {
             operands.add(node);
@@ -135,13 +142,19 @@ final class FilterParser {
         if (token == null) {
             throw error("expected a primitive after \"" + previous().text() + "\"");
         }
+        if ((token.isNot() || token.is("(")) && ++depth > MAX_DEPTH) {
+            throw error("nested more than " + MAX_DEPTH + " deep at column " + token.column());
+        }
         if (token.isNot()) {
             next++;
-            return new FilterNode.Not(factor());
+            FilterNode operand = factor();
+            depth--;
+            return new FilterNode.Not(operand);
         }
         if (token.is("(")) {
             next++;
             FilterNode inside = expr();
+            depth--;
             Token close = peek();
             if (close == null) {
                 throw error("missing \")\" for the \"(\" at column " + token.column());

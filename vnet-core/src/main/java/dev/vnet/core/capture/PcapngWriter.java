@@ -135,12 +135,14 @@ public final class PcapngWriter implements CaptureSink {
         at = putEndOfOptions(block, at + 8);
         at = finishBlock(block, BLOCK_INTERFACE_DESCRIPTION, at);
         synchronized (stream) {
-            try {
-                stream.write(block, 0, at);
-                stream.flushHeaders();
-            } catch (IOException e) {
-                // The next flush or close reports it; packets for this interface are dropped meanwhile.
-                stream.fail(e);
+            // A stopped stream still hands out an id: writes to it are dropped and counted like any other.
+            if (!stream.stopped()) {
+                try {
+                    stream.write(block, 0, at);
+                    stream.flushHeaders();
+                } catch (IOException e) {
+                    stream.failWithoutPacket(e); // the next flush or close reports it
+                }
             }
             return interfaces++;
         }

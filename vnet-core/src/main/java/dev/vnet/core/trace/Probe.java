@@ -34,6 +34,26 @@ public final class Probe {
         this.marker = marker;
     }
 
+    /**
+     * The probe for a real IPv4 packet (trace --next): known by its identification, protocol and a field no
+     * stage rewrites (TCP sequence number, ICMP echo identifier, or for UDP the datagram's length).
+     * Returns null for other protocols.
+     */
+    public static Probe of(ByteBuffer buf, int ipOffset) {
+        int protocol = buf.get(ipOffset + 9) & 0xff;
+        int l4 = ipOffset + (buf.get(ipOffset) & 0x0f) * 4;
+        int id = u16(buf, ipOffset + 4);
+        return switch (protocol) {
+            case 6 -> new Probe(id, 6, u32(buf, l4 + 4) & 0xffffffffL);
+            case 1 -> new Probe(id, 1, u16(buf, l4 + 4));
+            case 17 -> new Probe(id, 17, UDP_BY_LENGTH | u16(buf, l4 + 4));
+            default -> null;
+        };
+    }
+
+    /** A UDP marker with this bit set means "match the UDP length in the low bits", not the payload marker. */
+    private static final long UDP_BY_LENGTH = 1L << 40;
+
     /** Whether the IPv4 packet at {@code ipOffset} of {@code buf} is this probe. Reads a few bytes, allocates nothing. */
     public boolean matches(ByteBuffer buf, int ipOffset) {
         int limit = buf.limit();
@@ -50,6 +70,9 @@ public final class Probe {
                 return l4 + 6 <= limit && u16(buf, l4 + 4) == (int) marker;
             }
             case 17 -> {
+                if ((marker & UDP_BY_LENGTH) != 0) {
+                    return l4 + 8 <= limit && u16(buf, l4 + 4) == (int) (marker & 0xffff);
+                }
                 if (l4 + 8 + UDP_MARKER.length > limit) {
                     return false;
                 }

@@ -65,8 +65,11 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                 case "flows" -> flows(req.path("since").asLong(0));
                 case "stats" -> new ObservabilityApi(lab).stats(req.path("node").asText(""));
                 case "topology" -> new ObservabilityApi(lab).topology();
-                case "trace" -> new TraceApi(lab).trace(req.path("source").asText(), req.path("target").asText(),
-                        req.path("protocol").asText(""));
+                case "trace" -> req.hasNonNull("next")
+                        ? new TraceApi(lab).traceNext(req.path("source").asText(), req.path("next").asText(),
+                                req.path("wait").asInt(30))
+                        : new TraceApi(lab).trace(req.path("source").asText(), req.path("target").asText(),
+                                req.path("protocol").asText(""));
                 case "down" -> down();
                 default -> error("unknown request \"" + req.path("op").asText() + "\"");
             };

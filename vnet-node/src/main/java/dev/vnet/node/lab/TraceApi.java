@@ -73,18 +73,7 @@ final class TraceApi {
                     srcIp, srcPort, dst.ip, dst.port) + ", IP id " + ipId + ", to MAC "
                     + dev.vnet.core.addr.MacAddress.toString(dstMac));
             node.bridge().receive(src.sandbox().port().port(), frame, length, System.nanoTime());
-            int seen = -1;
-            long lastChange = System.nanoTime();
-            while (System.nanoTime() - start < MAX_NANOS) {
-                int n = probe.hops().size();
-                if (n != seen) {
-                    seen = n;
-                    lastChange = System.nanoTime();
-                } else if (System.nanoTime() - lastChange > QUIET_NANOS && probe.outcome() != null) {
-                    break;
-                }
-                sleep(10);
-            }
+            waitForEnd(probe, start);
         } finally {
             Tracing.end(probe);
             for (VnetNode n : lab.nodes()) {
@@ -103,6 +92,64 @@ final class TraceApi {
         }
         out.put("outcome", probe.outcome() == null ? "no stage reported an end within 2 s" : probe.outcome());
         return out;
+    }
+
+    /** Marks the next real packet from the pod that matches {@code filterText}, waiting up to {@code seconds}. */
+    ObjectNode traceNext(String source, String filterText, int seconds) throws LabException {
+        RunningPod src = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
+                .filter(p -> p.pod().name().equals(source)).findFirst()
+                .orElseThrow(() -> new LabException("pods \"" + source + "\" not found (or not running)"));
+        VnetNode node = lab.nodes().stream().filter(n -> n.pods().containsValue(src)).findFirst().orElseThrow();
+        dev.vnet.core.capture.CaptureFilter filter;
+        try {
+            filter = dev.vnet.core.capture.CaptureFilter.parse(filterText.isBlank() ? "ip" : filterText);
+        } catch (IllegalArgumentException e) {
+            throw new LabException(e.getMessage());
+        }
+        java.util.concurrent.CompletableFuture<Probe> started = new java.util.concurrent.CompletableFuture<>();
+        node.bridge().traceNext(src.sandbox().port().port(), filter, started::complete);
+        Probe probe;
+        try {
+            probe = started.get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new LabException("no packet from " + source + " matched \"" + filter + "\" within " + seconds + " s");
+        } catch (Exception e) {
+            throw new LabException("trace interrupted: " + e.getMessage());
+        } finally {
+            node.bridge().cancelTraceNext();
+        }
+        long start = System.nanoTime();
+        try {
+            waitForEnd(probe, start);
+        } finally {
+            Tracing.end(probe);
+        }
+        ObjectNode out = Manifests.JSON.createObjectNode().put("ok", true);
+        out.put("source", source).put("target", "next packet matching " + filter)
+                .put("resolved", "the next packet from " + source + " matching \"" + filter + "\"")
+                .put("probe", "a real packet, IP id " + probe.ipId()).put("ipId", probe.ipId());
+        ArrayNode hops = out.putArray("hops");
+        for (Probe.Hop h : probe.hops()) {
+            hops.addObject().put("micros", Math.max(0, (h.nanos() - start) / 1000)).put("node", h.node())
+                    .put("stage", h.stage()).put("decision", h.decision());
+        }
+        out.put("outcome", probe.outcome() == null ? "no stage reported an end within 2 s" : probe.outcome());
+        return out;
+    }
+
+    private static void waitForEnd(Probe probe, long start) {
+        int seen = -1;
+        long lastChange = System.nanoTime();
+        while (System.nanoTime() - start < MAX_NANOS) {
+            int n = probe.hops().size();
+            if (n != seen) {
+                seen = n;
+                lastChange = System.nanoTime();
+            } else if (System.nanoTime() - lastChange > QUIET_NANOS && probe.outcome() != null) {
+                return;
+            }
+            sleep(10);
+        }
     }
 
     private record Destination(int ip, int port, String what) {

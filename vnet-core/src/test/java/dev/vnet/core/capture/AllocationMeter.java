@@ -1,0 +1,32 @@
+package dev.vnet.core.capture;
+
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Assumptions;
+
+/** Counts the bytes the current thread allocates, through HotSpot's com.sun.management.ThreadMXBean. */
+final class AllocationMeter {
+
+    private AllocationMeter() {
+    }
+
+    /**
+     * Runs {@code work} a few thousand times to warm it up, then {@code rounds} more, and returns the bytes
+     * allocated meanwhile. Skips the test on a JVM that cannot count.
+     */
+    static long bytesAllocated(int rounds, Runnable work) {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+                "this JVM cannot count allocations");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count allocations");
+        for (int i = 0; i < 5_000; i++) {
+            work.run();
+        }
+        long thread = Thread.currentThread().getId();
+        long before = bean.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < rounds; i++) {
+            work.run();
+        }
+        return bean.getThreadAllocatedBytes(thread) - before;
+    }
+}
