@@ -5,6 +5,8 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -188,6 +190,12 @@ public final class GatewayPort implements FrameSink {
         }
         if (icmp.type() != IcmpPacket.TYPE_ECHO_REQUEST) {
             return DropReason.UNSUPPORTED_PROTOCOL;
+        }
+        Probe probe = Tracing.match(frame, EthernetFrame.HEADER_LEN);
+        if (probe != null) {
+            probe.hop(bridge.node(), "gateway", "echo request to the gateway " + dev.vnet.core.addr.Ipv4Address.toString(ip)
+                    + " → echo reply");
+            probe.end("answered by " + bridge.node() + "'s gateway");
         }
         return echoReply(s, frame, pkt, now);
     }
