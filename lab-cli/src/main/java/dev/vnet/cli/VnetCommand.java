@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "vnet", mixinStandardHelpOptions = true, version = "vnet 0.1.0",
         description = "A userspace virtual network that teaches Kubernetes networking by building it.%n"
-                + "Start a lab with `vnet up -d`, then apply pods and look at them from inside.",
+                + "Start a lab with `vnet up -d`, then apply pods and look at them from inside.%n"
+                + "With no verb on a terminal, vnet starts its REPL: the same verbs, with completion and history,%n"
+                + "and Mininet-style lines (`pod-a ping -c 2 pod-b`).",
         subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, ApplyCommand.class,
                 GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class,
                 CommandLine.HelpCommand.class})
@@ -34,9 +36,23 @@ public final class VnetCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** With no verb: the REPL on a terminal, the usage otherwise. */
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        if (System.console() == null) {
+            spec.commandLine().usage(spec.commandLine().getOut());
+            return;
+        }
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--state-dir", stateDir.toString(),
+                "--prefix", prefix));
+        if (debug) {
+            args.add("--debug");
+        }
+        try {
+            new Repl(this, args).run();
+        } catch (java.io.IOException e) {
+            throw new picocli.CommandLine.ExecutionException(spec.commandLine(), "the terminal failed: " + e.getMessage());
+        }
     }
 
     ApiClient client() {

@@ -56,6 +56,7 @@ class CliIntegrationTest {
     static void down() {
         if (prefix != null) {
             vnet("down");
+            TestDirs.delete(stateDir);
         }
     }
 

@@ -124,6 +124,11 @@ final class TestLab implements AutoCloseable {
     @Override
     public void close() {
         lab.close();
+        try (var walk = java.nio.file.Files.walk(config.stateDir())) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Already gone.
+        }
     }
 
     /** Links, addresses and routes of the root namespace, to show the lab never touched them. */

@@ -1,0 +1,257 @@
+package dev.vnet.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.node.lab.ApiClient;
+import dev.vnet.node.lab.LabException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jline.reader.Candidate;
+import org.jline.reader.Completer;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.ParsedLine;
+import org.jline.reader.UserInterruptException;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The interactive {@code vnet}: every verb of the one-shot CLI, from the same command table, with history,
+ * completion of verbs, options, kinds and live names, and Mininet-style lines: a line that starts with a pod's
+ * name runs in that pod, with other pod and Service names on it turned into their IPs
+ * ({@code pod-a ping -c 2 pod-c}). Ctrl-C stops the running command, not the REPL; Ctrl-D leaves.
+ */
+final class Repl {
+    private static final List<String> KINDS = List.of("pods", "nodes", "services", "svc", "endpoints",
+            "endpointslices");
+    private static final long NAMES_TTL_NANOS = 2_000_000_000L;
+
+    private final VnetCommand root;
+    private final List<String> rootArgs;
+    private final ApiClient client;
+    private Map<String, String> podIps = Map.of();
+    private Map<String, String> serviceIps = Map.of();
+    private List<String> nodes = List.of();
+    private long namesAt;
+
+    Repl(VnetCommand root, List<String> rootArgs) {
+        this.root = root;
+        this.rootArgs = rootArgs;
+        this.client = root.client();
+    }
+
+    int run() throws IOException {
+        Terminal terminal = TerminalBuilder.builder().name("vnet").system(true).build();
+        // Ctrl-C while a command runs reaches its processes (same process group), not this JVM.
+        terminal.handle(Terminal.Signal.INT, signal -> { });
+        Path history = historyFile();
+        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("vnet")
+                .completer(new NamesCompleter()).variable(LineReader.HISTORY_FILE, history)
+                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true).build();
+        PrintWriter out = terminal.writer();
+        if (!client.labRunning()) {
+            String answer = readOrEmpty(reader, "No lab is running. Start one now (vnet up -d)? [Y/n] ");
+            if (answer == null) {
+                return 0;
+            }
+            if (answer.isBlank() || answer.strip().toLowerCase().startsWith("y")) {
+                execute(List.of("up", "-d"), out);
+            }
+        }
+        out.println("vnet: type a verb (get pods, trace, capture, lab list ...), help, or a pod's name and a command;"
+                + " Ctrl-D to leave");
+        out.flush();
+        while (true) {
+            String line;
+            try {
+                line = reader.readLine(prompt());
+            } catch (UserInterruptException e) {
+                continue; // Ctrl-C at the prompt clears the line
+            } catch (EndOfFileException e) {
+                break;
+            }
+            ParsedLine parsed = reader.getParser().parse(line, 0);
+            List<String> words = new ArrayList<>(parsed.words());
+            words.removeIf(String::isEmpty);
+            if (words.isEmpty()) {
+                continue;
+            }
+            if (words.get(0).equals("exit") || words.get(0).equals("quit")) {
+                break;
+            }
+            dispatch(words, out, reader);
+        }
+        terminal.close();
+        return 0;
+    }
+
+    private static String readOrEmpty(LineReader reader, String prompt) {
+        try {
+            return reader.readLine(prompt);
+        } catch (UserInterruptException e) {
+            return "";
+        } catch (EndOfFileException e) {
+            return null;
+        }
+    }
+
+    private void dispatch(List<String> words, PrintWriter out, LineReader reader) {
+        String first = words.get(0);
+        if (first.equals("source") && words.size() == 2) {
+            source(Path.of(words.get(1)), out, reader);
+            return;
+        }
+        refreshNames(false);
+        if (podIps.containsKey(first) && !isVerb(first)) {
+            // Mininet style: "pod-a ping -c 2 pod-c" runs in pod-a with pod-c's IP.
+            List<String> exec = new ArrayList<>(List.of("exec", first, "--"));
+            for (String w : words.subList(1, words.size())) {
+                exec.add(podIps.getOrDefault(w, serviceIps.getOrDefault(w, w)));
+            }
+            execute(exec, out);
+            return;
+        }
+        execute(words, out);
+    }
+
+    /** Runs each line of a file as if typed. */
+    private void source(Path file, PrintWriter out, LineReader reader) {
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.isBlank() || line.strip().startsWith("#")) {
+                    continue;
+                }
+                out.println(prompt() + line);
+                List<String> words = new ArrayList<>(reader.getParser().parse(line, 0).words());
+                words.removeIf(String::isEmpty);
+                dispatch(words, out, reader);
+            }
+        } catch (IOException e) {
+            out.println("error: cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private void execute(List<String> words, PrintWriter out) {
+        List<String> args = new ArrayList<>(rootArgs);
+        args.addAll(words);
+        out.flush();
+        Main.run(out, out, args.toArray(String[]::new));
+        out.flush();
+        namesAt = 0; // what the command changed shows in the next completion
+    }
+
+    private String prompt() {
+        String lab = LabPrompt.current(root);
+        return lab == null ? "vnet> " : "vnet " + lab + "> ";
+    }
+
+    private boolean isVerb(String word) {
+        return VnetCommand.commandLine().getSubcommands().containsKey(word);
+    }
+
+    private void refreshNames(boolean force) {
+        if (!force && System.nanoTime() - namesAt < NAMES_TTL_NANOS) {
+            return;
+        }
+        Map<String, String> pods = new HashMap<>();
+        Map<String, String> services = new HashMap<>();
+        List<String> nodeNames = new ArrayList<>();
+        try {
+            for (JsonNode p : list("pods")) {
+                pods.put(p.path("metadata").path("name").asText(), p.path("status").path("podIP").asText(""));
+            }
+            for (JsonNode s : list("services")) {
+                String ip = s.path("spec").path("clusterIP").asText("");
+                if (!ip.isEmpty() && !ip.equals("None")) {
+                    services.put(s.path("metadata").path("name").asText(), ip);
+                }
+            }
+            for (JsonNode n : list("nodes")) {
+                nodeNames.add(n.path("metadata").path("name").asText());
+            }
+        } catch (LabException e) {
+            // No lab: nothing to complete.
+        }
+        podIps = pods;
+        serviceIps = services;
+        nodes = nodeNames;
+        namesAt = System.nanoTime();
+    }
+
+    private List<JsonNode> list(String kind) throws LabException {
+        List<JsonNode> out = new ArrayList<>();
+        client.call(UpCommand.request("get").put("kind", kind).put("allNamespaces", true))
+                .path("list").path("items").forEach(out::add);
+        return out;
+    }
+
+    /** Completes verbs and pod names first; then a verb's options, kinds, and live names. */
+    private final class NamesCompleter implements Completer {
+        @Override
+        public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
+            refreshNames(false);
+            CommandLine table = VnetCommand.commandLine();
+            if (line.wordIndex() == 0) {
+                table.getSubcommands().keySet().forEach(v -> candidates.add(new Candidate(v)));
+                podIps.keySet().forEach(p -> candidates.add(new Candidate(p, p, "pods", null, null, null, true)));
+                List.of("source", "exit").forEach(v -> candidates.add(new Candidate(v)));
+                return;
+            }
+            String verb = line.words().get(0);
+            CommandLine sub = table.getSubcommands().get(verb);
+            if (sub == null) {
+                // A Mininet-style line: names become IPs.
+                podIps.keySet().forEach(p -> candidates.add(new Candidate(p)));
+                serviceIps.keySet().forEach(s -> candidates.add(new Candidate(s)));
+                return;
+            }
+            CommandSpec spec = sub.getCommandSpec();
+            for (OptionSpec o : spec.options()) {
+                for (String n : o.names()) {
+                    candidates.add(new Candidate(n, n, "options", null, null, null, true));
+                }
+            }
+            sub.getSubcommands().keySet().forEach(v -> candidates.add(new Candidate(v)));
+            switch (verb) {
+                case "get", "describe", "delete" -> {
+                    if (line.wordIndex() == 1) {
+                        KINDS.forEach(k -> candidates.add(new Candidate(k)));
+                    } else {
+                        String kind = line.words().get(1);
+                        (kind.startsWith("s") ? serviceIps.keySet() : kind.startsWith("no") ? nodes : podIps.keySet())
+                                .forEach(n -> candidates.add(new Candidate(n)));
+                    }
+                }
+                case "exec", "logs", "capture", "trace" -> {
+                    podIps.keySet().forEach(p -> candidates.add(new Candidate(p)));
+                    serviceIps.keySet().forEach(s -> candidates.add(new Candidate(s)));
+                    if (verb.equals("exec")) {
+                        candidates.add(new Candidate("outside"));
+                        nodes.forEach(n -> candidates.add(new Candidate("node/" + n)));
+                    }
+                }
+                default -> { }
+            }
+        }
+    }
+
+    private static Path historyFile() {
+        String state = System.getenv("XDG_STATE_HOME");
+        Path dir = state != null ? Path.of(state, "vnet") : Path.of(System.getProperty("user.home"), ".local", "state", "vnet");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException ignored) {
+            // History is then kept in memory only.
+        }
+        return dir.resolve("history");
+    }
+}
