@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * A reusable view of an ARP packet (RFC 826) for Ethernet and IPv4, the only pair vnet speaks;
  * {@link ArpRepr} is its parsed form.
  */
-public final class ArpPacket {
+public final class ArpPacket extends PacketView<ArpPacket> {
 
     /*
      *  0                   1                   2                   3
@@ -45,18 +45,6 @@ public final class ArpPacket {
     public static final int OP_REQUEST = 1;
     public static final int OP_REPLY = 2;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
-    /** Points this view at {@code length} bytes from {@code offset}; checks nothing. */
-    public ArpPacket wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** A new view over the given bytes; checks nothing. */
     public static ArpPacket of(ByteBuffer buf, int offset, int length) {
         return new ArpPacket().wrap(buf, offset, length);
@@ -77,18 +65,6 @@ public final class ArpPacket {
             return DropReason.BAD_ARP;
         }
         return DropReason.NONE;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     /** Absolute index just past the ARP packet; what follows is Ethernet padding. */

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * A reusable view of an Ethernet II header (IEEE 802.3, RFC 894) in a buffer; re-point it with
  * {@link #wrap} for each frame, and call {@link #checkLength} before reading.
  */
-public final class EthernetFrame {
+public final class EthernetFrame extends PacketView<EthernetFrame> {
 
     /*
      *  0                   1                   2                   3
@@ -34,18 +34,6 @@ public final class EthernetFrame {
     public static final int TYPE_VLAN = 0x8100;
     public static final int TYPE_IPV6 = 0x86DD;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
-    /** Points this view at {@code length} bytes from {@code offset}; checks nothing. */
-    public EthernetFrame wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** A new view over the given bytes; checks nothing. */
     public static EthernetFrame of(ByteBuffer buf, int offset, int length) {
         return new EthernetFrame().wrap(buf, offset, length);
@@ -54,18 +42,6 @@ public final class EthernetFrame {
     /** Returns {@link DropReason#TRUNCATED} if the header does not fit, else NONE. No setter invalidates it. */
     public DropReason checkLength() {
         return length < HEADER_LEN ? DropReason.TRUNCATED : DropReason.NONE;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     /** Absolute index of the first payload byte. */

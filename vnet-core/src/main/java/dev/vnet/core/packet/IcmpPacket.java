@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * A reusable view of an ICMP message (RFC 792) in a buffer: the common 8-byte header, with the second word
  * read as echo identifier and sequence number or as the next-hop MTU of "fragmentation needed" (RFC 1191).
  */
-public final class IcmpPacket {
+public final class IcmpPacket extends PacketView<IcmpPacket> {
 
     /*
      *  0                   1                   2                   3
@@ -41,18 +41,6 @@ public final class IcmpPacket {
     public static final int CODE_PORT_UNREACHABLE = 3;
     public static final int CODE_FRAG_NEEDED = 4;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
-    /** Points this view at {@code length} bytes from {@code offset}; checks nothing. */
-    public IcmpPacket wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** A new view over the given bytes; checks nothing. */
     public static IcmpPacket of(ByteBuffer buf, int offset, int length) {
         return new IcmpPacket().wrap(buf, offset, length);
@@ -61,19 +49,6 @@ public final class IcmpPacket {
     /** Returns {@link DropReason#TRUNCATED} if the 8-byte header does not fit, else NONE. No setter invalidates it. */
     public DropReason checkLength() {
         return length < HEADER_LEN ? DropReason.TRUNCATED : DropReason.NONE;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    /** The whole message, header and data; the checksum covers all of it. */
-    public int length() {
-        return length;
     }
 
     /** Absolute index of the first data byte. */

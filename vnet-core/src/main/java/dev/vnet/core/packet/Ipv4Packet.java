@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * A reusable view of an IPv4 packet (RFC 791) in a buffer; re-point it with {@link #wrap} for each packet,
  * and call {@link #checkLength} before reading.
  */
-public final class Ipv4Packet {
+public final class Ipv4Packet extends PacketView<Ipv4Packet> {
 
     /*
      *  0                   1                   2                   3
@@ -50,18 +50,6 @@ public final class Ipv4Packet {
     public static final int PROTO_TCP = 6;
     public static final int PROTO_UDP = 17;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
-    /** Points this view at {@code length} bytes from {@code offset}; checks nothing. */
-    public Ipv4Packet wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** A new view over the given bytes; checks nothing. */
     public static Ipv4Packet of(ByteBuffer buf, int offset, int length) {
         return new Ipv4Packet().wrap(buf, offset, length);
@@ -97,19 +85,6 @@ public final class Ipv4Packet {
             return DropReason.TRUNCATED;
         }
         return DropReason.NONE;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    /** The bytes this view was given, which may include padding past {@link #totalLength()}. */
-    public int length() {
-        return length;
     }
 
     /** Absolute index of the first byte after the header and its options. */

@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * A reusable view of a TCP segment (RFC 9293, which replaced RFC 793) in a buffer; its checksum covers an
  * IPv4 pseudo-header and the whole segment, so the checksum methods take the two addresses.
  */
-public final class TcpPacket {
+public final class TcpPacket extends PacketView<TcpPacket> {
 
     /*
      *  0                   1                   2                   3
@@ -54,18 +54,6 @@ public final class TcpPacket {
     /** Congestion Window Reduced (RFC 3168). */
     public static final int CWR = 0x80;
 
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
-    /** Points this view at {@code length} bytes from {@code offset}; checks nothing. */
-    public TcpPacket wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
-
     /** A new view over the given bytes; checks nothing. */
     public static TcpPacket of(ByteBuffer buf, int offset, int length) {
         return new TcpPacket().wrap(buf, offset, length);
@@ -85,19 +73,6 @@ public final class TcpPacket {
             return DropReason.BAD_HEADER_LENGTH;
         }
         return DropReason.NONE;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    /** The whole segment, header and data; the checksum covers all of it. */
-    public int length() {
-        return length;
     }
 
     /** Absolute index of the first data byte, after the options. */

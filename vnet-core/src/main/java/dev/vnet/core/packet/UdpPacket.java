@@ -6,7 +6,7 @@ import java.nio.ByteBuffer;
  * A reusable view of a UDP datagram (RFC 768) in a buffer; its checksum covers an IPv4 pseudo-header, so
  * the checksum methods take the two addresses.
  */
-public final class UdpPacket {
+public final class UdpPacket extends PacketView<UdpPacket> {
 
     /*
      *  0                   1                   2                   3
@@ -25,18 +25,6 @@ public final class UdpPacket {
     private static final int CHECKSUM = 6;
 
     public static final int HEADER_LEN = 8;
-
-    private ByteBuffer buf;
-    private int offset;
-    private int length;
-
-    /** Points this view at {@code length} bytes from {@code offset}; checks nothing. */
-    public UdpPacket wrap(ByteBuffer buf, int offset, int length) {
-        this.buf = buf;
-        this.offset = offset;
-        this.length = length;
-        return this;
-    }
 
     /** A new view over the given bytes; checks nothing. */
     public static UdpPacket of(ByteBuffer buf, int offset, int length) {
@@ -57,18 +45,6 @@ public final class UdpPacket {
             return DropReason.BAD_TOTAL_LENGTH;
         }
         return DropReason.NONE;
-    }
-
-    public ByteBuffer buffer() {
-        return buf;
-    }
-
-    public int offset() {
-        return offset;
-    }
-
-    public int length() {
-        return length;
     }
 
     /** Absolute index of the first data byte. */
