@@ -9,23 +9,15 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 
 /** The built-in {@code echo} image: sends back whatever it receives, over TCP and over UDP, on one port. */
-public final class EchoServer implements Workload {
-    private final String containerName;
-    private final Path logFile;
+public final class EchoServer extends BuiltinServer {
     private final ServerSocket tcp;
     private final DatagramSocket udp;
-    private volatile boolean running = true;
 
     public EchoServer(String containerName, PodInfo pod, int port, Path logFile) throws IOException {
-        this.containerName = containerName;
-        this.logFile = logFile;
+        super(containerName, logFile);
         this.tcp = NetNs.call(pod.netns(), () -> new ServerSocket(port, 64));
         try {
             this.udp = NetNs.call(pod.netns(), () -> new DatagramSocket(new InetSocketAddress(port)));
@@ -76,35 +68,6 @@ public final class EchoServer implements Workload {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
         t.start();
-    }
-
-    private void log(String line) {
-        try {
-            Files.writeString(logFile, Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // Best effort.
-        }
-    }
-
-    @Override
-    public String containerName() {
-        return containerName;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public Integer exitCode() {
-        return null;
-    }
-
-    @Override
-    public Path logFile() {
-        return logFile;
     }
 
     @Override

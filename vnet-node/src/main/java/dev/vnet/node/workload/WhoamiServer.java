@@ -9,10 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -22,18 +19,14 @@ import java.util.concurrent.Executors;
  * The built-in {@code whoami} image: an HTTP server in the pod's namespace that answers with the pod's name,
  * IP and node and the client address it saw, so Services, load balancing and SNAT can be seen with curl.
  */
-public final class WhoamiServer implements Workload {
-    private final String containerName;
+public final class WhoamiServer extends BuiltinServer {
     private final PodInfo pod;
-    private final Path logFile;
     private final HttpServer server;
     private final ExecutorService handlers;
-    private volatile boolean running;
 
     public WhoamiServer(String containerName, PodInfo pod, int port, Path logFile) throws IOException {
-        this.containerName = containerName;
+        super(containerName, logFile);
         this.pod = pod;
-        this.logFile = logFile;
         // The listening socket must be created inside the pod's namespace; it keeps that namespace after.
         this.server = NetNs.call(pod.netns(), () -> HttpServer.create(new InetSocketAddress(port), 64));
         this.handlers = Executors.newFixedThreadPool(2, r -> {
@@ -70,35 +63,6 @@ public final class WhoamiServer implements Workload {
             out.write(body);
         }
         log(remote.getAddress().getHostAddress() + " " + ex.getRequestMethod() + " " + ex.getRequestURI() + " 200");
-    }
-
-    private void log(String line) {
-        try {
-            Files.writeString(logFile, Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
-                    StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        } catch (IOException ignored) {
-            // Logging is best effort; the server keeps serving.
-        }
-    }
-
-    @Override
-    public String containerName() {
-        return containerName;
-    }
-
-    @Override
-    public boolean isRunning() {
-        return running;
-    }
-
-    @Override
-    public Integer exitCode() {
-        return null;
-    }
-
-    @Override
-    public Path logFile() {
-        return logFile;
     }
 
     @Override
