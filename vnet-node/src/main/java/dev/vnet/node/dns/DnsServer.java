@@ -175,6 +175,8 @@ public final class DnsServer implements AutoCloseable {
         } else {
             response = ClusterDns.refused(query);
         }
+        // To a pod this server is its resolver, as CoreDNS is: say recursion is available (nslookup warns otherwise).
+        response.getHeader().setFlag(org.xbill.DNS.Flags.RA);
         record(client, transport, question.getName().toString(), Type.string(question.getType()), response);
         if (transport.equals("tcp")) {
             return response.toWire();
