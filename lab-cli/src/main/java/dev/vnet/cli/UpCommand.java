@@ -135,11 +135,28 @@ final class UpCommand implements Callable<Integer> {
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
         long deadline = System.nanoTime() + READY_TIMEOUT_NANOS;
+        // Progress on the terminal only: scripts and pipes get the summary alone.
+        java.io.PrintStream progress = System.console() != null ? System.err : null;
+        if (progress != null) {
+            progress.print("starting the lab (" + nodes + " node" + (nodes == 1 ? "" : "s") + ")");
+        }
+        long lastDot = System.nanoTime();
         while (System.nanoTime() < deadline) {
+            if (progress != null && System.nanoTime() - lastDot > 500_000_000L) {
+                progress.print('.');
+                progress.flush();
+                lastDot = System.nanoTime();
+            }
             if (!p.isAlive()) {
+                if (progress != null) {
+                    progress.println();
+                }
                 throw new VnetCommand.CliException(lastError(log, "the lab exited while starting: see " + log));
             }
             if (client.labRunning()) {
+                if (progress != null) {
+                    progress.println(" ready");
+                }
                 if (explain) {
                     for (String line : Files.readAllLines(log)) {
                         if (line.startsWith("+ ")) {
