@@ -10,6 +10,7 @@ run: install
 install: build
 	install -D -m 0644 lab-cli/target/vnet.jar /usr/local/lib/vnet/vnet.jar
 	install -D -m 0755 scripts/vnet /usr/local/bin/vnet
+	rm -rf /usr/local/share/vnet/labs && mkdir -p /usr/local/share/vnet && cp -r labs /usr/local/share/vnet/labs
 	@echo "installed: /usr/local/bin/vnet"
 
 deps:

@@ -24,8 +24,8 @@ final class DeleteCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-f", "--filename"}, description = "Delete what this manifest file defines.")
-    Path file;
+    @Option(names = {"-f", "--filename"}, description = "Delete what this manifest file defines (repeatable).")
+    List<Path> files;
 
     @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Kubernetes namespace.")
     String namespace;
@@ -40,20 +40,27 @@ final class DeleteCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ObjectNode req = UpCommand.request("delete").put("namespace", namespace).put("ignoreNotFound", ignoreNotFound);
-        if (file != null) {
+        if (files != null && !files.isEmpty()) {
             if (words != null && !words.isEmpty()) {
                 throw new VnetCommand.CliException("give either -f FILE or KIND NAME..., not both", 2);
             }
-            req.put("source", file.toString()).put("text", ApplyCommand.read(file));
-        } else {
-            if (words == null || words.size() < 2) {
-                throw new VnetCommand.CliException("usage: vnet delete pod NAME... (or vnet delete -f FILE)", 2);
+            int status = 0;
+            for (Path f : files) {
+                ObjectNode one = req.deepCopy().put("source", f.toString()).put("text", ApplyCommand.read(f));
+                status = Math.max(status, print(root.client().call(one), out));
             }
-            req.put("kind", words.get(0));
-            ArrayNode names = req.putArray("names");
-            words.subList(1, words.size()).forEach(names::add);
+            return status;
         }
-        JsonNode reply = root.client().call(req);
+        if (words == null || words.size() < 2) {
+            throw new VnetCommand.CliException("usage: vnet delete pod NAME... (or vnet delete -f FILE)", 2);
+        }
+        req.put("kind", words.get(0));
+        ArrayNode names = req.putArray("names");
+        words.subList(1, words.size()).forEach(names::add);
+        return print(root.client().call(req), out);
+    }
+
+    private int print(JsonNode reply, PrintWriter out) {
         reply.path("messages").forEach(m -> out.println(m.asText()));
         out.flush();
         if (reply.path("errors").size() > 0) {

@@ -1,10 +1,24 @@
 package dev.vnet.cli;
 
+import dev.vnet.cli.lab.LabCatalog;
+import dev.vnet.cli.lab.Progress;
+import dev.vnet.cli.lab.ProgressStore;
+
 /** What the REPL's prompt shows of the guided lab in progress: "03-vxlan-across-nodes 2/4", or null. */
 final class LabPrompt {
     private LabPrompt() {}
 
     static String current(VnetCommand root) {
-        return null;
+        try {
+            Progress progress = new ProgressStore(ProgressStore.defaultFile(System.getenv())).load();
+            if (progress.current == null) {
+                return null;
+            }
+            Progress.LabProgress p = progress.of(progress.current);
+            int steps = LabCatalog.open(LabCatalog.locate(null, System.getenv())).lab(progress.current).steps().size();
+            return progress.current + (p.done ? " done" : " " + Math.min(p.step, steps) + "/" + steps);
+        } catch (Exception e) {
+            return null; // no lab in progress, or no labs folder here: a plain prompt
+        }
     }
 }

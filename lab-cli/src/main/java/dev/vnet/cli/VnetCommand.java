@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
                 + "With no verb on a terminal, vnet starts its REPL: the same verbs, with completion and history,%n"
                 + "and Mininet-style lines (`pod-a ping -c 2 pod-b`).",
         subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, ApplyCommand.class,
-                GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class,
+                GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class, LabCommand.class,
                 CommandLine.HelpCommand.class})
 public final class VnetCommand implements Runnable {
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)
@@ -65,6 +65,7 @@ public final class VnetCommand implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new VnetCommand());
+        addHelp(cl);
         cl.setExecutionExceptionHandler((ex, line, parse) -> {
             VnetCommand root = (VnetCommand) line.getCommandSpec().root().userObject();
             PrintWriter err = line.getErr();
@@ -85,6 +86,18 @@ public final class VnetCommand implements Runnable {
             return 2;
         });
         return cl;
+    }
+
+    /** `vnet VERB --help` for every verb, as the usage errors suggest. */
+    private static void addHelp(CommandLine cl) {
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (spec.optionsMap().get("--help") == null && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help and exit.").build());
+            }
+            addHelp(sub);
+        }
     }
 
     /** A command failure whose message is already the one line to show. */

@@ -117,7 +117,8 @@ public final class GatewayPort implements FrameSink {
                     : DropReason.NOT_FOR_US; // flooded IPv4 meant for another host
             default -> DropReason.UNSUPPORTED_PROTOCOL;
         };
-        if (verdict != DropReason.NONE) {
+        // A flooded frame for someone else is not a drop: the gateway simply is not its destination.
+        if (verdict != DropReason.NONE && verdict != DropReason.NOT_FOR_US) {
             port.counters().drop(verdict);
         }
         return true; // the frame reached the gateway; what happened next is counted above

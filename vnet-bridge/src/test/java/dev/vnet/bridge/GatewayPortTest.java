@@ -235,7 +235,7 @@ class GatewayPortTest {
         assertArrayEquals(request, b.drain().get(0));
         assertArrayEquals(request, c.drain().get(0));
         assertEquals(0, gateway.arpReplies());
-        assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), gatewayCounters().dropsByReason());
+        assertEquals(Map.of(), gatewayCounters().dropsByReason(), "not for the gateway is not a drop");
         assertEquals(POD_A_MAC, gateway.neighbors().lookup(POD_A_IP, NOW), "it still learns the sender");
     }
 
@@ -295,7 +295,8 @@ class GatewayPortTest {
 
         assertEquals(0, a.drain().size());
         assertEquals(0, gateway.arpReplies());
-        assertEquals(Map.of(reason, 1L), gatewayCounters().dropsByReason());
+        // A frame the gateway is simply not the destination of is ignored, not counted as a drop.
+        assertEquals(reason == DropReason.NOT_FOR_US ? Map.of() : Map.of(reason, 1L), gatewayCounters().dropsByReason());
     }
 
     @Test
@@ -460,7 +461,7 @@ class GatewayPortTest {
         assertEquals(0, a.drain().size());
         assertEquals(0, gateway.echoReplies());
         assertEquals(List.of(), routed);
-        assertEquals(Map.of(reason, 1L), gatewayCounters().dropsByReason());
+        assertEquals(reason == DropReason.NOT_FOR_US ? Map.of() : Map.of(reason, 1L), gatewayCounters().dropsByReason());
     }
 
     /**
@@ -542,7 +543,7 @@ class GatewayPortTest {
         a.inject(frame, NOW);
 
         assertEquals(List.of(), routed);
-        assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), gatewayCounters().dropsByReason());
+        assertEquals(Map.of(), gatewayCounters().dropsByReason(), "not for the gateway is not a drop");
         assertArrayEquals(frame, b.drain().get(0), "unknown unicast: flooded to the pods as well");
     }
 

@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Logger;
-import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNetworkInterface;
 import org.pcap4j.core.Pcaps;
@@ -92,8 +91,11 @@ public final class CaptureSession implements AutoCloseable {
         });
     }
 
-    /** Captures a kernel interface through libpcap, from inside namespace {@code netns}; the filter is libpcap's. */
-    public synchronized void attachKernel(String netns, String device, String bpf) throws IOException {
+    /**
+     * Captures a kernel interface through libpcap, from inside namespace {@code netns}. The session's filter
+     * applies as at every other point (so `vxlan` and the rest mean the same everywhere).
+     */
+    public synchronized void attachKernel(String netns, String device) throws IOException {
         PcapHandle handle;
         try {
             handle = NetNs.call(netns, () -> {
@@ -101,11 +103,7 @@ public final class CaptureSession implements AutoCloseable {
                 if (nif == null) {
                     throw new IOException("no interface " + device + " in namespace " + netns);
                 }
-                PcapHandle h = nif.openLive(65536, PcapNetworkInterface.PromiscuousMode.PROMISCUOUS, 50);
-                if (bpf != null && !bpf.isBlank()) {
-                    h.setFilter(bpf, BpfProgram.BpfCompileMode.OPTIMIZE);
-                }
-                return h;
+                return nif.openLive(65536, PcapNetworkInterface.PromiscuousMode.PROMISCUOUS, 50);
             });
         } catch (IOException e) {
             throw e;
@@ -117,7 +115,7 @@ public final class CaptureSession implements AutoCloseable {
             while (!closed) {
                 try {
                     byte[] pkt = handle.getNextRawPacket();
-                    if (pkt != null) {
+                    if (pkt != null && filter.matches(java.nio.ByteBuffer.wrap(pkt), 0, pkt.length, 1)) {
                         Instant ts = handle.getTimestamp().toInstant();
                         enqueue(iface, ts.getEpochSecond() * 1_000_000_000L + ts.getNano(), pkt, null);
                     }

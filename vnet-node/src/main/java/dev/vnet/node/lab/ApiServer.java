@@ -113,15 +113,15 @@ public final class ApiServer implements AutoCloseable {
         Thread watcher = new Thread(() -> {
             try {
                 // The client sends nothing more: a read returns -1 once it has closed its side.
-                ch.socket();
                 java.nio.ByteBuffer one = java.nio.ByteBuffer.allocate(1);
                 while (ch.read(one) >= 0) {
                     one.clear();
                 }
-            } catch (IOException ignored) {
+            } catch (IOException | RuntimeException ignored) {
                 // Closed.
+            } finally {
+                gone.countDown();
             }
-            gone.countDown();
         }, "api-stream-watch");
         watcher.setDaemon(true);
         try {

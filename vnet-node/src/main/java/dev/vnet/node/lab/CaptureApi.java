@@ -47,7 +47,7 @@ final class CaptureApi implements ApiServer.Streaming {
         }
         CaptureFilter filter;
         try {
-            filter = filterText.isBlank() || point.equals("underlay") ? CaptureFilter.all() : CaptureFilter.parse(filterText);
+            filter = filterText.isBlank() ? CaptureFilter.all() : CaptureFilter.parse(filterText);
         } catch (IllegalArgumentException e) {
             throw new LabException(e.getMessage());
         }
@@ -93,7 +93,7 @@ final class CaptureApi implements ApiServer.Streaming {
                         "pod " + pod + " eth0, as " + nodes.get(0).config().name() + "'s bridge sees it");
                 case "gateway" -> nodes.forEach(n -> session.attachPort(n.gateway().port(),
                         n.config().name() + ":gateway", "the router's port on " + n.config().name() + "'s bridge"));
-                case "underlay" -> session.attachKernel(lab.config().outsideNs(), LocalLab.UNDERLAY_BRIDGE, filterText);
+                case "underlay" -> session.attachKernel(lab.config().outsideNs(), LocalLab.UNDERLAY_BRIDGE);
                 default -> nodes.forEach(n -> session.attachNode(n, inner));
             }
             if (point.equals("all")) {

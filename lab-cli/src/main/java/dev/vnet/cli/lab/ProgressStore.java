@@ -1,0 +1,92 @@
+package dev.vnet.cli.lab;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.vnet.node.lab.LabException;
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+
+/**
+ * Where progress is kept, so it survives quitting: {@code $VNET_LAB_STATE} if set, else
+ * {@code $XDG_STATE_HOME/vnet/labs.json}, else {@code ~/.local/state/vnet/labs.json}. Writes replace the file
+ * atomically, so a crash never leaves half a file. Each lab also gets a scratch folder beside it
+ * ({@code lab-files/ID/}, the labs' {@code ${workdir}}) for captures and the like.
+ */
+public final class ProgressStore {
+    /** The environment variable that overrides the progress file. */
+    public static final String ENV = "VNET_LAB_STATE";
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final Path file;
+
+    public ProgressStore(Path file) {
+        this.file = file;
+    }
+
+    /** The progress file for this environment (see the class comment). */
+    public static Path defaultFile(Map<String, String> env) {
+        String explicit = env.get(ENV);
+        if (explicit != null && !explicit.isBlank()) {
+            return Path.of(explicit);
+        }
+        String xdg = env.get("XDG_STATE_HOME");
+        if (xdg != null && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg, "vnet", "labs.json");
+        }
+        String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+        return Path.of(home, ".local", "state", "vnet", "labs.json");
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** The scratch folder of a lab. */
+    public Path workdir(String labId) {
+        return file.toAbsolutePath().getParent().resolve("lab-files").resolve(labId);
+    }
+
+    /** The saved progress; none saved yet is empty progress. */
+    public Progress load() throws LabException {
+        if (!Files.exists(file)) {
+            return new Progress();
+        }
+        try {
+            Progress p = JSON.readValue(file.toFile(), Progress.class);
+            if (p.labs == null) {
+                p.labs = new java.util.TreeMap<>();
+            }
+            return p;
+        } catch (IOException e) {
+            throw new LabException("cannot read the lab progress in " + file + " (" + e.getClass().getSimpleName()
+                    + "): remove the file to start over");
+        }
+    }
+
+    public void save(Progress progress) throws LabException {
+        try {
+            Path dir = file.toAbsolutePath().getParent();
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, ".labs", ".json.tmp");
+            try {
+                JSON.writeValue(tmp.toFile(), progress);
+                try {
+                    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new LabException("cannot save the lab progress to " + file + ": " + e.getMessage());
+        }
+    }
+}
