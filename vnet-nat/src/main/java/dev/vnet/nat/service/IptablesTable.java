@@ -77,6 +77,11 @@ public final class IptablesTable implements ServiceTable {
     }
 
     @Override
+    public int nodeIp() {
+        return nodeIp;
+    }
+
+    @Override
     public String mode() {
         return "iptables";
     }

@@ -51,6 +51,11 @@ public final class IpvsTable implements ServiceTable {
     }
 
     @Override
+    public int nodeIp() {
+        return nodeIp;
+    }
+
+    @Override
     public String mode() {
         return "ipvs";
     }
@@ -59,7 +64,5 @@ public final class IpvsTable implements ServiceTable {
         return ((long) protocol << 48) ^ ((ip & 0xffffffffL) << 16) ^ (port & 0xffff);
     }
 
-    int nodeIp() {
-        return nodeIp;
-    }
+
 }

@@ -7,6 +7,7 @@ import dev.vnet.core.trace.Tracing;
 import dev.vnet.nat.conntrack.ConnEntry;
 import dev.vnet.nat.conntrack.Conntrack;
 import dev.vnet.nat.conntrack.Direction;
+import dev.vnet.nat.conntrack.TcpState;
 import dev.vnet.nat.lb.AffinityTable;
 import dev.vnet.nat.lb.Choice;
 import dev.vnet.nat.lb.Endpoint;
@@ -44,6 +45,8 @@ public final class ServiceProxy {
     private static final int UDP = 17;
     private static final int ICMP = 1;
     private static final int SNAT_PORT_MIN = 32768;
+    private static final int NODE_PORT_MIN = 30000;
+    private static final int NODE_PORT_MAX = 32767;
     private static final int SNAT_PORT_MAX = 60999;
 
     private final Conntrack conntrack;
@@ -138,6 +141,14 @@ public final class ServiceProxy {
         }
         ConnEntry e = conntrack.find(protocol, src, srcPort, dst, dstPort, now);
         Probe probe = Tracing.match(buf, ipOffset);
+        if (e != null && protocol == TCP && (tcpFlags & 0x12) == 0x02
+                && (e.tcpState() == TcpState.TIME_WAIT || e.tcpState() == TcpState.CLOSE)
+                && e.directionOf(protocol, src, srcPort, dst, dstPort) == Direction.ORIGINAL) {
+            // A new SYN on the 4-tuple of a closed connection is a new connection, as Linux decides:
+            // forget the old entry so the Service picks an endpoint afresh.
+            conntrack.remove(e);
+            e = null;
+        }
         if (e != null) {
             Direction dir = e.directionOf(protocol, src, srcPort, dst, dstPort);
             if (dir == Direction.ORIGINAL) {
@@ -166,6 +177,10 @@ public final class ServiceProxy {
                     + dstPort + " → dropped");
         }
         if (m == null) {
+            if (dst == t.nodeIp() && dstPort >= NODE_PORT_MIN && dstPort <= NODE_PORT_MAX) {
+                rejected.increment(); // a NodePort no Service has: refused, not left to time out
+                return Verdict.REJECT;
+            }
             // A port no Service has, on a virtual IP or in the Service range: nobody is there.
             return t.isVirtualIp(dst) || serviceCidr.contains(dst) ? drop(DropReason.NO_ROUTE) : Verdict.PASS;
         }

@@ -29,5 +29,8 @@ public interface ServiceTable {
 
     List<ServicePort> ports();
 
+    /** The address this node's NodePorts listen on (its underlay address). */
+    int nodeIp();
+
     String mode();
 }

@@ -578,7 +578,8 @@ class ServiceProxyTest {
         assertEquals(Addr.parse("10.244.2.7:8080"), send(proxy, Kind.TCP, POD + ":40000", "10.96.0.2:80", T0));
         byte[] toOldNodePort = Kind.TCP.packet(Addr.parse(OUTSIDE + ":50000"), Addr.parse("192.168.56.11:30080"),
                 TcpPacket.SYN);
-        assertEquals(PASS, proxy.process(framed(toOldNodePort), AT, toOldNodePort.length, T0));
+        assertEquals(REJECT, proxy.process(framed(toOldNodePort), AT, toOldNodePort.length, T0),
+                "a NodePort no Service has any more is refused at once, not left to time out");
     }
 
     // --- packets ---

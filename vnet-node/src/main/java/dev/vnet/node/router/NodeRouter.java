@@ -452,7 +452,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         counters.icmpError();
         // The error is routed like any packet leaving this router, so it may cross the overlay to its source.
         s.eth.wrap(out, 0, at + ipLen).setEtherType(EthernetFrame.TYPE_IPV4);
-        forward(out, 0, at + ipLen, origin == Origin.NODE ? Origin.OVERLAY : Origin.POD, now);
+        // From this router, as if from a local pod: it may go to a pod, over VXLAN, or back out of the TUN (an
+        // outside client's NodePort connection refused).
+        forward(out, 0, at + ipLen, Origin.POD, now);
     }
 
     private static boolean isIcmpError(int type) {

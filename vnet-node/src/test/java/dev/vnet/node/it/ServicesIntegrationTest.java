@@ -227,6 +227,12 @@ class ServicesIntegrationTest {
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(7, r.exit(), "curl: connection refused: " + r.out());
         assertTrue(millis < 2000, "refused at once, not a time-out: " + millis + " ms");
+        // From outside the cluster too, on a NodePort no Service has.
+        start = System.nanoTime();
+        TestLab.Result outside = curl(lab.config.outsideNs(), "http://192.168.56.12:30999/");
+        millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(7, outside.exit(), "refused from outside: " + outside.out());
+        assertTrue(millis < 2000, "refused at once from outside: " + millis + " ms");
     }
 
     @Test
