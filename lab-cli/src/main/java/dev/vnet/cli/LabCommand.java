@@ -65,7 +65,7 @@ public final class LabCommand implements Runnable {
             throw new VnetCommand.CliException("bad lab file: " + e.getMessage());
         }
         ProgressStore store = new ProgressStore(labState != null ? labState : ProgressStore.defaultFile(System.getenv()));
-        return new LabSession(catalog, store, root.client()::call, LabContext.PROCESSES, sub.commandLine().getOut());
+        return new LabSession(catalog, store, LabContext.Api.of(root.client()), LabContext.PROCESSES, sub.commandLine().getOut());
     }
 
     /** What every verb shares: its parent and its own spec (for its output). */

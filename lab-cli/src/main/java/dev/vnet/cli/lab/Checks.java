@@ -19,6 +19,7 @@ final class Checks {
             "counter", CounterCheck::parse,
             "shell", ShellCheck::parse,
             "log", LogCheck::parse,
+            "capture", CaptureCheck::parse,
             "endpoints", EndpointsCheck::parse,
             "conntrack", ConntrackCheck::parse));
 

@@ -28,6 +28,26 @@ public final class LabContext {
     @FunctionalInterface
     public interface Api {
         JsonNode call(ObjectNode request) throws LabException;
+
+        /** A streaming request (a capture) copied to {@code sink} until it ends. */
+        default void stream(ObjectNode request, java.io.OutputStream sink) throws LabException {
+            throw new LabException("this connection to the lab cannot capture");
+        }
+
+        /** The lab's Unix-socket API, both kinds of request. */
+        static Api of(dev.vnet.node.lab.ApiClient client) {
+            return new Api() {
+                @Override
+                public JsonNode call(ObjectNode request) throws LabException {
+                    return client.call(request);
+                }
+
+                @Override
+                public void stream(ObjectNode request, java.io.OutputStream sink) throws LabException {
+                    client.stream(request, sink);
+                }
+            };
+        }
     }
 
     /** Runs a command to completion, or kills it at the timeout (exit 124, as {@code timeout(1)}). */
@@ -94,6 +114,11 @@ public final class LabContext {
 
     public static ObjectNode request(String op) {
         return JSON.createObjectNode().put("op", op);
+    }
+
+    /** Runs a capture request and copies its pcap stream into {@code sink}. */
+    public void capture(ObjectNode request, java.io.OutputStream sink) throws LabException {
+        api.stream(request, sink);
     }
 
     public JsonNode call(ObjectNode request) throws LabException {

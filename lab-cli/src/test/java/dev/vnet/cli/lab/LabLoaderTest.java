@@ -113,7 +113,7 @@ class LabLoaderTest {
     @Test
     void anUnknownCheckTypeIsNamedWithTheKnownOnes() throws Exception {
         String e = errorWith("- reach: {from", "- ping: {from");
-        assertTrue(e.contains("step 2, check 1: unknown check type \"ping\" (types: absent, conntrack, counter, endpoints, "
+        assertTrue(e.contains("step 2, check 1: unknown check type \"ping\" (types: absent, capture, conntrack, counter, endpoints, "
                 + "log, pod, reach, shell, trace)"), e);
     }
 
@@ -193,5 +193,24 @@ class LabLoaderTest {
         LabFileException e = assertThrows(LabFileException.class, () -> LabCatalog.open(dir));
         assertTrue(e.getMessage().endsWith(": pod t1-a is also created by lab 01-test: names must be unique across labs"),
                 e.getMessage());
+    }
+
+    @Test
+    void aCaptureCheckNeedsAFilterThatParsesAndAPositiveMinimum() throws Exception {
+        String shell = "      - shell:\n"
+                + "          in: t1-a\n"
+                + "          run: ip neigh show ${gateway:t1-a} | grep -q lladdr\n"
+                + "          missing: t1-a has not talked to its gateway\n";
+        String capture = "      - capture:\n"
+                + "          pod: t1-a\n"
+                + "          filter: %s\n"
+                + "          in: t1-a\n"
+                + "          run: ping -c 1 ${gateway:t1-a}\n"
+                + "          min: %d\n"
+                + "          missing: no ARP at t1-a's port\n";
+        assertContains(errorWith(shell, capture.formatted("\"port x\"", 1)), "port");
+        assertContains(errorWith(shell, capture.formatted("arp", 0)), "\"min\" must be at least 1");
+        Path ok = write(LAB.replace(shell, capture.formatted("arp", 1)));
+        assertEquals(1, LabLoader.load(ok).steps().get(0).checks().size());
     }
 }

@@ -160,7 +160,7 @@ class LabsIntegrationTest {
 
     /** Runs one solution line as a learner would: vnet commands in-process, anything else with bash. */
     private static void solve(Lab lab, String line, String step) throws Exception {
-        LabContext ctx = new LabContext(lab, new ApiClient(stateDir.resolve("vnet.sock"))::call, LabContext.PROCESSES,
+        LabContext ctx = new LabContext(lab, LabContext.Api.of(new ApiClient(stateDir.resolve("vnet.sock"))), LabContext.PROCESSES,
                 new ProgressStore(progress).workdir(lab.id()), new HashMap<>());
         String command;
         try {
