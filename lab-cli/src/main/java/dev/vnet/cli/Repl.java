@@ -231,7 +231,21 @@ final class Repl {
                                 .forEach(n -> candidates.add(new Candidate(n)));
                     }
                 }
+                case "lab" -> {
+                    if (line.wordIndex() == 2) {
+                        try {
+                            dev.vnet.cli.lab.LabCatalog.open(dev.vnet.cli.lab.LabCatalog.locate(null, System.getenv()))
+                                    .labs().forEach(l -> candidates.add(new Candidate(l.id())));
+                        } catch (Exception e) {
+                            // No labs folder: nothing to offer.
+                        }
+                    }
+                }
                 case "exec", "logs", "capture", "trace" -> {
+                    if (verb.equals("capture")) {
+                        List.of("pod", "gateway", "nat", "overlay", "tun", "underlay", "all")
+                                .forEach(pt -> candidates.add(new Candidate(pt)));
+                    }
                     podIps.keySet().forEach(p -> candidates.add(new Candidate(p)));
                     serviceIps.keySet().forEach(s -> candidates.add(new Candidate(s)));
                     if (verb.equals("exec")) {
