@@ -34,6 +34,8 @@ public final class TapDevice implements Closeable {
     private final String name;
     private final Kind kind;
     private volatile int fd;
+    /** poll(2)'s argument for the reader: one device has one reading thread. */
+    private final int[] pollfd = new int[2];
 
     private TapDevice(String name, Kind kind, int fd) {
         this.name = name;
@@ -91,7 +93,6 @@ public final class TapDevice implements Closeable {
     public int read(ByteBuffer buf, int offset) throws IOException {
         long address = addressOf(buf) + offset;
         int capacity = buf.capacity() - offset;
-        int[] pollfd = null;
         while (true) {
             int f = fd;
             if (f < 0) {
@@ -111,9 +112,7 @@ public final class TapDevice implements Closeable {
                 }
                 throw new IOException("read from " + name + " failed: " + LibC.strerror(errno));
             }
-            if (pollfd == null) {
-                pollfd = new int[2];
-            }
+            int[] pollfd = this.pollfd;
             pollfd[0] = f;
             pollfd[1] = LibC.POLLIN;
             LibC.poll(pollfd, 1, POLL_MILLIS);
@@ -146,10 +145,35 @@ public final class TapDevice implements Closeable {
         }
     }
 
+    /**
+     * The native address of a direct buffer. Looking it up is a JNI call that allocates, so each thread keeps
+     * the last two it saw: a forwarding thread reads into one buffer and writes from it or from its scratch.
+     */
     private static long addressOf(ByteBuffer buf) {
+        AddressCache c = ADDRESSES.get();
+        if (c.buf0 == buf) {
+            return c.addr0;
+        }
+        if (c.buf1 == buf) {
+            return c.addr1;
+        }
         if (!buf.isDirect()) {
             throw new IllegalArgumentException("TAP/TUN I/O needs a direct buffer");
         }
-        return Pointer.nativeValue(Native.getDirectBufferPointer(buf));
+        long addr = Pointer.nativeValue(Native.getDirectBufferPointer(buf));
+        c.buf1 = c.buf0;
+        c.addr1 = c.addr0;
+        c.buf0 = buf;
+        c.addr0 = addr;
+        return addr;
     }
+
+    private static final class AddressCache {
+        ByteBuffer buf0;
+        long addr0;
+        ByteBuffer buf1;
+        long addr1;
+    }
+
+    private static final ThreadLocal<AddressCache> ADDRESSES = ThreadLocal.withInitial(AddressCache::new);
 }
