@@ -227,8 +227,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
                 case TRANSLATED -> translated = true;
                 case REJECT -> {
                     end(probe, "rejected on " + node + ": " + DropReason.NO_ENDPOINTS.description());
+                    DropReason r = counters.drop(DropReason.NO_ENDPOINTS); // counted before anyone hears of it
                     icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_PORT_UNREACHABLE, 0, origin, now);
-                    return counters.drop(DropReason.NO_ENDPOINTS);
+                    return r;
                 }
                 case DROP -> {
                     end(probe, "dropped on " + node + " by the Service stage");
@@ -267,8 +268,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             if (ip.totalLength() > overlayMtu && ip.dontFragment()) {
                 end(probe, "dropped on " + node + ": " + ip.totalLength() + " bytes with DF set do not fit the overlay "
                         + "MTU " + overlayMtu + " (ICMP fragmentation needed sent back)");
+                DropReason r = counters.drop(DropReason.FRAG_NEEDED); // counted before anyone hears of it
                 icmpError(s, IcmpPacket.TYPE_DEST_UNREACHABLE, IcmpPacket.CODE_FRAG_NEEDED, overlayMtu, origin, now);
-                return counters.drop(DropReason.FRAG_NEEDED);
+                return r;
             }
             int ttl = ip.ttl();
             if (!decrementTtl(s, origin, now)) {
