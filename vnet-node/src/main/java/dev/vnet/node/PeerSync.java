@@ -3,22 +3,22 @@ package dev.vnet.node;
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.addr.MacAddress;
-import dev.vnet.node.model.Node;
+import dev.vnet.node.model.SubnetLease;
 import dev.vnet.node.store.ClusterStore;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.PeerTable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.logging.Logger;
 
 /**
- * Programs a node's overlay peer table from the cluster's Node resources, flannel-style: one peer per other
- * Ready node, from its pod CIDR, its InternalIP (underlay) and its VTEP MAC annotation.
+ * Programs a node's overlay peer table from the cluster's subnet leases, flannel-style: one peer per other node
+ * that holds a live lease, from the lease's pod CIDR, underlay IP and VTEP MAC. A node whose lease expires
+ * (it stopped renewing: crashed, or cut off) drops out of every peer table, and its subnet's route with it.
  *
- * <p>Every Node event triggers one full {@link #sync}, the table's only writer: it rebuilds the peer set from
+ * <p>Every lease event triggers one full {@link #sync}, the table's only writer: it rebuilds the peer set from
  * the store and installs it at once, so it is idempotent and a missed event cannot leave a stale peer.
  */
 public final class PeerSync implements AutoCloseable {
@@ -36,19 +36,29 @@ public final class PeerSync implements AutoCloseable {
         this.store = store;
         this.table = table;
         sync();
-        this.watch = store.watch(Node.KIND, store.revision(), e -> sync());
+        this.watch = store.watch(SubnetLease.KIND, store.revision(), e -> sync());
     }
 
     /** Rebuilds the peer table from the store. */
     public synchronized void sync() {
         List<Peer> peers = new ArrayList<>();
-        for (Node n : store.list(Node.KIND, Node.class)) {
-            if (n.name().equals(self) || !n.ready()) {
+        List<SubnetLease> leases;
+        try {
+            leases = store.list(SubnetLease.KIND, SubnetLease.class);
+        } catch (ClusterStore.UnavailableException e) {
+            LOG.warning("overlay peers kept as they were: " + e.getMessage());
+            return; // forward with the last known peers, as kube-proxy keeps its rules
+        }
+        for (SubnetLease lease : leases) {
+            SubnetLease.Spec s = lease.spec();
+            if (s == null || self.equals(s.node())) {
                 continue;
             }
-            Peer p = toPeer(n);
-            if (p != null) {
-                peers.add(p);
+            try {
+                peers.add(Peer.of(s.node(), Cidr.parse(s.podCIDR()), Ipv4Address.parse(s.underlayIP()),
+                        MacAddress.parse(s.vtepMAC())));
+            } catch (RuntimeException e) {
+                LOG.warning("subnet lease of " + s.node() + " is malformed, not an overlay peer: " + e.getMessage());
             }
         }
         Set<String> before = names(table.peers());
@@ -64,18 +74,6 @@ public final class PeerSync implements AutoCloseable {
             before.stream().filter(n -> !after.contains(n))
                     .forEach(n -> LOG.info("overlay peer removed: node=" + self + " peer=" + n));
         }
-    }
-
-    private static Peer toPeer(Node n) {
-        Map<String, String> ann = n.metadata().annotations();
-        String mac = ann == null ? null : ann.get(VTEP_MAC_ANNOTATION);
-        String ip = n.status().addresses().stream().filter(a -> a.type().equals("InternalIP"))
-                .map(Node.Address::address).findFirst().orElse(null);
-        if (mac == null || ip == null || n.spec() == null || n.spec().podCIDR() == null) {
-            LOG.warning("node " + n.name() + " lacks a pod CIDR, InternalIP or VTEP MAC: not an overlay peer");
-            return null;
-        }
-        return Peer.of(n.name(), Cidr.parse(n.spec().podCIDR()), Ipv4Address.parse(ip), MacAddress.parse(mac));
     }
 
     private static Set<String> names(List<Peer> peers) {

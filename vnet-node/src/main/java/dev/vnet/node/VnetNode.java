@@ -77,6 +77,8 @@ public final class VnetNode implements AutoCloseable {
     private TapDevice tun;
     private Thread tunReader;
     private volatile boolean running = true;
+    /** Pods' TAPs outlive this process, so a restarted node process re-attaches its pods (node processes). */
+    private volatile boolean persistentPods;
 
     /**
      * @param podChanged told the key of a pod whose status changed by itself (a container exited)
@@ -116,6 +118,11 @@ public final class VnetNode implements AutoCloseable {
         return proxy;
     }
 
+    /** Makes pods' TAPs persistent, for a node process that must keep its pods across a restart. */
+    public void setPersistentPods(boolean persistent) {
+        this.persistentPods = persistent;
+    }
+
     /**
      * Brings up the node's devices inside its namespace: the TUN {@code vnet0} (10.244.N.0/32, with routes for
      * the pod and Service CIDRs into the data plane) and the VXLAN UDP sockets on the underlay address.
@@ -126,6 +133,7 @@ public final class VnetNode implements AutoCloseable {
         // IPv4 only, as in pods: the node's kernel would otherwise send IPv6 router solicitations into vnet0.
         commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                 "net.ipv6.conf.default.disable_ipv6=1");
+        commands.tryRun("ip", "-n", ns, "link", "del", TUN_NAME); // a persistent one from an older run
         tun = NetNs.call(ns, () -> TapDevice.create(TUN_NAME, TapDevice.Kind.TUN));
         commands.run("ip", "-n", ns, "addr", "add", tunAddr + "/32", "dev", TUN_NAME);
         commands.run("ip", "-n", ns, "link", "set", TUN_NAME, "mtu", Integer.toString(config.mtu()), "up");
@@ -138,13 +146,19 @@ public final class VnetNode implements AutoCloseable {
         commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.ip_forward=1",
                 "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
                 "net.ipv4.conf." + TUN_NAME + ".rp_filter=0", "net.ipv4.conf." + TUN_NAME + ".accept_local=1");
+        // A restarted node process finds its namespace as the last one left it: clear our rules first.
+        for (String pref : List.of("100", "101", "32000")) {
+            while (commands.tryRun("ip", "-n", ns, "rule", "del", "pref", pref).ok()) {
+                // One rule per call.
+            }
+        }
         for (String proto : List.of("tcp", "udp")) {
             commands.run("ip", "-n", ns, "rule", "add", "pref", proto.equals("tcp") ? "100" : "101", "iif", "eth0",
                     "ipproto", proto, "dport", NODE_PORTS, "lookup", NODE_PORT_TABLE);
         }
         commands.run("ip", "-n", ns, "route", "add", "default", "dev", TUN_NAME, "table", NODE_PORT_TABLE);
         commands.run("ip", "-n", ns, "rule", "add", "pref", "32000", "lookup", "local");
-        commands.run("ip", "-n", ns, "rule", "del", "pref", "0", "lookup", "local");
+        commands.tryRun("ip", "-n", ns, "rule", "del", "pref", "0", "lookup", "local"); // gone after a restart
         TapDevice device = tun;
         router.setTun(device::write);
         tunReader = new Thread(() -> readTun(device), "tun-" + config.name());
@@ -167,7 +181,7 @@ public final class VnetNode implements AutoCloseable {
      */
     public void startDns(ClusterDns dns, DnsLog log, java.net.InetSocketAddress upstream) throws IOException {
         String ns = config.netns();
-        commands.run("ip", "-n", ns, "addr", "add", config.dnsServer() + "/32", "dev", DNS_LINK);
+        commands.run("ip", "-n", ns, "addr", "replace", config.dnsServer() + "/32", "dev", DNS_LINK);
         dnsServer = new DnsServer(config.name(), ns, java.net.InetAddress.getByAddress(config.dnsServer().toBytes()),
                 dns, log, upstream);
         router.setLocalDns(config.dnsServer().bits());
@@ -249,7 +263,7 @@ public final class VnetNode implements AutoCloseable {
             String hostname = pod.spec().hostname() != null ? pod.spec().hostname() : pod.name();
             sandbox = PodSandbox.create(new PodSandbox.Spec(pod.name(), pod.name(), pod.namespace(), hostname, ip,
                     config.podSubnet(), config.gateway(), config.mtu(), config.dnsServer(), config.clusterDomain()),
-                    commands, bridge, clock);
+                    commands, bridge, clock, persistentPods);
             PodInfo info = new PodInfo(pod.name(), pod.namespace(), pod.name(), ip.toString(), config.name());
             Path logs = config.logDir().resolve(pod.name());
             Files.createDirectories(logs);
@@ -270,6 +284,90 @@ public final class VnetNode implements AutoCloseable {
             ipam.release(key);
             LOG.warning("pod failed to start: pod=" + key + " node=" + config.name() + " error=" + e.getMessage());
             return failed(e.getMessage());
+        }
+    }
+
+    /**
+     * Takes back a pod that a previous run of this node process started: re-attaches its persistent TAP (same
+     * namespace, IP and MAC) and starts its containers again; if its network is gone, builds it anew with the
+     * same IP. Returns the status to record.
+     */
+    public Pod.Status adoptPod(Pod pod, Ipv4Address ip) {
+        String key = key(pod);
+        RunningPod existing = pods.get(key);
+        if (existing != null) {
+            return existing.status(config.underlayIp().toString());
+        }
+        try {
+            ipam.reserve(key, ip);
+        } catch (IllegalStateException e) {
+            return failed(e.getMessage());
+        }
+        PodSandbox.Spec spec = sandboxSpec(pod, ip);
+        PodSandbox sandbox;
+        try {
+            dev.vnet.node.pod.Namespaces.killProcessesIn(commands, spec.netns()); // containers of the last run
+            sandbox = PodSandbox.attach(spec, commands, bridge, clock);
+            LOG.info("pod re-attached: pod=" + key + " node=" + config.name() + " ip=" + ip);
+        } catch (IOException | RuntimeException e) {
+            LOG.info("pod network not re-attachable (" + e.getMessage() + "): rebuilding pod=" + key);
+            ipam.release(key);
+            if (NetNs.exists(spec.netns())) {
+                commands.tryRun("ip", "netns", "del", spec.netns());
+            }
+            try {
+                ipam.reserve(key, ip);
+                sandbox = PodSandbox.create(spec, commands, bridge, clock, persistentPods);
+            } catch (IOException | RuntimeException e2) {
+                ipam.release(key);
+                return failed(e2.getMessage());
+            }
+        }
+        return startContainers(pod, key, ip, sandbox);
+    }
+
+    private PodSandbox.Spec sandboxSpec(Pod pod, Ipv4Address ip) {
+        String hostname = pod.spec().hostname() != null ? pod.spec().hostname() : pod.name();
+        return new PodSandbox.Spec(pod.name(), pod.name(), pod.namespace(), hostname, ip, config.podSubnet(),
+                config.gateway(), config.mtu(), config.dnsServer(), config.clusterDomain());
+    }
+
+    private Pod.Status startContainers(Pod pod, String key, Ipv4Address ip, PodSandbox sandbox) {
+        List<Workload> started = new ArrayList<>();
+        try {
+            PodInfo info = new PodInfo(pod.name(), pod.namespace(), pod.name(), ip.toString(), config.name());
+            Path logs = config.logDir().resolve(pod.name());
+            Files.createDirectories(logs);
+            for (Pod.Container c : pod.spec().containers()) {
+                started.add(startContainer(key, c, info, logs.resolve(c.name() + ".log")));
+            }
+            RunningPod running = new RunningPod(pod, sandbox, started, Instant.now().toString());
+            Pod.Status status = running.status(config.underlayIp().toString());
+            pods.put(key, running);
+            router.podAdded(ip.bits(), sandbox.mac().bits());
+            return status;
+        } catch (IOException | RuntimeException e) {
+            started.forEach(Workload::close);
+            sandbox.close();
+            ipam.release(key);
+            return failed(e.getMessage());
+        }
+    }
+
+    /**
+     * Lets go of every pod without removing it (a node process stopping for a restart): containers stop,
+     * descriptors close, persistent TAPs and namespaces stay for {@link #adoptPod}.
+     */
+    public void detachPods() {
+        for (String key : List.copyOf(pods.keySet())) {
+            RunningPod p = pods.remove(key);
+            if (p == null) {
+                continue;
+            }
+            router.podRemoved(p.sandbox().spec().ip().bits());
+            p.workloads().forEach(Workload::close);
+            p.sandbox().detach();
+            ipam.release(key);
         }
     }
 

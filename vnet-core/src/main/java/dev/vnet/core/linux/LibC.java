@@ -35,6 +35,9 @@ final class LibC {
 
     static native int ioctl(int fd, long request, byte[] arg);
 
+    /** ioctl with an integer argument passed by value (TUNSETPERSIST). */
+    static native int ioctl(int fd, long request, long arg);
+
     static native int setns(int fd, int nstype);
 
     /** {@code struct pollfd[]} laid out as ints: fd, then events (low half) and revents (high half). */

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 public final class TapDevice implements Closeable {
     /** {@code TUNSETIFF = _IOW('T', 202, int)} from linux/if_tun.h. */
     private static final long TUNSETIFF = 0x400454caL;
+    /** {@code TUNSETPERSIST = _IOW('T', 203, int)}: the device outlives its descriptor (and this process). */
+    private static final long TUNSETPERSIST = 0x400454cbL;
     private static final short IFF_TUN = 0x0001;
     private static final short IFF_TAP = 0x0002;
     private static final short IFF_NO_PI = 0x1000;
@@ -43,7 +45,10 @@ public final class TapDevice implements Closeable {
         this.fd = fd;
     }
 
-    /** Creates the device {@code name} in the calling thread's network namespace. */
+    /**
+     * Creates the device {@code name} in the calling thread's network namespace, or attaches to it if a
+     * persistent device of that name and kind is already there (the kernel's TUNSETIFF does both).
+     */
     public static TapDevice create(String name, Kind kind) throws IOException {
         if (name.isEmpty() || name.length() >= IFNAMSIZ) {
             throw new IllegalArgumentException("interface name \"" + name + "\" must be 1 to 15 characters");
@@ -70,6 +75,17 @@ public final class TapDevice implements Closeable {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * Makes the device persistent (it stays, with its addresses and routes, when the descriptor closes or this
+     * process dies: a restarted node re-attaches its pods' TAPs), or not (it goes with the descriptor).
+     */
+    public void setPersistent(boolean persistent) throws IOException {
+        if (LibC.ioctl(fd, TUNSETPERSIST, persistent ? 1L : 0L) < 0) {
+            throw new IOException("cannot make " + name + (persistent ? " " : " non-") + "persistent: "
+                    + LibC.lastError());
+        }
     }
 
     public Kind kind() {

@@ -23,9 +23,9 @@ import java.util.concurrent.CountDownLatch;
  * libpcap: outer UDP/VXLAN headers and all), or "all" of a node's points.
  */
 final class CaptureApi implements ApiServer.Streaming {
-    private final LocalLab lab;
+    private final Lab lab;
 
-    CaptureApi(LocalLab lab) {
+    CaptureApi(Lab lab) {
         this.lab = lab;
     }
 

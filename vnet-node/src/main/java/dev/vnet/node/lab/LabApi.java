@@ -39,10 +39,10 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
     private static final ObjectMapper JSON = Manifests.JSON;
     private static final long WAIT_NANOS = 30_000_000_000L;
 
-    private final LocalLab lab;
+    private final Lab lab;
     private final ClusterStore store;
 
-    LabApi(LocalLab lab) {
+    LabApi(Lab lab) {
         this.lab = lab;
         this.store = lab.store();
     }
@@ -90,7 +90,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         ObjectNode out = ok();
         out.put("pid", ProcessHandle.current().pid());
         out.put("startedAt", lab.startedAt().toString());
-        out.put("store", "memory");
+        out.put("store", lab.store().describe());
         ArrayNode nodes = out.putArray("nodes");
         for (VnetNode n : lab.nodes()) {
             nodes.addObject().put("name", n.config().name()).put("netns", n.config().netns())
@@ -246,7 +246,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
     }
 
     private String schedule(Pod pod, Map<String, Integer> load) throws LabException {
-        List<String> nodeNames = lab.nodes().stream().map(n -> n.config().name()).toList();
+        List<String> nodeNames = lab.nodeNames();
         String wanted = pod.spec().nodeName();
         if (wanted != null) {
             if (!nodeNames.contains(wanted)) {
@@ -489,7 +489,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
             if (p.name().equals(prefix) || p.name().startsWith(prefix + ":")) {
                 out.put("algorithm", p.balancer().name());
                 if (p.loadBalancerIp() != 0) {
-                    List<String> nodes = lab.nodes().stream().map(n -> n.config().name()).sorted().toList();
+                    List<String> nodes = lab.nodeNames().stream().sorted().toList();
                     out.put("lbNode", dev.vnet.node.proxy.ServiceSync.lbHolder(
                             dev.vnet.core.addr.Ipv4Address.toString(p.loadBalancerIp()), nodes));
                 }
@@ -599,6 +599,9 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
     }
 
     private ObjectNode down() {
+        if (!lab.stoppable()) {
+            return error("this is a node of a cluster, not a lab: stop the lab with `vnet down` where it was started");
+        }
         Thread t = new Thread(() -> {
             sleep(100); // let the answer reach the client first
             lab.close();

@@ -20,6 +20,17 @@ final class LabState {
         this.dir = dir;
     }
 
+    /** The record a previous run of a node process left in {@code dir}, to go on from. */
+    static LabState resume(Path dir) {
+        LabState s = new LabState(dir);
+        s.namespaces.addAll(recorded(dir));
+        return s;
+    }
+
+    synchronized Set<String> namespaces() {
+        return Set.copyOf(namespaces);
+    }
+
     Path namespacesFile() {
         return dir.resolve("namespaces");
     }

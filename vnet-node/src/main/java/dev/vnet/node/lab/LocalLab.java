@@ -14,7 +14,9 @@ import dev.vnet.node.model.Service;
 import java.util.UUID;
 import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.VnetNode;
-import dev.vnet.node.model.Node;
+import dev.vnet.node.lease.LeaseKeeper;
+import dev.vnet.node.lease.NodeLifecycle;
+import dev.vnet.node.lease.NodeRegistration;
 import dev.vnet.node.model.ObjectMeta;
 import dev.vnet.node.pod.Namespaces;
 import dev.vnet.node.store.ClusterStore;
@@ -44,7 +46,7 @@ import java.util.stream.Stream;
  *   pod netns:     eth0 = TAP held by this process, on node N's userspace bridge
  * </pre>
  */
-public final class LocalLab implements AutoCloseable {
+public final class LocalLab implements Lab, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LocalLab.class.getName());
     public static final String UNDERLAY_BRIDGE = "vnet-ul";
 
@@ -60,6 +62,8 @@ public final class LocalLab implements AutoCloseable {
     private final DnsLog dnsLog = new DnsLog();
     private final FlowLog flowLog = new FlowLog();
     private PodController controller;
+    private final List<LeaseKeeper> leases = new ArrayList<>();
+    private NodeLifecycle lifecycle;
     private EndpointsController endpoints;
     private final ServiceAllocator allocator;
     private ApiServer api;
@@ -76,6 +80,7 @@ public final class LocalLab implements AutoCloseable {
                 config.lbPoolStart(), config.lbPoolEnd());
     }
 
+    @Override
     public ServiceAllocator allocator() {
         return allocator;
     }
@@ -145,6 +150,7 @@ public final class LocalLab implements AutoCloseable {
             registerNode(nc);
         }
         registerDnsService();
+        lifecycle = new NodeLifecycle(store);
         for (VnetNode node : nodes) {
             String name = node.config().name();
             node.router().setFlowLog(flowLog);
@@ -208,43 +214,51 @@ public final class LocalLab implements AutoCloseable {
         }
     }
 
+    @Override
     public FlowLog flowLog() {
         return flowLog;
     }
 
+    @Override
     public DnsLog dnsLog() {
         return dnsLog;
     }
 
+    /** Registers a node and takes its subnet lease, as a node process does on a multi-machine cluster. */
     private void registerNode(NodeConfig nc) throws IOException {
-        Node node = new Node("v1", Node.KIND,
-                new ObjectMeta(nc.name(), null, Map.of("kubernetes.io/hostname", nc.name()),
-                        Map.of(PeerSync.VTEP_MAC_ANNOTATION, nc.vtepMac().toString()),
-                        null, Instant.now().toString(), null),
-                new Node.Spec(nc.podSubnet().toString(), List.of(nc.podSubnet().toString())),
-                new Node.Status(List.of(new Node.Condition("Ready", "True", "VnetNodeReady", "node data plane is running")),
-                        List.of(new Node.Address("InternalIP", nc.underlayIp().toString()),
-                                new Node.Address("Hostname", nc.name()))));
         try {
-            store.create(Node.KIND, ClusterStore.key("", nc.name()), node);
+            dev.vnet.core.addr.Cidr subnet = NodeRegistration.register(store, nc.name(), nc.underlayIp(), config.podCidr());
+            if (!subnet.equals(nc.podSubnet())) {
+                throw new IOException("node " + nc.name() + " was given " + subnet + ", expected " + nc.podSubnet());
+            }
         } catch (ClusterStore.ConflictException e) {
             throw new IOException(e.getMessage(), e);
         }
+        leases.add(new LeaseKeeper(store, nc.name(), nc.podSubnet(), nc.underlayIp(), LeaseKeeper.DEFAULT_TTL).start());
     }
 
+    @Override
     public LabConfig config() {
         return config;
     }
 
+    @Override
+    public List<String> nodeNames() {
+        return nodes.stream().map(n -> n.config().name()).toList();
+    }
+
+    @Override
     public ClusterStore store() {
         return store;
     }
 
+    @Override
     public List<VnetNode> nodes() {
         return List.copyOf(nodes);
     }
 
     /** The Service control loop of node {@code i} (0-based). */
+    @Override
     public ServiceSync serviceSync(int i) {
         return serviceSyncs.get(i);
     }
@@ -253,6 +267,7 @@ public final class LocalLab implements AutoCloseable {
         return controller;
     }
 
+    @Override
     public Instant startedAt() {
         return started;
     }
@@ -282,6 +297,10 @@ public final class LocalLab implements AutoCloseable {
         }
         metrics.forEach(dev.vnet.node.metrics.NodeMetrics::close);
         peerSyncs.forEach(PeerSync::close);
+        if (lifecycle != null) {
+            lifecycle.close();
+        }
+        leases.forEach(LeaseKeeper::release);
         serviceSyncs.forEach(ServiceSync::close);
         dnsSyncs.forEach(DnsSync::close);
         for (VnetNode node : nodes) {

@@ -31,9 +31,9 @@ import java.util.Map;
  * and {@code vnet topology}. Everything is read from the stages' own counters and tables; nothing here counts.
  */
 final class ObservabilityApi {
-    private final LocalLab lab;
+    private final Lab lab;
 
-    ObservabilityApi(LocalLab lab) {
+    ObservabilityApi(Lab lab) {
         this.lab = lab;
     }
 

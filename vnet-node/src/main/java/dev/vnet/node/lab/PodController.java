@@ -26,10 +26,80 @@ public final class PodController implements AutoCloseable {
         this.store = store;
         this.nodes = nodes;
         this.state = state;
-        this.watch = store.watch(Pod.KIND, store.revision(), this::onEvent);
+        long from = store.revision();
+        reconcile();
+        this.watch = store.watch(Pod.KIND, from, this::onEvent);
+    }
+
+    /**
+     * Makes the nodes match the store after a restart or a lost watch: pods a previous run of this node started
+     * are adopted with their IPs (persistent TAPs re-attached), pending ones start, pods the store no longer has
+     * are stopped, and pod namespaces recorded by a previous run but unknown to the store are removed.
+     */
+    synchronized void reconcile() {
+        List<Pod> stored;
+        try {
+            stored = store.list(Pod.KIND, Pod.class);
+        } catch (ClusterStore.UnavailableException ex) {
+            LOG.warning("pods not reconciled now: " + ex.getMessage());
+            return;
+        }
+        java.util.Set<String> wanted = new java.util.HashSet<>();
+        for (Pod pod : stored) {
+            VnetNode node = nodeFor(pod);
+            if (node == null) {
+                continue;
+            }
+            String key = VnetNode.key(pod);
+            wanted.add(pod.name());
+            if (node.pods().containsKey(key)) {
+                continue;
+            }
+            String ip = pod.status() == null ? null : pod.status().podIP();
+            if ("Running".equals(pod.phase()) && ip != null) {
+                writeStatus(key, node.adoptPod(pod, dev.vnet.core.addr.Ipv4Address.parse(ip)));
+            } else if ("Pending".equals(pod.phase())) {
+                start(node, pod, key);
+            }
+        }
+        for (VnetNode node : nodes) {
+            for (String key : List.copyOf(node.pods().keySet())) {
+                if (stored.stream().noneMatch(p -> VnetNode.key(p).equals(key))) {
+                    String netns = node.pods().get(key).sandbox().spec().netns();
+                    node.stopPod(key);
+                    state.removed(netns);
+                }
+            }
+        }
+        for (String netns : state.namespaces()) {
+            if (!wanted.contains(netns) && nodes.stream().noneMatch(n -> n.pods().values().stream()
+                    .anyMatch(p -> p.sandbox().spec().netns().equals(netns)))) {
+                LOG.info("removing the namespace of a pod the store no longer has: " + netns);
+                dev.vnet.node.pod.Namespaces.killProcessesIn(new dev.vnet.core.linux.Commands(null), netns);
+                new dev.vnet.core.linux.Commands(null).tryRun("ip", "netns", "del", netns);
+                state.removed(netns);
+            }
+        }
+    }
+
+    private void start(VnetNode node, Pod pod, String key) {
+        try {
+            state.added(pod.name());
+        } catch (IOException ex) {
+            LOG.warning("cannot record namespace " + pod.name() + ": " + ex.getMessage());
+        }
+        Pod.Status status = node.startPod(pod);
+        if (!node.pods().containsKey(key)) {
+            state.removed(pod.name());
+        }
+        writeStatus(key, status);
     }
 
     private synchronized void onEvent(ClusterStore.Event e) {
+        if (e.type() == ClusterStore.EventType.RELIST) {
+            reconcile();
+            return;
+        }
         Pod pod = (Pod) e.value();
         VnetNode node = nodeFor(pod);
         if (node == null) {
@@ -47,16 +117,7 @@ public final class PodController implements AutoCloseable {
         if (!"Pending".equals(pod.phase())) {
             return; // already decided (e.g. Failed at start): nothing to run
         }
-        try {
-            state.added(pod.name());
-        } catch (IOException ex) {
-            LOG.warning("cannot record namespace " + pod.name() + ": " + ex.getMessage());
-        }
-        Pod.Status status = node.startPod(pod);
-        if (!node.pods().containsKey(key)) {
-            state.removed(pod.name());
-        }
-        writeStatus(key, status);
+        start(node, pod, key);
     }
 
     /** Re-reads a pod's status from its node (a container exited) and records it if it changed. */
@@ -70,7 +131,13 @@ public final class PodController implements AutoCloseable {
     }
 
     private void writeStatus(String key, Pod.Status status) {
-        Optional<ClusterStore.Versioned<Pod>> current = store.get(Pod.KIND, key, Pod.class);
+        Optional<ClusterStore.Versioned<Pod>> current;
+        try {
+            current = store.get(Pod.KIND, key, Pod.class);
+        } catch (ClusterStore.UnavailableException ex) {
+            LOG.warning("pod status not recorded now: " + ex.getMessage());
+            return;
+        }
         if (current.isEmpty() || Objects.equals(current.get().value().status(), status)) {
             return;
         }
@@ -78,6 +145,8 @@ public final class PodController implements AutoCloseable {
             store.update(Pod.KIND, key, current.get().value().withStatus(status), current.get().revision());
         } catch (ClusterStore.ConflictException ex) {
             LOG.fine("status write lost a race, next event retries: " + ex.getMessage());
+        } catch (ClusterStore.UnavailableException ex) {
+            LOG.warning("pod status not recorded now: " + ex.getMessage());
         }
     }
 

@@ -31,9 +31,9 @@ final class TraceApi {
     private static final long QUIET_NANOS = 150_000_000L;
     private static final long MAX_NANOS = 2_000_000_000L;
 
-    private final LocalLab lab;
+    private final Lab lab;
 
-    TraceApi(LocalLab lab) {
+    TraceApi(Lab lab) {
         this.lab = lab;
     }
 

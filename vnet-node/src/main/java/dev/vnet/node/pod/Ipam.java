@@ -47,6 +47,30 @@ public final class Ipam {
         throw new IllegalStateException("pod subnet " + subnet + " is full (" + owners.size() + " pods)");
     }
 
+    /**
+     * Gives {@code owner} the address it had before (a restarted node re-adopting its pods); fails if the
+     * address is outside the subnet, the gateway's, or someone else's.
+     */
+    public synchronized Ipv4Address reserve(String owner, Ipv4Address ip) {
+        int i = ip.bits() - subnet.network().bits();
+        if (!subnet.contains(ip) || i <= 0 || i >= subnet.size() - 1 || i == gatewayOffset) {
+            throw new IllegalStateException(ip + " is not a pod address of " + subnet);
+        }
+        Integer have = owners.get(owner);
+        if (have != null) {
+            if (have == i) {
+                return ip;
+            }
+            throw new IllegalStateException(owner + " already has " + subnet.host(have));
+        }
+        if (used.get(i)) {
+            throw new IllegalStateException(ip + " is already in use on this node");
+        }
+        used.set(i);
+        owners.put(owner, i);
+        return ip;
+    }
+
     /** Frees {@code owner}'s address; harmless if it had none. */
     public synchronized void release(String owner) {
         Integer i = owners.remove(owner);

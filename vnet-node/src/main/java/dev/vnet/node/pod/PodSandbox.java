@@ -40,6 +40,15 @@ public final class PodSandbox implements AutoCloseable {
 
     public static PodSandbox create(Spec spec, Commands commands, Bridge bridge, LongSupplier clock)
             throws IOException {
+        return create(spec, commands, bridge, clock, false);
+    }
+
+    /**
+     * Builds the pod's network. With {@code persistent}, its TAP outlives this process: a node process that
+     * stops or crashes leaves the pod's namespace, eth0, address and routes in place for {@link #attach}.
+     */
+    public static PodSandbox create(Spec spec, Commands commands, Bridge bridge, LongSupplier clock,
+                                    boolean persistent) throws IOException {
         if (NetNs.exists(spec.netns())) {
             throw new IOException("a network namespace named " + spec.netns() + " already exists on this machine: "
                     + "remove it (`ip netns del " + spec.netns() + "`) or choose another pod name");
@@ -57,6 +66,9 @@ public final class PodSandbox implements AutoCloseable {
                     "net.ipv6.conf.default.disable_ipv6=1");
             TapDevice tap = NetNs.call(ns, () -> TapDevice.create("eth0", TapDevice.Kind.TAP));
             undo.push(tap::close);
+            if (persistent) {
+                tap.setPersistent(true);
+            }
             commands.run("ip", "-n", ns, "link", "set", "lo", "up");
             commands.run("ip", "-n", ns, "link", "set", "eth0", "address", mac.toString(), "mtu",
                     Integer.toString(spec.mtu()));
@@ -72,6 +84,45 @@ public final class PodSandbox implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Re-attaches to the network a previous run of this node left (persistent TAP {@code eth0} in the pod's
+     * namespace), so the pod keeps its namespace, IP and MAC. Addresses and routes are set again (idempotent);
+     * fails, changing nothing, if the namespace or its TAP is gone.
+     */
+    public static PodSandbox attach(Spec spec, Commands commands, Bridge bridge, LongSupplier clock)
+            throws IOException {
+        String ns = spec.netns();
+        if (!NetNs.exists(ns)) {
+            throw new IOException("network namespace " + ns + " is gone");
+        }
+        MacAddress mac = MacAddress.forPodIp(spec.ip());
+        if (!commands.tryRun("ip", "-n", ns, "link", "show", "eth0").ok()) {
+            throw new IOException("pod " + spec.podName() + " has no eth0 left");
+        }
+        TapDevice tap = NetNs.call(ns, () -> TapDevice.create("eth0", TapDevice.Kind.TAP));
+        try {
+            writeEtcFiles(spec);
+            commands.run("ip", "-n", ns, "link", "set", "eth0", "address", mac.toString(), "mtu",
+                    Integer.toString(spec.mtu()));
+            commands.run("ip", "-n", ns, "addr", "replace", spec.ip() + "/" + spec.subnet().prefixLength(), "dev",
+                    "eth0");
+            commands.run("ip", "-n", ns, "link", "set", "eth0", "up");
+            commands.run("ip", "-n", ns, "route", "replace", "default", "via", spec.gateway().toString(), "dev", "eth0");
+        } catch (IOException | RuntimeException e) {
+            tap.close();
+            throw e;
+        }
+        return new PodSandbox(spec, commands, new TapPort(tap, bridge, spec.podName(), clock), mac);
+    }
+
+    /**
+     * Lets go of the pod's network without removing it: the port stops and the descriptor closes, the persistent
+     * TAP and the namespace stay for the next run of this node.
+     */
+    public void detach() {
+        port.close();
     }
 
     /** resolv.conf and hosts under /etc/netns/POD/, which `ip netns exec` mounts over /etc for the pod. */
