@@ -6,12 +6,15 @@ set -euo pipefail
 declare -A NEED=(
   [ip]=iproute2 [ping]=iputils-ping [curl]=curl [dig]=dnsutils [iperf3]=iperf3
   [tcpdump]=tcpdump [tshark]=tshark [sysctl]=procps [setsid]=util-linux [tmux]=tmux
+  [ruby]=ruby [shellcheck]=shellcheck [vagrant]=vagrant   # the static checks of vagrant/ and deploy/
 )
 missing=()
 for tool in "${!NEED[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${NEED[$tool]}")
 done
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing+=(libpcap0.8)
+# vagrant validate needs a provider that loads without its hypervisor: the libvirt plugin does.
+dpkg -s vagrant-libvirt >/dev/null 2>&1 || missing+=(vagrant-libvirt)
 
 for tool in java mvn; do
   if ! command -v "$tool" >/dev/null 2>&1; then
