@@ -6,7 +6,7 @@ set -euo pipefail
 declare -A NEED=(
   [ip]=iproute2 [ping]=iputils-ping [curl]=curl [dig]=dnsutils [iperf3]=iperf3
   [tcpdump]=tcpdump [tshark]=tshark [sysctl]=procps [setsid]=util-linux [tmux]=tmux
-  [ruby]=ruby [shellcheck]=shellcheck [vagrant]=vagrant   # the static checks of vagrant/ and deploy/
+  [ruby]=ruby [shellcheck]=shellcheck [vagrant]=vagrant [systemd-analyze]=systemd   # checks of vagrant/, deploy/
 )
 missing=()
 for tool in "${!NEED[@]}"; do
