@@ -7,6 +7,7 @@ declare -A NEED=(
   [ip]=iproute2 [ping]=iputils-ping [curl]=curl [dig]=dnsutils [iperf3]=iperf3
   [tcpdump]=tcpdump [tshark]=tshark [sysctl]=procps [setsid]=util-linux [tmux]=tmux
   [ruby]=ruby [shellcheck]=shellcheck [vagrant]=vagrant [systemd-analyze]=systemd   # checks of vagrant/, deploy/
+  [etcd]=etcd-server [etcdctl]=etcd-client
 )
 missing=()
 for tool in "${!NEED[@]}"; do
@@ -29,7 +30,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # etcd-server's postinst would start a system etcd on 127.0.0.1:2379; vnet starts its own etcds (the lab's,
+  # the tests'), so forbid services from starting during the install (policy-rc.d exit 101), ours removed after.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=""
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made_policy=yes
+  fi
+  status=0
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  [ -n "$made_policy" ] && rm -f "$policy"
+  # If a system etcd started anyway (systemd ignores policy-rc.d in some setups), stop it.
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet etcd 2>/dev/null; then
+    systemctl stop etcd
+    systemctl disable --quiet etcd 2>/dev/null || true
+  fi
+  [ "$status" -eq 0 ] || exit "$status"
 fi
 [ -e /dev/net/tun ] || modprobe tun 2>/dev/null || true

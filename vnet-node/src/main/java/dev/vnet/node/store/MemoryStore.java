@@ -1,28 +1,80 @@
 package dev.vnet.node.store;
 
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The embedded store of a one-machine lab: maps in memory, with revisions and watches that behave as an
  * etcd watch does (every change after a revision, in order). Values are immutable records.
+ *
+ * <p>Design notes, each as etcd does it:
+ * <ul>
+ *   <li>History is bounded: the latest {@value #HISTORY_LIMIT} events are kept, older ones are compacted away.
+ *       A watch that starts before the compacted revision gets one RELIST event, then every later change.
+ *   <li>Leases expire on a daemon thread that looks every {@value #EXPIRY_CHECK_MILLIS} ms. All keys of one
+ *       lease are deleted at one revision, each with a DELETE event that carries its last value.
+ *   <li>A write without a lease detaches the key from its lease, as an etcd put without a lease does.
+ * </ul>
+ * Every method holds the store's lock; listeners run on each watch's own thread, never under the lock.
  */
 public final class MemoryStore implements ClusterStore {
-    private record Item(Object value, long revision) {}
+    /** How many events the store keeps for watches that start at an older revision. */
+    static final int HISTORY_LIMIT = 10_000;
+    /** How often the expiry thread looks for leases past their TTL. */
+    static final long EXPIRY_CHECK_MILLIS = 250;
+
+    private record Item(Object value, long revision, long leaseId) {}
+
+    private record KindKey(String kind, String key) {}
+
+    private static final class Lease {
+        final long ttlNanos;
+        long deadlineNanos;
+        final Set<KindKey> keys = new LinkedHashSet<>();
+
+        Lease(long ttlNanos, long now) {
+            this.ttlNanos = ttlNanos;
+            this.deadlineNanos = now + ttlNanos;
+        }
+    }
 
     private final Map<String, TreeMap<String, Item>> data = new HashMap<>();
-    /** The change history, for watches that start at an older revision. */
-    private final List<Event> history = new ArrayList<>();
+    /** The change history after {@link #compacted}, oldest first, for watches that start at an older revision. */
+    private final ArrayDeque<Event> history = new ArrayDeque<>();
+    private final int historyLimit;
     private final List<WatchImpl> watches = new ArrayList<>();
+    private final Map<Long, Lease> leases = new HashMap<>();
     private long revision;
+    /** History up to and including this revision is gone. */
+    private long compacted;
+    private long nextLeaseId = 1;
+    /** Started with the first lease. */
+    private ScheduledExecutorService expiry;
+
+    public MemoryStore() {
+        this(HISTORY_LIMIT);
+    }
+
+    /** A store that keeps only the latest {@code historyLimit} events (tests use a small one). */
+    MemoryStore(int historyLimit) {
+        if (historyLimit < 1) {
+            throw new IllegalArgumentException("history limit must be positive: " + historyLimit);
+        }
+        this.historyLimit = historyLimit;
+    }
 
     private final class WatchImpl implements Watch {
         final String kind;
@@ -79,7 +131,7 @@ public final class MemoryStore implements ClusterStore {
         if (bucket(kind).containsKey(key)) {
             throw new ConflictException(kind + " " + key + " already exists");
         }
-        return write(kind, key, value);
+        return write(kind, key, value, 0);
     }
 
     @Override
@@ -93,7 +145,7 @@ public final class MemoryStore implements ClusterStore {
             throw new ConflictException(kind + " " + key + " was changed by someone else (revision "
                     + current.revision + ", expected " + expectedRevision + ")");
         }
-        return write(kind, key, value);
+        return write(kind, key, value, 0);
     }
 
     @Override
@@ -102,6 +154,7 @@ public final class MemoryStore implements ClusterStore {
         if (gone == null) {
             return false;
         }
+        detach(kind, key, gone);
         publish(new Event(EventType.DELETE, kind, key, gone.value, ++revision));
         return true;
     }
@@ -114,9 +167,13 @@ public final class MemoryStore implements ClusterStore {
     @Override
     public synchronized Watch watch(String kind, long fromRevision, Consumer<Event> listener) {
         WatchImpl w = new WatchImpl(kind, listener);
-        for (Event e : history) {
-            if (e.revision() > fromRevision && e.kind().equals(kind)) {
-                w.deliver(e);
+        if (fromRevision < compacted) {
+            w.deliver(new Event(EventType.RELIST, kind, null, null, revision));
+        } else {
+            for (Event e : history) {
+                if (e.revision() > fromRevision && e.kind().equals(kind)) {
+                    w.deliver(e);
+                }
             }
         }
         watches.add(w);
@@ -124,23 +181,144 @@ public final class MemoryStore implements ClusterStore {
     }
 
     @Override
+    public synchronized long grantLease(Duration ttl) {
+        long seconds = Math.max(1, ttl.toSeconds());
+        long id = nextLeaseId++;
+        leases.put(id, new Lease(TimeUnit.SECONDS.toNanos(seconds), System.nanoTime()));
+        if (expiry == null) {
+            expiry = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "store-lease-expiry");
+                t.setDaemon(true);
+                return t;
+            });
+            expiry.scheduleWithFixedDelay(this::expireLeases, EXPIRY_CHECK_MILLIS, EXPIRY_CHECK_MILLIS,
+                    TimeUnit.MILLISECONDS);
+        }
+        return id;
+    }
+
+    @Override
+    public synchronized boolean keepAlive(long leaseId) {
+        long now = System.nanoTime();
+        Lease lease = live(leaseId, now);
+        if (lease == null) {
+            return false;
+        }
+        lease.deadlineNanos = now + lease.ttlNanos;
+        return true;
+    }
+
+    @Override
+    public synchronized void revokeLease(long leaseId) {
+        Lease lease = leases.remove(leaseId);
+        if (lease != null) {
+            deleteKeysOf(lease);
+        }
+    }
+
+    @Override
+    public synchronized Optional<Duration> timeToLive(long leaseId) {
+        long now = System.nanoTime();
+        Lease lease = live(leaseId, now);
+        return lease == null ? Optional.empty() : Optional.of(Duration.ofNanos(lease.deadlineNanos - now));
+    }
+
+    @Override
+    public synchronized long putWithLease(String kind, String key, Object value, long leaseId) {
+        if (live(leaseId, System.nanoTime()) == null) {
+            throw new IllegalStateException("lease " + leaseId + " has expired or does not exist");
+        }
+        return write(kind, key, value, leaseId);
+    }
+
+    @Override
+    public synchronized void compact(long upTo) {
+        long target = Math.min(upTo, revision);
+        while (!history.isEmpty() && history.peekFirst().revision() <= target) {
+            history.pollFirst();
+        }
+        compacted = Math.max(compacted, target);
+    }
+
+    @Override
+    public String describe() {
+        return "memory";
+    }
+
+    @Override
     public void close() {
         List<WatchImpl> open;
         synchronized (this) {
             open = new ArrayList<>(watches);
+            if (expiry != null) {
+                expiry.shutdownNow();
+            }
         }
         open.forEach(WatchImpl::close);
     }
 
-    private long write(String kind, String key, Object value) {
+    /** Deletes the keys of every lease past its deadline (the expiry thread's task). */
+    private synchronized void expireLeases() {
+        long now = System.nanoTime();
+        for (long id : new ArrayList<>(leases.keySet())) {
+            live(id, now);
+        }
+    }
+
+    /** The lease, or null when it does not exist; a lease past its deadline expires here. */
+    private Lease live(long leaseId, long now) {
+        Lease lease = leases.get(leaseId);
+        if (lease == null) {
+            return null;
+        }
+        if (now - lease.deadlineNanos >= 0) {
+            leases.remove(leaseId);
+            deleteKeysOf(lease);
+            return null;
+        }
+        return lease;
+    }
+
+    /** Deletes a lease's keys at one new revision, as etcd does. */
+    private void deleteKeysOf(Lease lease) {
+        if (lease.keys.isEmpty()) {
+            return;
+        }
         long rev = ++revision;
-        bucket(kind).put(key, new Item(value, rev));
+        for (KindKey kk : lease.keys) {
+            Item gone = bucket(kk.kind).remove(kk.key);
+            if (gone != null) {
+                publish(new Event(EventType.DELETE, kk.kind, kk.key, gone.value, rev));
+            }
+        }
+        lease.keys.clear();
+    }
+
+    private long write(String kind, String key, Object value, long leaseId) {
+        long rev = ++revision;
+        Item old = bucket(kind).put(key, new Item(value, rev, leaseId));
+        if (old != null && old.leaseId != leaseId) {
+            detach(kind, key, old);
+        }
+        if (leaseId != 0) {
+            leases.get(leaseId).keys.add(new KindKey(kind, key));
+        }
         publish(new Event(EventType.PUT, kind, key, value, rev));
         return rev;
     }
 
+    private void detach(String kind, String key, Item item) {
+        Lease lease = item.leaseId == 0 ? null : leases.get(item.leaseId);
+        if (lease != null) {
+            lease.keys.remove(new KindKey(kind, key));
+        }
+    }
+
     private void publish(Event e) {
-        history.add(e);
+        history.addLast(e);
+        while (history.size() > historyLimit) {
+            compacted = Math.max(compacted, history.pollFirst().revision());
+        }
         for (WatchImpl w : watches) {
             if (w.kind.equals(e.kind())) {
                 w.deliver(e);
