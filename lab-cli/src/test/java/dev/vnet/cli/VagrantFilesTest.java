@@ -14,8 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -73,9 +75,10 @@ class VagrantFilesTest {
     @Test
     void systemdUnitsVerify() throws IOException {
         Path sysroot = tmp.resolve("root");
+        Set<Path> copied = new HashSet<>();   // /lib is /usr/lib on merged-/usr systems: copy it once
         for (String dir : List.of("usr/lib/systemd/system", "lib/systemd/system")) {
             Path system = Path.of("/").resolve(dir);
-            if (Files.isDirectory(system, LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(system) && copied.add(system.toRealPath())) {
                 copyTree(system, sysroot.resolve(dir));
             }
         }
