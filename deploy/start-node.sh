@@ -13,7 +13,9 @@
 #   VNET_LEASE_TTL      pod subnet lease TTL in seconds (--lease-ttl)           (optional)
 #   VNET_CONTROL_PLANE  true: this node also runs the control plane             (optional)
 #   VNET_STATE_DIR      node state (--state-dir)                                (optional)
+#   VNET_PREFIX         prefix of the lab's namespaces (--prefix; tests)        (optional)
 #   VNET_JAR            the vnet jar                         (default /usr/local/lib/vnet/vnet.jar)
+#   VNET_CLASSPATH      run vnet from this class path instead of VNET_JAR       (optional)
 #   VNET_JAVA           the java program                                        (default java)
 #   VNET_JAVA_OPTS      extra JVM options, split on spaces, e.g. "-Xmx256m"    (optional)
 set -eu
@@ -33,8 +35,13 @@ set -- "$@" --token-file "${VNET_TOKEN_FILE:-/etc/vnet/token}"
 if [ -n "${VNET_LEASE_TTL:-}" ]; then set -- "$@" --lease-ttl "$VNET_LEASE_TTL"; fi
 if [ "${VNET_CONTROL_PLANE:-}" = true ]; then set -- "$@" --control-plane; fi
 if [ -n "${VNET_STATE_DIR:-}" ]; then set -- "$@" --state-dir "$VNET_STATE_DIR"; fi
+if [ -n "${VNET_PREFIX:-}" ]; then set -- "$@" --prefix "$VNET_PREFIX"; fi
 
 # VNET_JAVA_OPTS is split into words on purpose: it holds several JVM options (no globbing: set -f).
 set -f
+if [ -n "${VNET_CLASSPATH:-}" ]; then
+  # shellcheck disable=SC2086
+  exec "${VNET_JAVA:-java}" ${VNET_JAVA_OPTS:-} -cp "$VNET_CLASSPATH" dev.vnet.cli.Main "$@"
+fi
 # shellcheck disable=SC2086
 exec "${VNET_JAVA:-java}" ${VNET_JAVA_OPTS:-} -jar "${VNET_JAR:-/usr/local/lib/vnet/vnet.jar}" "$@"

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.lab.ApiClient;
 import dev.vnet.node.lab.LocalLab;
+import dev.vnet.node.lab.ProcessLab;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -28,6 +29,11 @@ final class DownCommand implements Callable<Integer> {
         String problem = Privileges.whyNotUsable();
         if (problem != null) {
             throw new VnetCommand.CliException(problem);
+        }
+        if (ProcessLab.running(root.stateDir).isPresent()) {
+            ProcessLab.down(root.labConfig());
+            out.println("lab stopped and removed (node processes and etcd stopped, etcd's data deleted)");
+            return 0;
         }
         ApiClient client = root.client();
         if (client.labRunning()) {

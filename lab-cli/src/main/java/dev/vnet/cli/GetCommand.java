@@ -47,7 +47,8 @@ final class GetCommand implements Callable<Integer> {
         if (name != null) {
             req.put("name", name);
         }
-        JsonNode list = root.client().call(req).path("list");
+        JsonNode reply = root.client().call(req);
+        JsonNode list = reply.path("list");
         PrintWriter out = spec.commandLine().getOut();
         JsonNode shown = name != null && list.path("items").size() == 1 ? list.path("items").get(0) : list;
         if ("json".equals(output)) {
@@ -59,7 +60,7 @@ final class GetCommand implements Callable<Integer> {
                     : "No resources found in " + namespace + " namespace.");
         } else {
             switch (list.path("items").get(0).path("kind").asText()) {
-                case "Node" -> printNodes(out, list);
+                case "Node" -> printNodes(out, list, reply.path("leases"));
                 case "Service" -> ServicePrinters.services(out, list, "wide".equals(output), all);
                 case "Endpoints" -> ServicePrinters.endpoints(out, list, "wide".equals(output));
                 case "EndpointSlice" -> ServicePrinters.endpointSlices(out, list);
@@ -100,9 +101,9 @@ final class GetCommand implements Callable<Integer> {
         t.print(out);
     }
 
-    private void printNodes(PrintWriter out, JsonNode list) {
+    private void printNodes(PrintWriter out, JsonNode list, JsonNode leases) {
         boolean wide = "wide".equals(output);
-        Table t = wide ? new Table("NAME", "UNDERLAY-IP", "POD-CIDR", "VTEP-MAC", "STATUS", "AGE")
+        Table t = wide ? new Table("NAME", "UNDERLAY-IP", "POD-CIDR", "VTEP-MAC", "STATUS", "LEASE", "AGE")
                 : new Table("NAME", "STATUS", "AGE");
         for (JsonNode n : list.path("items")) {
             String status = "NotReady";
@@ -120,12 +121,22 @@ final class GetCommand implements Callable<Integer> {
             String nm = n.path("metadata").path("name").asText();
             if (wide) {
                 t.row(nm, ip, n.path("spec").path("podCIDR").asText(),
-                        n.path("metadata").path("annotations").path("vnet.dev/vtep-mac").asText("<none>"), status, age(n));
+                        n.path("metadata").path("annotations").path("vnet.dev/vtep-mac").asText("<none>"), status,
+                        lease(leases.path(nm)), age(n));
             } else {
                 t.row(nm, status, age(n));
             }
         }
         t.print(out);
+    }
+
+    /** A node's subnet lease as `get nodes -o wide` shows it: 10.244.2.0/24 (27s of 30s), or expired. */
+    static String lease(JsonNode l) {
+        if (l.isMissingNode()) {
+            return "<expired>";
+        }
+        return l.path("subnet").asText() + " (" + (l.has("remainingSeconds") ? l.path("remainingSeconds").asLong() + "s"
+                : "?") + "/" + l.path("ttlSeconds").asLong() + "s)";
     }
 
     /** Age as kubectl prints it: 45s, 3m, 2h, 4d. */

@@ -43,7 +43,7 @@ final class Repl {
     private List<String> nodes = List.of();
     private long namesAt;
 
-    Repl(VnetCommand root, List<String> rootArgs) {
+    Repl(VnetCommand root, List<String> rootArgs) throws dev.vnet.node.lab.LabException {
         this.root = root;
         this.rootArgs = rootArgs;
         this.client = root.client();

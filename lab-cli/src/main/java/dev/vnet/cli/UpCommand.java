@@ -6,6 +6,7 @@ import dev.vnet.node.lab.ApiClient;
 import dev.vnet.node.lab.LabConfig;
 import dev.vnet.node.lab.LabException;
 import dev.vnet.node.lab.LocalLab;
+import dev.vnet.node.lab.ProcessLab;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -56,9 +57,17 @@ final class UpCommand implements Callable<Integer> {
             + "as IP or IP:PORT (reachable from the node namespaces); without it they are answered REFUSED.")
     String dnsUpstream;
 
+    @Option(names = "--lease-ttl", defaultValue = "30", description = "With --store etcd: seconds a node's subnet lease "
+            + "lives without renewal (default: ${DEFAULT-VALUE}).")
+    long leaseTtl;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if (root.store != null && !root.store.equals("memory") && !root.store.equals("etcd")) {
+            throw new VnetCommand.CliException("vnet up --store takes memory (one process, the default) or etcd "
+                    + "(etcd in node-1's namespace, one node process per node)", 2);
+        }
         LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm)
                 .withDnsUpstream(upstream(dnsUpstream));
         if (lbAlgorithm != null && !dev.vnet.node.model.Validation.LB_ALGORITHMS.contains(lbAlgorithm)) {
@@ -74,6 +83,12 @@ final class UpCommand implements Callable<Integer> {
         String problem = Privileges.whyNotUsable();
         if (problem != null) {
             throw new VnetCommand.CliException(problem);
+        }
+        if ("etcd".equals(root.store)) {
+            return upProcessLab(config, out);
+        }
+        if (ProcessLab.running(config.stateDir()).isPresent()) {
+            throw new VnetCommand.CliException("a multi-process lab (--store etcd) is running: `vnet down` first");
         }
         ApiClient client = root.client();
         if (client.labRunning()) {
@@ -104,6 +119,60 @@ final class UpCommand implements Callable<Integer> {
         out.flush();
         while (!lab.isStopped()) {
             Thread.sleep(200);
+        }
+        return 0;
+    }
+
+    /** How a node process runs vnet: this JVM's java and class path. */
+    static ProcessLab.Launcher launcher() {
+        return new ProcessLab.Launcher(ProcessHandle.current().info().command().orElse("java"),
+                System.getProperty("java.class.path"));
+    }
+
+    /** `vnet up --store etcd`: etcd and one node process per node namespace, as on VMs. */
+    private int upProcessLab(LabConfig config, PrintWriter out) throws Exception {
+        if (leaseTtl < 2) {
+            throw new VnetCommand.CliException("--lease-ttl must be at least 2 seconds", 2);
+        }
+        if (ProcessLab.running(config.stateDir()).isPresent()) {
+            out.println("a multi-process lab is already running: `vnet down` first to start another");
+            return 0;
+        }
+        if (new ApiClient(config.socket()).labRunning()) {
+            throw new VnetCommand.CliException("a one-process lab is running: `vnet down` first");
+        }
+        if (explain) {
+            config = config.withExplain(System.out);
+        }
+        java.io.PrintStream progress = System.console() != null ? System.err : null;
+        ProcessLab.ClusterFile cluster = ProcessLab.start(config, java.time.Duration.ofSeconds(leaseTtl), launcher(),
+                progress);
+        out.println("lab is up: " + config.nodes() + (config.nodes() == 1 ? " node" : " nodes") + ", store "
+                + cluster.store() + " (etcd in " + config.node(1).netns() + ")");
+        Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "PID");
+        for (int i = 1; i <= config.nodes(); i++) {
+            dev.vnet.node.NodeConfig nc = config.node(i);
+            t.row(nc.name(), nc.netns(), nc.underlayIp().toString(), nc.podSubnet().toString(),
+                    ProcessLab.process(config, nc.name()).map(h -> Long.toString(h.pid())).orElse("?"));
+        }
+        t.print(out);
+        out.println("outside: netns " + config.outsideNs() + " (bridge vnet-ul); each node's log: "
+                + config.stateDir().resolve("logs"));
+        out.println("next: vnet apply -f labs/examples/pods-spread.yaml && vnet get pods -o wide");
+        out.flush();
+        if (detach) {
+            return 0;
+        }
+        LabConfig started = config;
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ProcessLab.down(started);
+            done.countDown();
+        }, "lab-shutdown"));
+        out.println("the lab runs until Ctrl-C (or `vnet down` in another shell)");
+        out.flush();
+        while (ProcessLab.running(config.stateDir()).isPresent()) {
+            Thread.sleep(500);
         }
         return 0;
     }

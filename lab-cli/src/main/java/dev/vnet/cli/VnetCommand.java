@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
                 + "Start a lab with `vnet up -d`, then apply pods and look at them from inside.%n"
                 + "With no verb on a terminal, vnet starts its REPL: the same verbs, with completion and history,%n"
                 + "and Mininet-style lines (`pod-a ping -c 2 pod-b`).",
-        subcommands = {UpCommand.class, DownCommand.class, StatusCommand.class, ApplyCommand.class,
+        subcommands = {UpCommand.class, DownCommand.class, NodeCommand.class, StatusCommand.class, ApplyCommand.class,
                 GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class, LabCommand.class,
                 CommandLine.HelpCommand.class})
 public final class VnetCommand implements Runnable {
@@ -33,8 +33,22 @@ public final class VnetCommand implements Runnable {
             scope = CommandLine.ScopeType.INHERIT)
     String prefix = LabConfig.DEFAULT_PREFIX;
 
+    @Option(names = "--store", description = "The cluster store of a multi-machine cluster, etcd://HOST:2379 (default: "
+            + "the config file's, else the local lab).", scope = CommandLine.ScopeType.INHERIT)
+    String store;
+
+    @Option(names = "--token-file", description = "The cluster token for the nodes' APIs (default: the config file's, "
+            + "else /etc/vnet/token).", scope = CommandLine.ScopeType.INHERIT)
+    Path tokenFile;
+
+    @Option(names = "--config", description = "Where --store and --token-file are read from when not given "
+            + "(default: ${DEFAULT-VALUE}).", scope = CommandLine.ScopeType.INHERIT)
+    Path configFile = ClusterConfig.DEFAULT_FILE;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    private ApiClient client;
 
     /** With no verb: the REPL on a terminal, the usage otherwise. */
     @Override
@@ -48,15 +62,32 @@ public final class VnetCommand implements Runnable {
         if (debug) {
             args.add("--debug");
         }
+        if (store != null) {
+            args.addAll(java.util.List.of("--store", store));
+        }
+        if (tokenFile != null) {
+            args.addAll(java.util.List.of("--token-file", tokenFile.toString()));
+        }
         try {
             new Repl(this, args).run();
+        } catch (LabException e) {
+            throw new picocli.CommandLine.ExecutionException(spec.commandLine(), e.getMessage());
         } catch (java.io.IOException e) {
             throw new picocli.CommandLine.ExecutionException(spec.commandLine(), "the terminal failed: " + e.getMessage());
         }
     }
 
-    ApiClient client() {
-        return new ApiClient(stateDir.resolve("vnet.sock"));
+    /**
+     * The API to talk to: a cluster of node processes when a store is given (option, or config file), else the
+     * local lab's socket.
+     */
+    ApiClient client() throws LabException {
+        if (client == null) {
+            ClusterConfig cluster = ClusterConfig.resolve(store, tokenFile, configFile);
+            client = cluster == null ? new ApiClient(stateDir.resolve("vnet.sock"))
+                    : new dev.vnet.node.lab.ClusterClient(cluster.store(), cluster.token(), dev.vnet.node.lab.NodeAgent.DEFAULT_API_PORT);
+        }
+        return client;
     }
 
     LabConfig labConfig() {

@@ -13,17 +13,69 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Talks to a running lab over its Unix socket: one request, one answer. */
-public final class ApiClient {
+/**
+ * Talks to a lab's API: one request, one answer. Over the local lab's Unix socket, or over TCP to a node
+ * process of a multi-machine cluster, with the cluster token added to every request.
+ */
+public class ApiClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path socket;
+    private final java.net.InetSocketAddress node;
+    private final String token;
 
     public ApiClient(Path socket) {
         this.socket = socket;
+        this.node = null;
+        this.token = null;
+    }
+
+    /** A client of the node API at {@code address}, authenticating with {@code token}. */
+    public static ApiClient tcp(java.net.InetSocketAddress address, String token) {
+        return new ApiClient(address, token);
+    }
+
+    private ApiClient(java.net.InetSocketAddress node, String token) {
+        this.socket = null;
+        this.node = node;
+        this.token = token;
+    }
+
+    /** For clients that answer some requests themselves (a cluster client routing to its nodes). */
+    protected ApiClient() {
+        this.socket = null;
+        this.node = null;
+        this.token = null;
+    }
+
+    private SocketChannel open() throws IOException {
+        if (node == null) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            return ch;
+        }
+        SocketChannel ch = SocketChannel.open();
+        ch.socket().connect(node, 3000);
+        return ch;
+    }
+
+    private byte[] encode(JsonNode request) throws IOException {
+        JsonNode sent = request;
+        if (token != null && request instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            sent = o.deepCopy().put("token", token);
+        }
+        return (JSON.writeValueAsString(sent) + "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private boolean reachable() {
+        return node != null || Files.exists(socket);
+    }
+
+    private String where() {
+        return node == null ? "the lab" : "node API " + node.getHostString() + ":" + node.getPort();
     }
 
     public boolean labRunning() {
-        if (!Files.exists(socket)) {
+        if (!reachable()) {
             return false;
         }
         try {
@@ -43,12 +95,11 @@ public final class ApiClient {
      * with the lab's error if it refused.
      */
     public void stream(JsonNode request, java.io.OutputStream sink) throws LabException {
-        if (!Files.exists(socket)) {
+        if (!reachable()) {
             throw new LabException("no lab is running: start one with `vnet up -d`");
         }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+        try (SocketChannel ch = open()) {
+            ch.write(ByteBuffer.wrap(encode(request)));
             InputStream in = Channels.newInputStream(ch);
             java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream();
             int b;
@@ -76,12 +127,11 @@ public final class ApiClient {
 
     /** Sends {@code request}; returns the answer if ok, else throws with the lab's one-line error. */
     public JsonNode call(JsonNode request) throws LabException {
-        if (!Files.exists(socket)) {
+        if (!reachable()) {
             throw new LabException("no lab is running: start one with `vnet up -d`");
         }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8)));
+        try (SocketChannel ch = open()) {
+            ch.write(ByteBuffer.wrap(encode(request)));
             InputStream in = Channels.newInputStream(ch);
             JsonNode reply = JSON.readTree(in);
             if (reply == null) {
@@ -92,11 +142,14 @@ public final class ApiClient {
                 throw new LabException(reply.path("error").asText("the lab refused the request"));
             }
             return reply;
-        } catch (java.net.SocketException | java.nio.channels.ClosedChannelException e) {
-            throw new LabException(stale());
+        } catch (java.net.SocketException | java.nio.channels.ClosedChannelException
+                 | java.net.SocketTimeoutException e) {
+            throw new LabException(node == null ? stale() : where() + " is unreachable (" + e.getMessage()
+                    + "): is the node process running?");
         } catch (IOException e) {
             if (e.getMessage() != null && e.getMessage().contains("Connection refused")) {
-                throw new LabException(stale());
+                throw new LabException(node == null ? stale() : where() + " refused the connection: is the node "
+                        + "process running?");
             }
             throw new LabException("talking to the lab failed: " + e.getMessage(), e);
         }

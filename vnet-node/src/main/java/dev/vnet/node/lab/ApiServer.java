@@ -21,9 +21,12 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The lab's local API: a Unix socket (mode 0600, so only root can use it: the API starts processes) that
- * takes one JSON request per connection and answers one JSON line: {@code {"ok":true,...}} or
+ * The lab's API: one JSON request per connection, answered with one JSON line: {@code {"ok":true,...}} or
  * {@code {"ok":false,"error":"one line"}}.
+ *
+ * <p>A local lab serves it on a Unix socket (mode 0600, so only root can use it: the API starts processes). A
+ * node process of a multi-machine cluster serves it over TCP on its underlay address only, and every request
+ * must carry the cluster token (a secret made at bootstrap, readable by root only); others are refused.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
@@ -31,6 +34,8 @@ public final class ApiServer implements AutoCloseable {
 
     private final Path path;
     private final ServerSocketChannel server;
+    /** The cluster token requests must carry (TCP), or null (Unix socket: the file mode is the guard). */
+    private final byte[] token;
     private final Function<JsonNode, ObjectNode> handler;
     private final Streaming streaming;
 
@@ -48,13 +53,35 @@ public final class ApiServer implements AutoCloseable {
     private volatile boolean open = true;
 
     public ApiServer(Path path, Function<JsonNode, ObjectNode> handler, Streaming streaming) throws IOException {
-        this.path = path;
-        this.handler = handler;
-        this.streaming = streaming;
+        this(path, unixServer(path), null, handler, streaming);
+    }
+
+    private static ServerSocketChannel unixServer(Path path) throws IOException {
         Files.deleteIfExists(path);
-        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(path));
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        return server;
+    }
+
+    /** Serves on {@code address} (a node's underlay IP and port) over TCP, to requests carrying {@code token}. */
+    public static ApiServer tcp(java.net.InetSocketAddress address, String token, Function<JsonNode, ObjectNode> handler,
+                                Streaming streaming) throws IOException {
+        if (token == null || token.isBlank()) {
+            throw new IOException("the node API needs a cluster token");
+        }
+        ServerSocketChannel server = ServerSocketChannel.open();
+        server.bind(address);
+        return new ApiServer(null, server, token.strip().getBytes(StandardCharsets.UTF_8), handler, streaming);
+    }
+
+    private ApiServer(Path path, ServerSocketChannel server, byte[] token, Function<JsonNode, ObjectNode> handler,
+                      Streaming streaming) {
+        this.path = path;
+        this.server = server;
+        this.token = token;
+        this.handler = handler;
+        this.streaming = streaming;
         Thread t = new Thread(this::acceptLoop, "api-accept");
         t.setDaemon(true);
         t.start();
@@ -87,6 +114,16 @@ public final class ApiServer implements AutoCloseable {
             } catch (IOException e) {
                 request = JSON.createObjectNode().put("op", "malformed request");
             }
+            if (token != null && !authorized(request)) {
+                LOG.warning("api request refused: no valid cluster token from " + ch.getRemoteAddress());
+                OutputStream out = Channels.newOutputStream(ch);
+                out.write(JSON.writeValueAsBytes(JSON.createObjectNode().put("ok", false).put("error",
+                        "unauthorized: this node's API needs the cluster token (vnet --token-file, default "
+                                + "/etc/vnet/token)")));
+                out.write('\n');
+                out.flush();
+                return;
+            }
             if (streaming != null && streaming.handles(request.path("op").asText())) {
                 serveStream(ch, request);
                 return;
@@ -104,6 +141,23 @@ public final class ApiServer implements AutoCloseable {
             out.flush();
         } catch (IOException e) {
             LOG.fine("api client went away: " + e.getMessage());
+        }
+    }
+
+    private boolean authorized(JsonNode request) {
+        byte[] given = request.path("token").asText("").strip().getBytes(StandardCharsets.UTF_8);
+        if (request instanceof ObjectNode o) {
+            o.remove("token"); // never passed on, logged or echoed
+        }
+        return java.security.MessageDigest.isEqual(given, token); // constant time: no guessing byte by byte
+    }
+
+    /** The address a TCP API listens on (its port, when bound to 0), or null for a Unix socket. */
+    public java.net.InetSocketAddress address() {
+        try {
+            return path != null ? null : (java.net.InetSocketAddress) server.getLocalAddress();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -160,7 +214,9 @@ public final class ApiServer implements AutoCloseable {
         open = false;
         try {
             server.close();
-            Files.deleteIfExists(path);
+            if (path != null) {
+                Files.deleteIfExists(path);
+            }
         } catch (IOException ignored) {
             // Closing anyway.
         }

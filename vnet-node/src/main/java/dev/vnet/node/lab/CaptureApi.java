@@ -93,7 +93,7 @@ final class CaptureApi implements ApiServer.Streaming {
                         "pod " + pod + " eth0, as " + nodes.get(0).config().name() + "'s bridge sees it");
                 case "gateway" -> nodes.forEach(n -> session.attachPort(n.gateway().port(),
                         n.config().name() + ":gateway", "the router's port on " + n.config().name() + "'s bridge"));
-                case "underlay" -> session.attachKernel(lab.config().outsideNs(), LocalLab.UNDERLAY_BRIDGE);
+                case "underlay" -> session.attachKernel(lab.underlayLink()[0], lab.underlayLink()[1]);
                 default -> nodes.forEach(n -> session.attachNode(n, inner));
             }
             if (point.equals("all")) {

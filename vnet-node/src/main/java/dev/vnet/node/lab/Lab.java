@@ -37,6 +37,11 @@ public interface Lab {
     /** Stops the lab (`vnet down`); a node process refuses, since the cluster is more than itself. */
     void close();
 
+    /** Where `--point underlay` captures: {namespace, interface} of the wire the nodes' VXLAN crosses. */
+    default String[] underlayLink() {
+        return new String[] {config().outsideNs(), LocalLab.UNDERLAY_BRIDGE};
+    }
+
     /** Whether `down` over the API may stop this process. */
     default boolean stoppable() {
         return true;

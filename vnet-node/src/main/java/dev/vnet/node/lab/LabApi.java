@@ -313,7 +313,20 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         for (Object item : items) {
             arr.add(JSON.valueToTree(item));
         }
+        if (kind == Kind.NODE) {
+            leases(out.putObject("leases"));
+        }
         return out;
+    }
+
+    /** Each node's subnet lease and what is left of its TTL, for `get nodes -o wide`. */
+    private void leases(ObjectNode out) {
+        for (dev.vnet.node.model.SubnetLease l : store.list(dev.vnet.node.model.SubnetLease.KIND,
+                dev.vnet.node.model.SubnetLease.class)) {
+            ObjectNode o = out.putObject(l.spec().node()).put("subnet", l.spec().podCIDR())
+                    .put("ttlSeconds", l.spec().ttlSeconds());
+            store.timeToLive(l.spec().leaseId()).ifPresent(left -> o.put("remainingSeconds", left.toSeconds()));
+        }
     }
 
     /** The resource kinds the API serves, with kubectl's names and short names. */

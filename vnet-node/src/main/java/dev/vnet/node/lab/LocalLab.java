@@ -123,26 +123,9 @@ public final class LocalLab implements Lab, AutoCloseable {
         Files.createDirectories(dir.resolve("logs"));
         Files.writeString(state.pidFile(), Long.toString(ProcessHandle.current().pid()));
 
-        String outside = config.outsideNs();
-        makeNamespace(outside);
-        commands.run("ip", "-n", outside, "link", "set", "lo", "up");
-        commands.run("ip", "-n", outside, "link", "add", UNDERLAY_BRIDGE, "type", "bridge");
-        commands.run("ip", "-n", outside, "addr", "add", config.outsideIp() + "/" + config.underlay().prefixLength(),
-                "dev", UNDERLAY_BRIDGE);
-        commands.run("ip", "-n", outside, "link", "set", UNDERLAY_BRIDGE, "up");
-
+        buildUnderlay(commands, config, state);
         for (int i = 1; i <= config.nodes(); i++) {
             NodeConfig nc = config.node(i);
-            makeNamespace(nc.netns());
-            String leg = "ul-" + nc.name();
-            commands.run("ip", "-n", nc.netns(), "link", "set", "lo", "up");
-            // Made inside the outside namespace with its peer born in the node's: nothing appears in the root.
-            commands.run("ip", "-n", outside, "link", "add", leg, "type", "veth", "peer", "name", "eth0",
-                    "netns", nc.netns());
-            commands.run("ip", "-n", outside, "link", "set", leg, "master", UNDERLAY_BRIDGE, "up");
-            commands.run("ip", "-n", nc.netns(), "addr", "add",
-                    nc.underlayIp() + "/" + config.underlay().prefixLength(), "dev", "eth0");
-            commands.run("ip", "-n", nc.netns(), "link", "set", "eth0", "up");
             VnetNode node = new VnetNode(nc, commands, System::nanoTime, key -> controller.refresh(key));
             nodes.add(node);
             node.startDataPlane();
@@ -184,7 +167,34 @@ public final class LocalLab implements Lab, AutoCloseable {
         LOG.info("lab up: nodes=" + nodes.size() + " socket=" + config.socket());
     }
 
-    private void makeNamespace(String name) throws IOException {
+    /**
+     * The machine-level part of a local lab: the outside namespace with the underlay bridge, and one namespace per
+     * node plugged into it with its underlay address. Shared by the one-process lab and the multi-process one.
+     */
+    static void buildUnderlay(Commands commands, LabConfig config, LabState state) throws IOException {
+        String outside = config.outsideNs();
+        makeNamespace(commands, state, outside);
+        commands.run("ip", "-n", outside, "link", "set", "lo", "up");
+        commands.run("ip", "-n", outside, "link", "add", UNDERLAY_BRIDGE, "type", "bridge");
+        commands.run("ip", "-n", outside, "addr", "add", config.outsideIp() + "/" + config.underlay().prefixLength(),
+                "dev", UNDERLAY_BRIDGE);
+        commands.run("ip", "-n", outside, "link", "set", UNDERLAY_BRIDGE, "up");
+        for (int i = 1; i <= config.nodes(); i++) {
+            NodeConfig nc = config.node(i);
+            makeNamespace(commands, state, nc.netns());
+            String leg = "ul-" + nc.name();
+            commands.run("ip", "-n", nc.netns(), "link", "set", "lo", "up");
+            // Made inside the outside namespace with its peer born in the node's: nothing appears in the root.
+            commands.run("ip", "-n", outside, "link", "add", leg, "type", "veth", "peer", "name", "eth0",
+                    "netns", nc.netns());
+            commands.run("ip", "-n", outside, "link", "set", leg, "master", UNDERLAY_BRIDGE, "up");
+            commands.run("ip", "-n", nc.netns(), "addr", "add",
+                    nc.underlayIp() + "/" + config.underlay().prefixLength(), "dev", "eth0");
+            commands.run("ip", "-n", nc.netns(), "link", "set", "eth0", "up");
+        }
+    }
+
+    private static void makeNamespace(Commands commands, LabState state, String name) throws IOException {
         if (NetNs.exists(name)) {
             throw new IOException("network namespace " + name + " already exists and is not this lab's: "
                     + "remove it with `ip netns del " + name + "`");
@@ -198,6 +208,11 @@ public final class LocalLab implements Lab, AutoCloseable {
      * every node answers at that address itself (see {@link VnetNode#startDns}).
      */
     private void registerDnsService() throws IOException {
+        registerDnsService(store, config);
+    }
+
+    /** Creates kube-system/kube-dns if it is not there yet (a control-plane node's first start does this). */
+    static void registerDnsService(ClusterStore store, LabConfig config) throws IOException {
         String ip = config.dnsIp().toString();
         Service svc = new Service("v1", Service.KIND,
                 new ObjectMeta("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"),
@@ -207,10 +222,13 @@ public final class LocalLab implements Lab, AutoCloseable {
                         new Service.ServicePort("dns", "UDP", 53, dev.vnet.node.model.IntOrString.of(53), null),
                         new Service.ServicePort("dns-tcp", "TCP", 53, dev.vnet.node.model.IntOrString.of(53), null)),
                         ip, List.of(ip), "None", null, null, "Cluster", null, null), null);
+        if (store.get(Service.KIND, ClusterStore.key("kube-system", "kube-dns"), Service.class).isPresent()) {
+            return;
+        }
         try {
             store.create(Service.KIND, ClusterStore.key("kube-system", "kube-dns"), svc);
         } catch (ClusterStore.ConflictException e) {
-            throw new IOException(e.getMessage(), e);
+            // Made by another control plane meanwhile: fine.
         }
     }
 
@@ -366,7 +384,7 @@ public final class LocalLab implements Lab, AutoCloseable {
         deleteTree(dir.resolve("logs"));
     }
 
-    private static void deleteTree(Path root) {
+    static void deleteTree(Path root) {
         if (!Files.exists(root)) {
             return;
         }

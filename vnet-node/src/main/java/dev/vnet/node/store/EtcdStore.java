@@ -50,6 +50,8 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The cluster store of a multi-machine lab: the same {@link ClusterStore} over etcd's v3 API (jetcd), so
@@ -80,6 +82,16 @@ import java.util.logging.Logger;
  */
 public final class EtcdStore implements ClusterStore {
     private static final Logger LOG = Logger.getLogger(EtcdStore.class.getName());
+    /**
+     * jetcd logs a warning for each retry it gives up while etcd is down; this store reports that itself, in one
+     * line, so only jetcd's severe messages are kept. (A strong reference: java.util.logging forgets the level of
+     * a logger nobody holds.)
+     */
+    private static final Logger JETCD_LOG = Logger.getLogger("io.etcd.jetcd");
+
+    static {
+        JETCD_LOG.setLevel(Level.SEVERE);
+    }
 
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
     static final String ROOT = "/vnet/";
@@ -597,8 +609,15 @@ public final class EtcdStore implements ClusterStore {
         if (msg == null || msg.isBlank()) {
             msg = deepest.getClass().getSimpleName();
         }
+        // Netty's native transport says "finishConnect(..) failed with error(-111): Connection refused".
+        Matcher errno = SYSCALL_ERROR.matcher(msg);
+        if (errno.find()) {
+            msg = errno.group(1).toLowerCase(Locale.ROOT);
+        }
         return oneLine(msg);
     }
+
+    private static final Pattern SYSCALL_ERROR = Pattern.compile("failed with error\\(-?\\d+\\): (.+)");
 
     static String oneLine(String s) {
         if (s == null) {
