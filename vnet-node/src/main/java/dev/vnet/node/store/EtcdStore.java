@@ -83,14 +83,16 @@ import java.util.regex.Pattern;
 public final class EtcdStore implements ClusterStore {
     private static final Logger LOG = Logger.getLogger(EtcdStore.class.getName());
     /**
-     * jetcd logs a warning for each retry it gives up while etcd is down; this store reports that itself, in one
-     * line, so only jetcd's severe messages are kept. (A strong reference: java.util.logging forgets the level of
-     * a logger nobody holds.)
+     * jetcd logs a warning for each retry it gives up while etcd is down, and gRPC an INFO line on its first
+     * channel; this store reports failures itself, in one line, so only their severe and warning messages are
+     * kept. (Strong references: java.util.logging forgets the level of a logger nobody holds.)
      */
     private static final Logger JETCD_LOG = Logger.getLogger("io.etcd.jetcd");
+    private static final Logger GRPC_LOG = Logger.getLogger("io.grpc");
 
     static {
         JETCD_LOG.setLevel(Level.SEVERE);
+        GRPC_LOG.setLevel(Level.WARNING);
     }
 
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
