@@ -8,7 +8,6 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
-import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.common.exception.ErrorCode;
 import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
@@ -22,9 +21,6 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.etcd.jetcd.options.PutOption;
-import io.etcd.jetcd.options.WatchOption;
-import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;
@@ -41,9 +37,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -69,12 +62,9 @@ import java.util.regex.Pattern;
  * put}; a failed comparison is a {@link ConflictException}. Revisions are etcd's own (store-wide, one per write).
  *
  * <p><b>Watches</b> are prefix watches with the previous value (so a DELETE carries the last value), one thread
- * named {@code store-watch} per watch delivering in order. jetcd retries a broken watch stream by itself, but
- * on a retry it may move its start revision to the server's current one (the header of the "created"
- * response), which could skip events; and on compaction it just gives up. So each watch here does its own
- * recovery: it remembers the last revision it delivered, and on any stream error it drops the jetcd watcher and
- * opens a new one from the next revision, skipping anything at or before the last delivered revision. When that
- * revision has been compacted away it delivers one RELIST (at the current revision) and goes on from there.
+ * named {@code store-watch} per watch delivering in order. Each survives a lost connection by itself (it does
+ * not rely on jetcd's own retry): it resumes after the last revision it delivered, never twice, and sends RELIST
+ * when that revision has been compacted away. {@link EtcdWatch} has the details.
  *
  * <p><b>Failures.</b> Every call waits at most the call timeout; a store that cannot be reached throws an
  * {@link UnavailableException} whose message is one line ("the cluster store … is unreachable (…): is etcd
@@ -97,9 +87,8 @@ public final class EtcdStore implements ClusterStore {
 
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(5);
     static final String ROOT = "/vnet/";
-    /** The first and the longest pause before a broken watch is opened again. */
-    private static final long RETRY_MIN_MILLIS = 200;
-    private static final long RETRY_MAX_MILLIS = 2_000;
+    /** Netty's native transport says "finishConnect(..) failed with error(-111): Connection refused". */
+    private static final Pattern SYSCALL_ERROR = Pattern.compile("failed with error\\(-?\\d+\\): (.+)");
 
     private final String endpoint;
     private final Map<String, Class<?>> kinds;
@@ -190,7 +179,7 @@ public final class EtcdStore implements ClusterStore {
         }
     }
 
-    private <T> T decode(String kind, String key, ByteSequence value, Class<T> type) {
+    <T> T decode(String kind, String key, ByteSequence value, Class<T> type) {
         try {
             return json.readValue(value.getBytes(), type);
         } catch (java.io.IOException e) {
@@ -337,7 +326,8 @@ public final class EtcdStore implements ClusterStore {
         if (type == null) {
             throw new IllegalArgumentException("cannot watch " + kind + ": not a kind this store knows " + kinds.keySet());
         }
-        EtcdWatch w = new EtcdWatch(kind, type, fromRevision, listener);
+        EtcdWatch w = new EtcdWatch(this, client.getWatchClient(), kind, type, fromRevision, listener,
+                watches::remove, callTimeout);
         watches.add(w);
         w.start();
         return w;
@@ -349,195 +339,6 @@ public final class EtcdStore implements ClusterStore {
             w.close();
         }
         client.close();
-    }
-
-    /**
-     * One watch of one kind: a jetcd watcher that is replaced whenever its stream breaks. Everything but
-     * {@link #closed} is touched only on the watch's own thread, where the listener runs too.
-     */
-    private final class EtcdWatch implements Watch {
-        private final String kind;
-        private final Class<?> type;
-        private final Consumer<Event> listener;
-        private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "store-watch");
-            t.setDaemon(true);
-            return t;
-        });
-        private volatile boolean closed;
-        private long lastDelivered;
-        /** Which jetcd watcher is the live one: callbacks of an older one are ignored. */
-        private int generation;
-        private io.etcd.jetcd.Watch.Watcher watcher;
-        private int failures;
-
-        EtcdWatch(String kind, Class<?> type, long fromRevision, Consumer<Event> listener) {
-            this.kind = kind;
-            this.type = type;
-            this.listener = listener;
-            this.lastDelivered = Math.max(0, fromRevision);
-        }
-
-        void start() {
-            run(this::open);
-        }
-
-        /** Opens a jetcd watcher from the revision after the last delivered one. */
-        private void open() {
-            if (closed) {
-                return;
-            }
-            int gen = ++generation;
-            WatchOption option = WatchOption.builder()
-                    .isPrefix(true)
-                    .withPrevKV(true)
-                    .withRevision(lastDelivered + 1)
-                    .build();
-            try {
-                watcher = client.getWatchClient().watch(bytes(prefix(kind)), option, io.etcd.jetcd.Watch.listener(
-                        r -> run(gen, () -> onResponse(r)),
-                        t -> run(gen, () -> onError(t))));
-            } catch (RuntimeException e) {
-                onError(e);
-            }
-        }
-
-        private void onResponse(WatchResponse r) {
-            failures = 0;
-            long before = lastDelivered;
-            for (WatchEvent e : r.getEvents()) {
-                KeyValue kv = e.getKeyValue();
-                long rev = kv.getModRevision();
-                if (rev <= before) {
-                    continue; // delivered before the stream broke
-                }
-                String key = storeKey(kind, kv.getKey().toString(StandardCharsets.UTF_8));
-                Event event;
-                try {
-                    event = switch (e.getEventType()) {
-                        case PUT -> new Event(EventType.PUT, kind, key, decode(kind, key, kv.getValue(), type), rev);
-                        case DELETE -> new Event(EventType.DELETE, kind, key, previous(key, e.getPrevKV()), rev);
-                        default -> null;
-                    };
-                } catch (IllegalStateException bad) {
-                    LOG.warning("watch of " + kind + " skips revision " + rev + ": " + bad.getMessage());
-                    event = null;
-                }
-                if (event != null) {
-                    deliver(event);
-                }
-                lastDelivered = Math.max(lastDelivered, rev);
-            }
-        }
-
-        private Object previous(String key, KeyValue prev) {
-            return prev == null || prev.getValue().isEmpty() ? null : decode(kind, key, prev.getValue(), type);
-        }
-
-        private void onError(Throwable t) {
-            dropWatcher();
-            if (closed) {
-                return;
-            }
-            if (t instanceof CompactedException) {
-                relist();
-                return;
-            }
-            failures++;
-            long delay = Math.min(RETRY_MAX_MILLIS, RETRY_MIN_MILLIS << Math.min(failures - 1, 10));
-            LOG.log(failures == 1 ? Level.INFO : Level.FINE, () -> "watch of " + kind + " on " + endpoint
-                    + " broke (" + oneLine(t.getMessage()) + "): resuming after revision " + lastDelivered
-                    + " in " + delay + " ms");
-            schedule(this::open, delay);
-        }
-
-        /** The revision the watch needed is gone: say so, then go on from the current revision. */
-        private void relist() {
-            long now;
-            try {
-                now = revision();
-            } catch (UnavailableException e) {
-                schedule(this::relist, RETRY_MAX_MILLIS);
-                return;
-            }
-            LOG.info(() -> "watch of " + kind + " on " + endpoint + " lost history after revision " + lastDelivered
-                    + " (compacted): relisting at revision " + now);
-            lastDelivered = now;
-            deliver(new Event(EventType.RELIST, kind, null, null, now));
-            open();
-        }
-
-        private void deliver(Event e) {
-            if (closed) {
-                return;
-            }
-            try {
-                listener.accept(e);
-            } catch (RuntimeException ex) {
-                LOG.log(Level.WARNING, "watch listener of " + kind + " failed on revision " + e.revision(), ex);
-            }
-        }
-
-        private void dropWatcher() {
-            generation++;
-            if (watcher != null) {
-                io.etcd.jetcd.Watch.Watcher w = watcher;
-                watcher = null;
-                try {
-                    w.close();
-                } catch (RuntimeException ignored) {
-                    // the client is closing
-                }
-            }
-        }
-
-        private void run(Runnable task) {
-            try {
-                thread.execute(task);
-            } catch (RejectedExecutionException closing) {
-                // closed
-            }
-        }
-
-        /** Runs a callback of the watcher of generation {@code gen}, unless another has replaced it. */
-        private void run(int gen, Runnable task) {
-            run(() -> {
-                if (!closed && gen == generation) {
-                    task.run();
-                }
-            });
-        }
-
-        private void schedule(Runnable task, long delayMillis) {
-            try {
-                thread.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException closing) {
-                // closed
-            }
-        }
-
-        @Override
-        public void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            watches.remove(this);
-            if (Thread.currentThread().getName().equals("store-watch")) {
-                dropWatcher(); // closed from a listener: it cannot wait for itself
-                thread.shutdownNow();
-                return;
-            }
-            run(this::dropWatcher);
-            thread.shutdown();
-            try {
-                if (!thread.awaitTermination(callTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                    thread.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     // --- calls ---
@@ -611,7 +412,6 @@ public final class EtcdStore implements ClusterStore {
         if (msg == null || msg.isBlank()) {
             msg = deepest.getClass().getSimpleName();
         }
-        // Netty's native transport says "finishConnect(..) failed with error(-111): Connection refused".
         Matcher errno = SYSCALL_ERROR.matcher(msg);
         if (errno.find()) {
             msg = errno.group(1).toLowerCase(Locale.ROOT);
@@ -619,7 +419,6 @@ public final class EtcdStore implements ClusterStore {
         return oneLine(msg);
     }
 
-    private static final Pattern SYSCALL_ERROR = Pattern.compile("failed with error\\(-?\\d+\\): (.+)");
 
     static String oneLine(String s) {
         if (s == null) {

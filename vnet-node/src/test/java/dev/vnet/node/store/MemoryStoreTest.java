@@ -409,4 +409,51 @@ class MemoryStoreTest {
         assertEquals(1, first.next().revision());
         assertEquals(1, second.next().revision());
     }
+
+    // --- history, compaction and leases (the rest is in ClusterStoreContract) ---
+
+    @Test
+    void onlyTheLatestEventsAreKeptAndAnOlderWatchSaysRelist() throws Exception {
+        try (MemoryStore small = new MemoryStore(3)) {
+            for (String k : List.of("a", "b", "c", "d", "e")) {
+                small.create(POD, "default/" + k, new Thing(k));   // revisions 1..5; 1 and 2 forgotten
+            }
+            Recorder tooOld = new Recorder();
+            Recorder justInTime = new Recorder();
+
+            small.watch(POD, 1, tooOld::accept);
+            small.watch(POD, 2, justInTime::accept);
+
+            assertEquals(new Event(EventType.RELIST, POD, null, null, 5), tooOld.next());
+            assertEquals(List.of(3L, 4L, 5L),
+                    List.of(justInTime.next().revision(), justInTime.next().revision(), justInTime.next().revision()));
+            small.create(POD, "default/f", new Thing("f"));
+            assertEquals(6, tooOld.next().revision());
+            tooOld.assertQuiet();
+        }
+    }
+
+    @Test
+    void compactingPastTheLatestRevisionCompactsUpToIt() throws Exception {
+        store.create(POD, "default/a", new Thing("a"));
+        store.create(POD, "default/b", new Thing("b"));
+
+        store.compact(100);
+        Recorder r = new Recorder();
+        watch(POD, 1, r);
+        store.create(POD, "default/c", new Thing("c"));
+
+        assertEquals(new Event(EventType.RELIST, POD, null, null, 2), r.next());
+        assertEquals(3, r.next().revision());
+    }
+
+    @Test
+    void aLeaseLastsWholeSecondsAndAtLeastOne() {
+        long lease = store.grantLease(Duration.ofMillis(10));
+
+        Duration left = store.timeToLive(lease).orElseThrow();
+
+        assertTrue(left.compareTo(Duration.ofMillis(500)) > 0 && left.compareTo(Duration.ofSeconds(1)) <= 0,
+                "ttl " + left);
+    }
 }
