@@ -70,7 +70,7 @@ public final class ApiServer implements AutoCloseable {
         if (token == null || token.isBlank()) {
             throw new IOException("the node API needs a cluster token");
         }
-        ServerSocketChannel server = ServerSocketChannel.open();
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.INET); // IPv4: the underlay's
         server.bind(address);
         return new ApiServer(null, server, token.strip().getBytes(StandardCharsets.UTF_8), handler, streaming);
     }

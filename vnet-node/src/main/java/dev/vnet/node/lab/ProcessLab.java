@@ -118,11 +118,8 @@ public final class ProcessLab {
 
         NodeConfig first = config.node(1);
         String store = storeOf(config);
-        Map<String, String> etcdEnv = Map.of("VNET_ETCD_NAME", first.name(), "VNET_ETCD_IP",
-                first.underlayIp().toString(), "VNET_ETCD_DATA_DIR", dir.resolve("etcd").toString());
-        spawn(first.netns(), deploy.resolve("start-etcd.sh"), etcdEnv, "etcd", config);
         say(progress, "etcd starting in " + first.netns() + " on " + store);
-        awaitEtcd(config, first.netns(), store);
+        startEtcd(config);
 
         for (int i = 1; i <= config.nodes(); i++) {
             startNode(config, config.node(i), leaseTtl, launcher, token, deploy);
@@ -133,6 +130,20 @@ public final class ProcessLab {
                 + "\nleaseTtlSeconds: " + leaseTtl.toSeconds() + "\n");
         awaitLeases(config, store, progress);
         return cluster;
+    }
+
+    /** Starts etcd in node-1's namespace on its data directory (kept across restarts) and waits for it. */
+    public static void startEtcd(LabConfig config) throws IOException, LabException {
+        NodeConfig first = config.node(1);
+        Map<String, String> env = Map.of("VNET_ETCD_NAME", first.name(), "VNET_ETCD_IP",
+                first.underlayIp().toString(), "VNET_ETCD_DATA_DIR", config.stateDir().resolve("etcd").toString());
+        spawn(first.netns(), config.stateDir().resolve("deploy/start-etcd.sh"), env, "etcd", config);
+        awaitEtcd(config, first.netns(), storeOf(config));
+    }
+
+    /** Stops one process of the lab by PID: {@code etcd} or a node ({@code node-2}); its pods stay. */
+    public static void stopProcess(LabConfig config, String name) {
+        stop(config, name);
     }
 
     private static void startNode(LabConfig config, NodeConfig nc, Duration leaseTtl, Launcher launcher, Path token,
@@ -182,11 +193,20 @@ public final class ProcessLab {
         try {
             long pid = Long.parseLong(Files.readString(pidFile).strip());
             String dir = config.stateDir().toString();
-            // Only a process whose command line names this lab's state directory is ours to stop.
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(h -> h.info().commandLine().map(c -> c.contains(dir)).orElse(false));
+            // Only a process whose command line names this lab's state directory is ours to stop. Read whole
+            // from /proc: ProcessHandle.Info cuts long command lines (a node's class path can be long).
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> commandLine(h.pid()).contains(dir));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
+        }
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
         }
     }
 

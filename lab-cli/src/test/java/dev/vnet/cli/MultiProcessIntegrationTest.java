@@ -1,0 +1,280 @@
+package dev.vnet.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.node.lab.LabConfig;
+import dev.vnet.node.lab.ProcessLab;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The Vagrant topology on one machine: `vnet up --store etcd` runs etcd in node-1's namespace and one node
+ * process per node namespace (started by deploy/start-node.sh, as systemd does on a VM). The CLI is run as a
+ * user runs it, as its own process: it enters the outside namespace by itself to reach etcd and the node APIs.
+ * Then the faults: a node process killed (its lease expires, peers drop it), restarted (same pod IPs and MACs),
+ * and etcd stopped and started (forwarding goes on; writes fail in one line; a later pod is reachable).
+ */
+@Tag("integration")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MultiProcessIntegrationTest {
+    private static final int LEASE_TTL = 4;
+    private static String prefix;
+    private static Path stateDir;
+    private static LabConfig config;
+
+    private record Run(int exit, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    /** In-process, for the machine verbs (up, down, node restart): they never talk to lab addresses. */
+    private static Run local(String... args) {
+        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix));
+        all.addAll(List.of(args));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    /** `vnet ARGS` as its own process, exactly as typed in a shell of the root namespace. */
+    private static Run vnet(String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "--state-dir", stateDir.toString(),
+                "--prefix", prefix));
+        argv.addAll(List.of(args));
+        return run(argv);
+    }
+
+    private static Run run(List<String> argv) throws Exception {
+        Path out = Files.createTempFile("vnet-mp", ".out");
+        Path err = Files.createTempFile("vnet-mp", ".err");
+        try {
+            Process p = new ProcessBuilder(argv).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(90, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out: " + argv);
+            }
+            return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    private static Run sh(String... argv) throws Exception {
+        return run(List.of(argv));
+    }
+
+    private static String pod(String name) {
+        return prefix + name;
+    }
+
+    @BeforeAll
+    static void up() throws Exception {
+        String why = Privileges.whyNotUsable();
+        assumeTrue(why == null, "integration test skipped: " + why);
+        prefix = "vm" + UUID.randomUUID().toString().substring(0, 6) + "-";
+        stateDir = Path.of("/run/vnet-test-" + prefix.substring(0, prefix.length() - 1));
+        config = LabConfig.defaults().withPrefixAndState(prefix, stateDir).withNodes(3);
+        Run r = local("up", "-d", "--store", "etcd", "--nodes", "3", "--lease-ttl", Integer.toString(LEASE_TTL));
+        assertEquals(0, r.exit(), r.all());
+        assertTrue(r.out().contains("lab is up: 3 nodes, store etcd://192.168.56.11:2379"), r.out());
+    }
+
+    @AfterAll
+    static void down() {
+        if (prefix == null) {
+            return;
+        }
+        Run r = local("down");
+        TestDirs.delete(stateDir);
+        assertTrue(r.out().contains("lab stopped and removed"), r.all());
+        String[] all = NetNs.path("x").getParent().toFile().list();
+        List<String> left = all == null ? List.of() : java.util.Arrays.stream(all).filter(n -> n.startsWith(prefix)).toList();
+        assertTrue(left.isEmpty(), "namespaces left behind: " + left);
+    }
+
+    @Test
+    @Order(1)
+    void nodesAreReadyWithTheirLeasesAndEtcdHoldsTheCluster() throws Exception {
+        Run nodes = vnet("get", "nodes", "-o", "wide");
+        assertEquals(0, nodes.exit(), nodes.all());
+        assertTrue(nodes.out().lines().findFirst().orElse("").contains("LEASE"), nodes.out());
+        for (int i = 1; i <= 3; i++) {
+            assertTrue(nodes.out().matches("(?s).*node-" + i + " +192\\.168\\.56\\.1" + i + " +10\\.244\\." + i
+                    + "\\.0/24 .* Ready +10\\.244\\." + i + "\\.0/24 \\(\\d+s/" + LEASE_TTL + "s\\).*"), nodes.out());
+        }
+        Run keys = sh("ip", "netns", "exec", config.nodeNs(2), "etcdctl", "--endpoints", "http://192.168.56.11:2379",
+                "get", "--prefix", "/vnet/", "--keys-only");
+        assertEquals(0, keys.exit(), keys.all());
+        assertTrue(keys.out().contains("/vnet/node/node-3") && keys.out().contains("/vnet/subnetlease/10.244.2.0-24"),
+                keys.out());
+    }
+
+    @Test
+    @Order(2)
+    void podsOnDifferentNodeProcessesTalk() throws Exception {
+        Path manifest = stateDir.resolve("pods.yaml");
+        Files.writeString(manifest, podYaml("a", "node-1") + "---\n" + podYaml("b", "node-2") + "---\n"
+                + podYaml("c", "node-2"));
+        Run apply = vnet("apply", "-f", manifest.toString());
+        assertEquals(0, apply.exit(), apply.all());
+        Run pods = vnet("get", "pods", "-o", "wide");
+        assertTrue(pods.out().matches("(?s).*" + pod("b") + " +1/1 +Running .* 10\\.244\\.2\\.\\d+ +node-2.*"),
+                pods.out());
+        Run ping = vnet("exec", pod("a"), "--", "ping", "-c", "2", "-i", "0.2", "-W", "2", ipOf(pod("b")));
+        assertTrue(ping.out().contains(" 0% packet loss"), ping.all());
+        Run curl = vnet("exec", pod("a"), "--", "curl", "-s", "-m", "5", "http://" + ipOf(pod("c")) + ":8080/");
+        assertTrue(curl.out().contains("Hostname: " + pod("c")) && curl.out().contains("Node: node-2"), curl.all());
+        Run logs = vnet("logs", pod("b"));
+        assertEquals(0, logs.exit(), logs.all());
+        assertTrue(logs.out().contains("whoami listening on :8080"), logs.all());
+    }
+
+    @Test
+    @Order(3)
+    void theNodeApiWantsTheTokenAndListensOnTheUnderlayOnly() throws Exception {
+        String ask = "exec 3<>/dev/tcp/192.168.56.12/10250; echo '%s' >&3; cat <&3";
+        Run none = sh("ip", "netns", "exec", config.outsideNs(), "bash", "-c", ask.formatted("{\"op\":\"status\"}"));
+        assertTrue(none.out().contains("\"ok\":false") && none.out().contains("unauthorized"), none.all());
+        Run wrong = sh("ip", "netns", "exec", config.outsideNs(), "bash", "-c",
+                ask.formatted("{\"op\":\"status\",\"token\":\"guess\"}"));
+        assertTrue(wrong.out().contains("unauthorized"), wrong.all());
+        String token = Files.readString(stateDir.resolve("token")).strip();
+        Run right = sh("ip", "netns", "exec", config.outsideNs(), "bash", "-c",
+                ask.formatted("{\"op\":\"status\",\"token\":\"" + token + "\"}"));
+        assertTrue(right.out().contains("\"ok\":true") && right.out().contains("node-2"), right.all());
+        Run listening = sh("ip", "netns", "exec", config.nodeNs(2), "ss", "-Hltn", "sport = :10250");
+        assertEquals(List.of("192.168.56.12:10250"), listening.out().lines()
+                .map(l -> l.trim().split("\\s+")[3]).toList(), listening.out());
+        String mode = String.join("", Files.getPosixFilePermissions(stateDir.resolve("token")).stream()
+                .map(Enum::name).sorted().toList());
+        assertEquals("OWNER_READOWNER_WRITE", mode);
+    }
+
+    @Test
+    @Order(4)
+    void aKilledNodeLosesItsLeaseAndARestartKeepsItsPods() throws Exception {
+        String ipB = ipOf(pod("b"));
+        String macB = macOf(pod("b"));
+        ProcessHandle node2 = ProcessLab.process(config, "node-2").orElseThrow();
+        node2.destroyForcibly(); // kill -9
+        node2.onExit().get(10, TimeUnit.SECONDS);
+        // The pod's network outlives the process: persistent TAP, address and routes still there.
+        assertTrue(sh("ip", "-n", pod("b"), "addr", "show", "eth0").out().contains(ipB + "/24"));
+
+        String status = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LEASE_TTL + 15);
+        while (System.nanoTime() < deadline && !status.matches("(?s).*node-2 +NotReady.*")) {
+            status = vnet("get", "nodes").out();
+        }
+        assertTrue(status.matches("(?s).*node-2 +NotReady.*"), status);
+        assertTrue(status.matches("(?s).*node-1 +Ready.*") && status.matches("(?s).*node-3 +Ready.*"), status);
+        assertTrue(awaitLog("node-1", "overlay peer removed: node=node-1 peer=node-2"), "node-1 kept node-2's route");
+        assertTrue(awaitLog("node-3", "overlay peer removed: node=node-3 peer=node-2"), "node-3 kept node-2's route");
+
+        Run restart = local("node", "restart", "node-2");
+        assertEquals(0, restart.exit(), restart.all());
+        assertNotEquals(node2.pid(), ProcessLab.process(config, "node-2").orElseThrow().pid());
+        Run ping = null;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && (ping == null || !ping.out().contains(" 0% packet loss"))) {
+            ping = sh("ip", "netns", "exec", pod("a"), "ping", "-c", "2", "-i", "0.2", "-W", "1", ipB);
+        }
+        assertTrue(ping.out().contains(" 0% packet loss"), ping.all());
+        assertEquals(ipB, ipOf(pod("b")));
+        assertEquals(macB, macOf(pod("b")));
+        assertTrue(awaitLog("node-2", "pod re-attached: pod=default/" + pod("b")), "pod-b was not re-attached");
+        Run curl = sh("ip", "netns", "exec", pod("a"), "curl", "-s", "-m", "5", "http://" + ipOf(pod("c")) + ":8080/");
+        assertTrue(curl.out().contains("Hostname: " + pod("c")), curl.all());
+    }
+
+    @Test
+    @Order(5)
+    void forwardingOutlivesAnEtcdOutageAndNodesResyncAfterIt() throws Exception {
+        String ipB = ipOf(pod("b"));
+        ProcessLab.stopProcess(config, "etcd");
+        assertTrue(ProcessLab.process(config, "etcd").isEmpty());
+        // The data plane forwards on with what it knew, across nodes.
+        Run ping = sh("ip", "netns", "exec", pod("a"), "ping", "-c", "5", "-i", "0.2", "-W", "1", ipB);
+        assertTrue(ping.out().contains(" 0% packet loss"), ping.all());
+        Path manifest = stateDir.resolve("late.yaml");
+        Files.writeString(manifest, podYaml("d", "node-3"));
+        Run refused = vnet("apply", "-f", manifest.toString());
+        assertEquals(1, refused.exit(), refused.all());
+        assertEquals(1, refused.err().lines().count(), refused.err());
+        assertTrue(refused.err().startsWith("error: ") && refused.err().contains("unreachable"), refused.err());
+
+        ProcessLab.startEtcd(config);
+        Run apply = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline && (apply == null || apply.exit() != 0)) {
+            apply = vnet("apply", "-f", manifest.toString());
+        }
+        assertEquals(0, apply.exit(), apply.all());
+        String ipD = ipOf(pod("d"));
+        assertTrue(ipD.startsWith("10.244.3."), ipD);
+        Run reach = sh("ip", "netns", "exec", pod("a"), "ping", "-c", "2", "-i", "0.2", "-W", "2", ipD);
+        assertTrue(reach.out().contains(" 0% packet loss"), reach.all());
+        Run nodes = vnet("get", "nodes");
+        assertFalse(nodes.out().contains("NotReady"), nodes.out());
+    }
+
+    private static String podYaml(String name, String node) {
+        return """
+                apiVersion: v1
+                kind: Pod
+                metadata:
+                  name: %s
+                spec:
+                  nodeName: %s
+                  containers:
+                  - name: web
+                    image: whoami
+                """.formatted(pod(name), node);
+    }
+
+    private static String ipOf(String netns) throws Exception {
+        Run r = sh("ip", "-n", netns, "-o", "-4", "addr", "show", "eth0");
+        String[] f = r.out().trim().split("\\s+");
+        return f[3].substring(0, f[3].indexOf('/'));
+    }
+
+    private static String macOf(String netns) throws Exception {
+        return sh("ip", "-n", netns, "-br", "link", "show", "eth0").out().trim().split("\\s+")[2];
+    }
+
+    private static boolean awaitLog(String process, String line) throws Exception {
+        Path log = stateDir.resolve("logs").resolve(process + ".log");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains(line)) {
+                return true;
+            }
+            Thread.sleep(200);
+        }
+        return false;
+    }
+}
