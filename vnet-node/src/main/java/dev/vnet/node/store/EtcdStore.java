@@ -59,7 +59,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Writes</b> are transactions: create is {@code version(key) == 0 → put}, an update with an expected
  * revision is {@code mod_revision(key) == expected → put}, and an update with -1 is {@code version(key) > 0 →
- * put}; a failed comparison is a {@link ConflictException}. Revisions are etcd's own (store-wide, one per write).
+ * put} (both also check {@code version(key) > 0}, so an update never creates a key); a failed
+ * comparison is a {@link ConflictException}. Revisions are etcd's own (store-wide, one per write).
  *
  * <p><b>Watches</b> are prefix watches with the previous value (so a DELETE carries the last value), one thread
  * named {@code store-watch} per watch delivering in order. Each survives a lost connection by itself (it does
@@ -227,11 +228,12 @@ public final class EtcdStore implements ClusterStore {
     @Override
     public long update(String kind, String key, Object value, long expectedRevision) throws ConflictException {
         ByteSequence k = bytes(etcdKey(kind, key));
-        Cmp cmp = expectedRevision >= 0
-                ? new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedRevision))
-                : new Cmp(k, Cmp.Op.GREATER, CmpTarget.version(0));
+        Cmp exists = new Cmp(k, Cmp.Op.GREATER, CmpTarget.version(0));
+        Cmp[] cmps = expectedRevision >= 0
+                ? new Cmp[] {exists, new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedRevision))}
+                : new Cmp[] {exists};
         TxnResponse r = call("update " + kind + " " + key, kv.txn()
-                .If(cmp)
+                .If(cmps)
                 .Then(Op.put(k, encode(kind, key, value), PutOption.DEFAULT))
                 .Else(Op.get(k, GetOption.DEFAULT))
                 .commit());

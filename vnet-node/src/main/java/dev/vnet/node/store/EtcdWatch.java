@@ -7,6 +7,8 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
@@ -32,7 +34,8 @@ import java.util.logging.Logger;
  * jetcd watcher (before jetcd's own retry runs) and opens a new one from the next revision, after a pause that
  * doubles from {@value #RETRY_MIN_MILLIS} to {@value #RETRY_MAX_MILLIS} ms; events at or before the last
  * delivered revision are skipped. On compaction it delivers one RELIST at the current revision and watches on
- * from there. Events of one revision (a revoked lease's keys) arrive in one response and are delivered together.
+ * from there; likewise when etcd's revision is below the last delivered one (its data went back in time, say
+ * restored from a backup), which the header of the first response of each new stream shows. Events of one revision (a revoked lease's keys) arrive in one response and are delivered together.
  *
  * <p>Everything but {@link #closed} is touched only on the watch's own thread, named {@code store-watch}, which
  * also runs the listener; jetcd's callbacks only hand their response over to it.
@@ -93,6 +96,7 @@ final class EtcdWatch implements ClusterStore.Watch {
                 .isPrefix(true)
                 .withPrevKV(true)
                 .withRevision(lastDelivered + 1)
+                .withCreateNotify(true) // its header says at once whether etcd went back in time
                 .build();
         ByteSequence prefix = ByteSequence.from(EtcdStore.prefix(kind), StandardCharsets.UTF_8);
         try {
@@ -106,6 +110,12 @@ final class EtcdWatch implements ClusterStore.Watch {
 
     private void onResponse(WatchResponse r) {
         failures = 0;
+        if (r.getHeader().getRevision() < lastDelivered) {
+            // etcd is behind what this watch delivered: its data went back in time (restored, or wiped)
+            dropWatcher();
+            relist();
+            return;
+        }
         long before = lastDelivered;
         for (WatchEvent e : r.getEvents()) {
             KeyValue kv = e.getKeyValue();
@@ -140,7 +150,7 @@ final class EtcdWatch implements ClusterStore.Watch {
         if (closed) {
             return;
         }
-        if (t instanceof CompactedException) {
+        if (t instanceof CompactedException || isFutureRevision(t)) {
             relist();
             return;
         }
@@ -152,7 +162,19 @@ final class EtcdWatch implements ClusterStore.Watch {
         schedule(this::open, delay);
     }
 
-    /** The revision the watch needed is gone: say so, then go on from the current revision. */
+    /**
+     * Whether etcd refuses the revision to resume from as ahead of it. (etcd 3.4 accepts a future start revision
+     * and waits for it; {@link #onResponse} catches that case from the response header.)
+     */
+    private static boolean isFutureRevision(Throwable t) {
+        return t instanceof EtcdException e && e.getErrorCode() == ErrorCode.OUT_OF_RANGE
+                || String.valueOf(t.getMessage()).contains("future revision");
+    }
+
+    /**
+     * The revision the watch needed is gone (compacted, or etcd went back in time): say so, then go on from
+     * the current revision.
+     */
     private void relist() {
         long now;
         try {

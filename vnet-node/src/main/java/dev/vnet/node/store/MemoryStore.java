@@ -167,11 +167,12 @@ public final class MemoryStore implements ClusterStore {
     @Override
     public synchronized Watch watch(String kind, long fromRevision, Consumer<Event> listener) {
         WatchImpl w = new WatchImpl(kind, listener);
-        if (fromRevision < compacted) {
+        long from = Math.max(0, fromRevision);
+        if (from < compacted) {
             w.deliver(new Event(EventType.RELIST, kind, null, null, revision));
         } else {
             for (Event e : history) {
-                if (e.revision() > fromRevision && e.kind().equals(kind)) {
+                if (e.revision() > from && e.kind().equals(kind)) {
                     w.deliver(e);
                 }
             }

@@ -151,6 +151,27 @@ class EtcdStoreTest {
         r.assertQuiet();
     }
 
+    @Test
+    void aWatchOfAnEtcdThatLostItsDataSaysRelist() throws Exception {
+        Recorder r = new Recorder();
+        store.watch(THING, store.revision(), r::accept);
+        for (String k : List.of("a", "b", "c")) {
+            store.create(THING, "default/" + k, new Thing(k));
+            r.next();
+        }
+
+        EtcdTestSupport.stop();
+        EtcdTestSupport.wipeData();
+        EtcdTestSupport.start();
+
+        ClusterStore.Event relist = r.next();
+        assertEquals(ClusterStore.EventType.RELIST, relist.type());
+        long d = writeWhenReachable("default/d");
+        assertTrue(d > relist.revision(), "write at " + d + ", relist at " + relist.revision());
+        assertEquals(ClusterStoreContract.put(THING, "default/d", new Thing("d"), d), r.next());
+        r.assertQuiet();
+    }
+
     /** Creates a key once this client reaches etcd again (its connection may still be backing off). */
     private long writeWhenReachable(String key) throws Exception {
         long deadline = System.nanoTime() + ClusterStoreContract.WAIT.toNanos();

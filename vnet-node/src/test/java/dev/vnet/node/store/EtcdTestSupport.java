@@ -58,6 +58,19 @@ final class EtcdTestSupport {
         etcd.onExit().get(20, TimeUnit.SECONDS);
     }
 
+    /** Deletes etcd's data directory (etcd stopped): the next start begins a new, empty cluster. */
+    static void wipeData() throws IOException {
+        Path data = Path.of(env("VNET_TEST_ETCD_DATA"));
+        if (!Files.exists(data)) {
+            return;
+        }
+        try (var files = Files.walk(data)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
     /** Whether the etcd of the PID file runs. */
     static boolean running() throws IOException {
         return ProcessHandle.of(pid()).map(ProcessHandle::isAlive).orElse(false);
