@@ -23,7 +23,14 @@ final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String netns = root.client().call(UpCommand.request("target").put("name", target)).path("netns").asText();
+        com.fasterxml.jackson.databind.JsonNode where = root.client().call(UpCommand.request("target").put("name", target));
+        String netns = where.path("netns").asText();
+        if (!dev.vnet.core.linux.NetNs.exists(netns)) {
+            // A cluster of machines: the target lives on another VM.
+            throw new VnetCommand.CliException(target + " runs on " + where.path("node").asText("another node")
+                    + ", not on this machine: run vnet exec there (e.g. vagrant ssh " + where.path("node").asText("NODE")
+                    + ")");
+        }
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", netns));
         argv.addAll(command);
         Process p;

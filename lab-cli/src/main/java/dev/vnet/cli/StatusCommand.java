@@ -20,7 +20,12 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         JsonNode status = root.client().call(UpCommand.request("status"));
-        out.println("lab running since " + status.path("startedAt").asText() + " (pid " + status.path("pid").asLong() + ")");
+        if (root.client() instanceof dev.vnet.node.lab.ClusterClient) {
+            out.println("cluster of node processes, store " + status.path("store").asText() + " (the nodes that answered)");
+        } else {
+            out.println("lab running since " + status.path("startedAt").asText() + " (pid " + status.path("pid").asLong()
+                    + "), store " + status.path("store").asText());
+        }
         Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "GATEWAY", "PODS");
         for (JsonNode n : status.path("nodes")) {
             t.row(n.path("name").asText(), n.path("netns").asText(), n.path("underlayIP").asText(),

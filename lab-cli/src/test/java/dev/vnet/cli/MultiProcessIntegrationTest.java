@@ -242,6 +242,33 @@ class MultiProcessIntegrationTest {
         assertFalse(nodes.out().contains("NotReady"), nodes.out());
     }
 
+    @Test
+    @Order(6)
+    void onlyADeadNodeIsDeletedAndItsPodsWithIt() throws Exception {
+        Run live = vnet("delete", "node", "node-1");
+        assertEquals(1, live.exit(), live.all());
+        assertTrue(live.err().contains("still holds its subnet lease"), live.err());
+        Run elsewhere = vnet("exec", pod("d"), "--", "true");
+        assertEquals(0, elsewhere.exit(), elsewhere.all()); // one machine here: every pod namespace is local
+
+        ProcessLab.stopProcess(config, "node-3");
+        String status = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(LEASE_TTL + 15);
+        while (System.nanoTime() < deadline && !status.matches("(?s).*node-3 +NotReady.*")) {
+            status = vnet("get", "nodes").out();
+        }
+        assertTrue(status.matches("(?s).*node-3 +NotReady.*"), status);
+        Run gone = vnet("delete", "node", "node-3");
+        assertEquals(0, gone.exit(), gone.all());
+        assertTrue(gone.out().contains("pod \"" + pod("d") + "\" deleted") && gone.out().contains("node \"node-3\" deleted"),
+                gone.out());
+        Run nodes = vnet("get", "nodes");
+        assertFalse(nodes.out().contains("node-3"), nodes.out());
+        Run status2 = vnet("status");
+        assertEquals(0, status2.exit(), status2.all());
+        assertTrue(status2.out().contains("store etcd://192.168.56.11:2379"), status2.out());
+    }
+
     private static String podYaml(String name, String node) {
         return """
                 apiVersion: v1

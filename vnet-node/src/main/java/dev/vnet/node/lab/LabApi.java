@@ -393,6 +393,9 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
             }
         } else {
             Kind kind = Kind.of(req.path("kind").asText());
+            if (kind == Kind.NODE && !lab.stoppable()) {
+                return deleteNodes(req.path("names"));
+            }
             if (kind != Kind.POD && kind != Kind.SERVICE) {
                 throw new LabException(kind.plural + " are not deleted by hand: "
                         + (kind == Kind.NODE ? "the lab's nodes come from `vnet up --nodes N`"
@@ -425,6 +428,38 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         messages.forEach(lines::add);
         ArrayNode errs = out.putArray("errors");
         errors.forEach(errs::add);
+        return out;
+    }
+
+    /**
+     * An operator removing dead nodes from a cluster: the Node (which frees its pod subnet for a new node) and
+     * the pods bound to it. A node that still holds its subnet lease is alive and is refused.
+     */
+    private ObjectNode deleteNodes(JsonNode names) throws LabException {
+        ObjectNode out = ok();
+        ArrayNode lines = out.putArray("messages");
+        for (JsonNode n : names) {
+            String name = n.asText();
+            String key = ClusterStore.key("", name);
+            if (store.get(Node.KIND, key, Node.class).isEmpty()) {
+                throw new LabException("nodes \"" + name + "\" not found");
+            }
+            boolean live = store.list(dev.vnet.node.model.SubnetLease.KIND, dev.vnet.node.model.SubnetLease.class)
+                    .stream().anyMatch(l -> l.spec().node().equals(name));
+            if (live) {
+                throw new LabException("node " + name + " still holds its subnet lease: stop its process first "
+                        + "(a deleted node's subnet may go to another node)");
+            }
+            for (Pod p : store.list(Pod.KIND, Pod.class)) {
+                if (name.equals(p.spec().nodeName())) {
+                    store.delete(Pod.KIND, VnetNode.key(p));
+                    lines.add("pod \"" + p.name() + "\" deleted (it was bound to " + name + ")");
+                }
+            }
+            store.delete(Node.KIND, key);
+            lines.add("node \"" + name + "\" deleted");
+        }
+        out.putArray("errors");
         return out;
     }
 
@@ -474,7 +509,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
         if (name.startsWith("node/")) {
             String node = name.substring(5);
             return lab.nodes().stream().filter(n -> n.config().name().equals(node)).findFirst()
-                    .map(n -> ok().put("netns", n.config().netns()))
+                    .map(n -> ok().put("netns", n.config().netns()).put("node", n.config().name()))
                     .orElseThrow(() -> new LabException("nodes \"" + node + "\" not found"));
         }
         // Pod names are unique in the lab (each names a network namespace), so any namespace will do.
@@ -489,7 +524,9 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
             }
             throw new LabException(notFound(Pod.KIND, podName) + ": targets are pod names, node/NAME or outside");
         }
-        return ok().put("netns", p.get().sandbox().spec().netns());
+        String node = lab.nodes().stream().filter(n -> n.pods().containsValue(p.get())).map(n -> n.config().name())
+                .findFirst().orElse("");
+        return ok().put("netns", p.get().sandbox().spec().netns()).put("node", node);
     }
 
     // ---- the Service data plane ----
