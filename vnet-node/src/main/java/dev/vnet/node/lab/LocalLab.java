@@ -155,7 +155,7 @@ public final class LocalLab implements Lab, AutoCloseable {
                     node.config().underlayIp().bits(), config.proxyMode(), config.lbAlgorithm(), store, node.proxy(),
                     commands));
         }
-        controller = new PodController(store, nodes, state);
+        controller = new PodController(store, nodes, state, false);
         endpoints = new EndpointsController(store);
         api = new ApiServer(config.socket(), new LabApi(this), new CaptureApi(this));
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {

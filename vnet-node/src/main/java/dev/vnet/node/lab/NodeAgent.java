@@ -140,7 +140,7 @@ public final class NodeAgent implements Lab, AutoCloseable {
                 node.proxy(), commands);
         running.add(serviceSync);
         lease = new LeaseKeeper(store, settings.name(), subnet, underlayIp, settings.leaseTtl()).start();
-        controller = new PodController(store, List.of(node), LabState.resume(stateDir));
+        controller = new PodController(store, List.of(node), LabState.resume(stateDir), true);
         if (settings.controlPlane()) {
             running.add(new EndpointsController(store));
             running.add(new NodeLifecycle(store));

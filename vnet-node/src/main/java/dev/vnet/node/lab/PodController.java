@@ -22,10 +22,19 @@ public final class PodController implements AutoCloseable {
     private final LabState state;
     private final ClusterStore.Watch watch;
 
-    PodController(ClusterStore store, List<VnetNode> nodes, LabState state) {
+    /** Whether {@code state} records pod namespaces only, so that one the store does not know is a stray. */
+    private final boolean podsOnly;
+
+    /**
+     * @param state    where pod namespaces are recorded as they are made
+     * @param podsOnly true for a node process, whose record holds its pods' namespaces only: those the store no
+     *                 longer has are removed at start. A local lab's record also holds its node namespaces.
+     */
+    PodController(ClusterStore store, List<VnetNode> nodes, LabState state, boolean podsOnly) {
         this.store = store;
         this.nodes = nodes;
         this.state = state;
+        this.podsOnly = podsOnly;
         long from = store.revision();
         reconcile();
         this.watch = store.watch(Pod.KIND, from, this::onEvent);
@@ -71,7 +80,7 @@ public final class PodController implements AutoCloseable {
                 }
             }
         }
-        for (String netns : state.namespaces()) {
+        for (String netns : podsOnly ? state.namespaces() : java.util.Set.<String>of()) {
             if (!wanted.contains(netns) && nodes.stream().noneMatch(n -> n.pods().values().stream()
                     .anyMatch(p -> p.sandbox().spec().netns().equals(netns)))) {
                 LOG.info("removing the namespace of a pod the store no longer has: " + netns);
