@@ -57,10 +57,14 @@ import java.util.regex.Pattern;
  * exactly. Values are the resource records as JSON (Jackson); unknown fields are ignored when reading, so an
  * older vnet reads what a newer one wrote.
  *
- * <p><b>Writes</b> are transactions: create is {@code version(key) == 0 → put}, an update with an expected
- * revision is {@code mod_revision(key) == expected → put}, and an update with -1 is {@code version(key) > 0 →
- * put} (both also check {@code version(key) > 0}, so an update never creates a key); a failed
- * comparison is a {@link ConflictException}. Revisions are etcd's own (store-wide, one per write).
+ * <p><b>Writes</b> are transactions: create is {@code version(key) == 0 → put}; update is {@code version(key) > 0
+ * → put}, plus {@code mod_revision(key) == expected} unless the expected revision is -1. A failed comparison is
+ * a {@link ConflictException} (an update reads the key in the same transaction to say why). Revisions are etcd's
+ * own: store-wide, one per write.
+ *
+ * <p><b>Leases</b> are etcd's. etcd 3.4 raises a TTL below its minimum (1.5 election timeouts, rounded up: 2 s by
+ * default) to that minimum, and reports whole seconds. A write under a lease that is gone throws
+ * {@link IllegalStateException}.
  *
  * <p><b>Watches</b> are prefix watches with the previous value (so a DELETE carries the last value), one thread
  * named {@code store-watch} per watch delivering in order. Each survives a lost connection by itself (it does

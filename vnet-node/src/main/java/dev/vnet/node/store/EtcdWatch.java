@@ -113,7 +113,7 @@ final class EtcdWatch implements ClusterStore.Watch {
         if (r.getHeader().getRevision() < lastDelivered) {
             // etcd is behind what this watch delivered: its data went back in time (restored, or wiped)
             dropWatcher();
-            relist();
+            relist("etcd is at revision " + r.getHeader().getRevision() + ": its data went back in time");
             return;
         }
         long before = lastDelivered;
@@ -151,7 +151,7 @@ final class EtcdWatch implements ClusterStore.Watch {
             return;
         }
         if (t instanceof CompactedException || isFutureRevision(t)) {
-            relist();
+            relist(EtcdStore.oneLine(t.getMessage()));
             return;
         }
         failures++;
@@ -175,16 +175,16 @@ final class EtcdWatch implements ClusterStore.Watch {
      * The revision the watch needed is gone (compacted, or etcd went back in time): say so, then go on from
      * the current revision.
      */
-    private void relist() {
+    private void relist(String why) {
         long now;
         try {
             now = store.revision();
         } catch (UnavailableException e) {
-            schedule(this::relist, RETRY_MAX_MILLIS);
+            schedule(() -> relist(why), RETRY_MAX_MILLIS);
             return;
         }
         LOG.info(() -> "watch of " + kind + " on " + store.describe() + " lost history after revision "
-                + lastDelivered + " (compacted): relisting at revision " + now);
+                + lastDelivered + " (" + why + "): relisting at revision " + now);
         lastDelivered = now;
         deliver(new Event(EventType.RELIST, kind, null, null, now));
         open();
