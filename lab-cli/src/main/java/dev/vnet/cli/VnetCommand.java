@@ -84,8 +84,13 @@ public final class VnetCommand implements Runnable {
     ApiClient client() throws LabException {
         if (client == null) {
             ClusterConfig cluster = ClusterConfig.resolve(store, tokenFile, configFile);
-            client = cluster == null ? new ApiClient(stateDir.resolve("vnet.sock"))
-                    : new dev.vnet.node.lab.ClusterClient(cluster.store(), cluster.token(), dev.vnet.node.lab.NodeAgent.DEFAULT_API_PORT);
+            try {
+                client = cluster == null ? new ApiClient(stateDir.resolve("vnet.sock"))
+                        : new dev.vnet.node.lab.ClusterClient(cluster.store(), cluster.token(),
+                                dev.vnet.node.lab.NodeAgent.DEFAULT_API_PORT);
+            } catch (dev.vnet.node.store.ClusterStore.UnavailableException e) {
+                throw new LabException(e.getMessage());
+            }
         }
         return client;
     }

@@ -135,7 +135,7 @@ class CliIntegrationTest {
         assertEquals(0, vnet("exec", "node/node-1", "--", "ip", "addr", "show", "eth0").exit());
         assertEquals(0, vnet("exec", "node/node-2", "--", "ping", "-c", "1", "-W", "2", ipB).exit(), "node to pod");
         Run nodes = vnet("get", "nodes", "-o", "wide");
-        assertTrue(nodes.out().lines().findFirst().orElse("").matches("NAME +UNDERLAY-IP +POD-CIDR +VTEP-MAC +STATUS +AGE"),
+        assertTrue(nodes.out().lines().findFirst().orElse("").matches("NAME +UNDERLAY-IP +POD-CIDR +VTEP-MAC +STATUS +LEASE +AGE"),
                 nodes.out());
         assertTrue(nodes.out().contains("node-2   192.168.56.12   10.244.2.0/24   0a:58:0a:f4:02:00   Ready"), nodes.out());
         assertEquals(0, vnet("exec", "outside", "--", "ip", "link", "show", "vnet-ul").exit());

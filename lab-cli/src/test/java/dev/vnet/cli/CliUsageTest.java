@@ -40,6 +40,31 @@ class CliUsageTest {
     }
 
     @Test
+    void aStoreReachableOnlyThroughTheDefaultRouteIsRefusedBeforeAnyPacket() throws Exception {
+        Path token = dir.resolve("token");
+        java.nio.file.Files.writeString(token, "secret\n");
+        // An etcd this namespace has no direct route to (TEST-NET-2): refused by
+        // looking at the routing table (`ip route get` sends nothing), before any connection.
+        Run r = vnet("--state-dir", dir.toString(), "--config", dir.resolve("none.yaml").toString(),
+                "--store", "etcd://198.51.100.7:2379", "--token-file", token.toString(), "get", "pods");
+        assertEquals(1, r.exit(), r.err());
+        assertTrue(r.err().startsWith("error: the cluster store etcd://198.51.100.7:2379 is not on a network"),
+                r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+
+    @Test
+    void aStoreOtherThanEtcdOrAMissingTokenIsOneLine() throws Exception {
+        Run bad = vnet("--state-dir", dir.toString(), "--store", "consul://x:1", "get", "pods");
+        assertEquals(1, bad.exit());
+        assertTrue(bad.err().startsWith("error: --store must be etcd://HOST:PORT"), bad.err());
+        Run noToken = vnet("--state-dir", dir.toString(), "--store", "etcd://10.0.0.1:2379", "--token-file",
+                dir.resolve("missing").toString(), "get", "pods");
+        assertTrue(noToken.err().startsWith("error: cannot read the cluster token"), noToken.err());
+        assertEquals(1, noToken.err().strip().lines().count(), noToken.err());
+    }
+
+    @Test
     void unknownOutputFormatIsRefused() {
         Run r = vnet("--state-dir", dir.toString(), "get", "pods", "-o", "xml");
         assertEquals(2, r.exit());
