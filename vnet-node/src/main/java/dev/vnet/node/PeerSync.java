@@ -35,8 +35,9 @@ public final class PeerSync implements AutoCloseable {
         this.self = self;
         this.store = store;
         this.table = table;
+        long from = store.revision(); // before the first list: a change in between is then delivered too
         sync();
-        this.watch = store.watch(SubnetLease.KIND, store.revision(), e -> sync());
+        this.watch = store.watch(SubnetLease.KIND, from, e -> sync());
     }
 
     /** Rebuilds the peer table from the store. */

@@ -16,9 +16,10 @@ public final class DnsSync implements AutoCloseable {
     public DnsSync(ClusterStore store, ClusterDns dns) {
         this.store = store;
         this.dns = dns;
+        long from = store.revision(); // before the first list: a change in between is then delivered too
         sync();
         for (String kind : List.of(Service.KIND, Endpoints.KIND, Pod.KIND)) {
-            watches.add(store.watch(kind, store.revision(), e -> sync()));
+            watches.add(store.watch(kind, from, e -> sync()));
         }
     }
 

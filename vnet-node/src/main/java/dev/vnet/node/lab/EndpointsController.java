@@ -31,9 +31,10 @@ public final class EndpointsController implements AutoCloseable {
 
     public EndpointsController(ClusterStore store) {
         this.store = store;
+        long from = store.revision(); // before the first list: a change in between is then delivered too
         sync();
-        this.pods = store.watch(Pod.KIND, store.revision(), e -> sync());
-        this.services = store.watch(Service.KIND, store.revision(), e -> sync());
+        this.pods = store.watch(Pod.KIND, from, e -> sync());
+        this.services = store.watch(Service.KIND, from, e -> sync());
     }
 
     public synchronized void sync() {

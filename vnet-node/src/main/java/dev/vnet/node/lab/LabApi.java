@@ -539,7 +539,7 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
             if (p.name().equals(prefix) || p.name().startsWith(prefix + ":")) {
                 out.put("algorithm", p.balancer().name());
                 if (p.loadBalancerIp() != 0) {
-                    List<String> nodes = lab.nodeNames().stream().sorted().toList();
+                    List<String> nodes = dev.vnet.node.proxy.ServiceSync.lbCandidates(store);
                     out.put("lbNode", dev.vnet.node.proxy.ServiceSync.lbHolder(
                             dev.vnet.core.addr.Ipv4Address.toString(p.loadBalancerIp()), nodes));
                 }

@@ -121,14 +121,15 @@ public final class ProcessLab {
         say(progress, "etcd starting in " + first.netns() + " on " + store);
         startEtcd(config);
 
+        List<Process> nodes = new java.util.ArrayList<>();
         for (int i = 1; i <= config.nodes(); i++) {
-            startNode(config, config.node(i), leaseTtl, launcher, token, deploy);
+            nodes.add(startNode(config, config.node(i), leaseTtl, launcher, token, deploy));
         }
         ClusterFile cluster = new ClusterFile(store, token, config.outsideNs(), leaseTtl);
         Files.writeString(dir.resolve(CLUSTER_FILE), "# the local multi-process lab (vnet up --store etcd)\n"
                 + "store: " + store + "\ntokenFile: " + token + "\noutside: " + config.outsideNs()
                 + "\nleaseTtlSeconds: " + leaseTtl.toSeconds() + "\n");
-        awaitLeases(config, store, progress);
+        awaitLeases(config, store, nodes, progress);
         return cluster;
     }
 
@@ -137,8 +138,8 @@ public final class ProcessLab {
         NodeConfig first = config.node(1);
         Map<String, String> env = Map.of("VNET_ETCD_NAME", first.name(), "VNET_ETCD_IP",
                 first.underlayIp().toString(), "VNET_ETCD_DATA_DIR", config.stateDir().resolve("etcd").toString());
-        spawn(first.netns(), config.stateDir().resolve("deploy/start-etcd.sh"), env, "etcd", config);
-        awaitEtcd(config, first.netns(), storeOf(config));
+        Process etcd = spawn(first.netns(), config.stateDir().resolve("deploy/start-etcd.sh"), env, "etcd", config);
+        awaitEtcd(config, first.netns(), storeOf(config), etcd);
     }
 
     /** Stops one process of the lab by PID: {@code etcd} or a node ({@code node-2}); its pods stay. */
@@ -146,8 +147,8 @@ public final class ProcessLab {
         stop(config, name);
     }
 
-    private static void startNode(LabConfig config, NodeConfig nc, Duration leaseTtl, Launcher launcher, Path token,
-                                  Path deploy) throws IOException {
+    private static Process startNode(LabConfig config, NodeConfig nc, Duration leaseTtl, Launcher launcher, Path token,
+                                     Path deploy) throws IOException {
         Path dir = config.stateDir();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("VNET_NODE_NAME", nc.name());
@@ -163,7 +164,7 @@ public final class ProcessLab {
         // Small heaps and one GC thread: several node JVMs share the machine with the workloads they carry.
         env.put("VNET_JAVA_OPTS", "-Xms32m -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
                 + " -Djava.util.logging.SimpleFormatter.format=%1$tT_%4$s_%5$s%6$s%n");
-        spawn(nc.netns(), deploy.resolve("start-node.sh"), env, nc.name(), config);
+        return spawn(nc.netns(), deploy.resolve("start-node.sh"), env, nc.name(), config);
     }
 
     /** Stops node {@code name}'s process (TERM, then KILL) and starts it again: its pods stay and are re-attached. */
@@ -195,15 +196,17 @@ public final class ProcessLab {
             String dir = config.stateDir().toString();
             // Only a process whose command line names this lab's state directory is ours to stop. Read whole
             // from /proc: ProcessHandle.Info cuts long command lines (a node's class path can be long).
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> commandLine(h.pid()).contains(dir));
+            // The environment too: the scripts' variables name the state directory, and stay across their execs.
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(h -> proc(h.pid(), "cmdline").contains(dir) || proc(h.pid(), "environ").contains(dir));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
     }
 
-    private static String commandLine(long pid) {
+    private static String proc(long pid, String file) {
         try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), file)),
                     java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ');
         } catch (IOException e) {
             return "";
@@ -260,7 +263,7 @@ public final class ProcessLab {
         return found;
     }
 
-    private static void spawn(String netns, Path script, Map<String, String> env, String name, LabConfig config)
+    private static Process spawn(String netns, Path script, Map<String, String> env, String name, LabConfig config)
             throws IOException {
         Path log = config.stateDir().resolve("logs").resolve(name + ".log");
         // setsid: the process outlives the terminal that ran `vnet up`. nsenter, not `ip netns exec`: that one
@@ -273,14 +276,16 @@ public final class ProcessLab {
         pb.environment().putAll(env);
         Process p = pb.start();
         Files.writeString(config.stateDir().resolve("pids").resolve(name + ".pid"), Long.toString(p.pid()));
+        return p;
     }
 
-    private static void awaitEtcd(LabConfig config, String netns, String store) throws LabException {
+    /** Waits for etcd to answer; {@code etcd} is the process just started (alive while its exec chain runs). */
+    private static void awaitEtcd(LabConfig config, String netns, String store, Process etcd) throws LabException {
         String endpoint = store.replace("etcd://", "http://");
         long deadline = System.nanoTime() + READY_NANOS;
         Commands quiet = new Commands(null);
         while (System.nanoTime() < deadline) {
-            if (process(config, "etcd").isEmpty()) {
+            if (!etcd.isAlive()) {
                 throw new LabException("etcd exited while starting: " + lastLine(config, "etcd"));
             }
             if (quiet.tryRun("ip", "netns", "exec", netns, "etcdctl", "--endpoints", endpoint, "--dial-timeout=1s",
@@ -292,13 +297,14 @@ public final class ProcessLab {
         throw new LabException("etcd did not answer in time: see " + config.stateDir().resolve("logs/etcd.log"));
     }
 
-    private static void awaitLeases(LabConfig config, String store, PrintStream progress) throws LabException {
+    private static void awaitLeases(LabConfig config, String store, List<Process> nodes, PrintStream progress)
+            throws LabException {
         String endpoint = store.replace("etcd://", "http://");
         long deadline = System.nanoTime() + READY_NANOS;
         Commands quiet = new Commands(null);
         while (System.nanoTime() < deadline) {
             for (int i = 1; i <= config.nodes(); i++) {
-                if (process(config, "node-" + i).isEmpty()) {
+                if (!nodes.get(i - 1).isAlive()) {
                     throw new LabException("node-" + i + " exited while starting: " + lastLine(config, "node-" + i));
                 }
             }

@@ -23,9 +23,10 @@ public final class NodeLifecycle implements AutoCloseable {
 
     public NodeLifecycle(ClusterStore store) {
         this.store = store;
+        long from = store.revision(); // before the first list: a change in between is then delivered too
         sync();
-        watches.add(store.watch(SubnetLease.KIND, store.revision(), e -> sync()));
-        watches.add(store.watch(Node.KIND, store.revision(), e -> {
+        watches.add(store.watch(SubnetLease.KIND, from, e -> sync()));
+        watches.add(store.watch(Node.KIND, from, e -> {
             if (e.type() != ClusterStore.EventType.DELETE) {
                 sync();
             }

@@ -65,16 +65,17 @@ public final class ServiceSync implements AutoCloseable {
         this.store = store;
         this.proxy = proxy;
         this.commands = commands;
+        long from = store.revision(); // before the first list: a change in between is then delivered too
         sync();
         for (String kind : List.of(Service.KIND, Endpoints.KIND, Node.KIND)) {
-            watches.add(store.watch(kind, store.revision(), e -> sync()));
+            watches.add(store.watch(kind, from, e -> sync()));
         }
     }
 
     /** Rebuilds the Service table from the store and installs it; updates the LoadBalancer IPs held here. */
     public synchronized void sync() {
         List<ServicePort> compiled = new ArrayList<>();
-        List<String> nodes = store.list(Node.KIND, Node.class).stream().map(Node::name).sorted().toList();
+        List<String> nodes = lbCandidates(store);
         Set<String> lbIpsHere = new TreeSet<>();
         for (Service svc : store.list(Service.KIND, Service.class)) {
             if (svc.headless() || svc.type().equals(Service.EXTERNAL_NAME) || svc.spec().clusterIP() == null
@@ -139,6 +140,16 @@ public final class ServiceSync implements AutoCloseable {
     }
 
     /** Which node answers for a LoadBalancer IP: picked from the IP, so all nodes agree. */
+    /**
+     * The nodes that may hold LoadBalancer IPs: the Ready ones (a dead node cannot answer ARP), or every node
+     * while none is known Ready yet (a lab starting).
+     */
+    public static List<String> lbCandidates(ClusterStore store) {
+        List<Node> all = store.list(Node.KIND, Node.class);
+        List<String> ready = all.stream().filter(Node::ready).map(Node::name).sorted().toList();
+        return ready.isEmpty() ? all.stream().map(Node::name).sorted().toList() : ready;
+    }
+
     public static String lbHolder(String ip, List<String> sortedNodes) {
         if (sortedNodes.isEmpty()) {
             return null;
