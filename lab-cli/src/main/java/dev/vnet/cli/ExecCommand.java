@@ -27,6 +27,9 @@ final class ExecCommand implements Callable<Integer> {
         String netns = where.path("netns").asText();
         if (!dev.vnet.core.linux.NetNs.exists(netns)) {
             // A cluster of machines: the target lives on another VM.
+            if (where.path("node").asText("").startsWith("a node that does not answer")) {
+                throw new VnetCommand.CliException(target + " is not on this machine, and " + where.path("node").asText());
+            }
             throw new VnetCommand.CliException(target + " runs on " + where.path("node").asText("another node")
                     + ", not on this machine: run vnet exec there (e.g. vagrant ssh " + where.path("node").asText("NODE")
                     + ")");

@@ -97,8 +97,17 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
     public JsonNode call(JsonNode request) throws LabException {
         try {
             return route(request);
-        } catch (ClusterStore.UnavailableException e) {
-            throw new LabException(e.getMessage());
+        } catch (ClusterStore.UnavailableException | LabException e) {
+            String name = request.path("name").asText("");
+            if (request.path("op").asText().equals("target") && !name.startsWith("node/") && !name.equals("outside")
+                    && !name.isEmpty()) {
+                // Store or node down: a pod's namespace is named after it, so `vnet exec` still works for the
+                // pods of this machine (forwarding goes on without the control plane, and so does debugging).
+                String pod = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
+                return dev.vnet.node.model.Manifests.JSON.createObjectNode().put("ok", true).put("netns", pod)
+                        .put("node", "a node that does not answer (" + e.getMessage() + ")");
+            }
+            throw e instanceof LabException le ? le : new LabException(e.getMessage());
         }
     }
 
