@@ -6,6 +6,9 @@
 # environment variables, so the same script serves both without arguments to keep in step; it `exec`s
 # etcd, so the PID that systemd or the lab records is etcd's own.
 #
+# Plain HTTP, no client authentication: a lab on a private network, where anyone on the underlay can read
+# and write the cluster state (the nodes' own APIs, by contrast, want the cluster token).
+#
 #   VNET_ETCD_NAME         member name, e.g. node-1                      (required)
 #   VNET_ETCD_IP           address to listen on, e.g. 192.168.56.11      (required)
 #   VNET_ETCD_DATA_DIR     where etcd keeps its data                     (required)
