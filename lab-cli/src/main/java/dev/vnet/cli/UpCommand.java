@@ -25,7 +25,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "up", description = {
         "Start the local lab: the outside namespace with the underlay bridge, one namespace per node, and",
         "each node's userspace data plane. Stays in the foreground until Ctrl-C (or `vnet down`) unless -d.",
-        "Example: vnet up -d --explain"})
+        "With --store etcd: etcd in node-1's namespace and one `vnet node` process per node, as on VMs.",
+        "Example: vnet up -d --explain   |   vnet up -d --nodes 3 --store etcd"})
 final class UpCommand implements Callable<Integer> {
     private static final long READY_TIMEOUT_NANOS = 60_000_000_000L;
 
