@@ -269,6 +269,32 @@ class MultiProcessIntegrationTest {
         assertTrue(status2.out().contains("store etcd://192.168.56.11:2379"), status2.out());
     }
 
+    @Test
+    @Order(7)
+    void servicesAnswerAtTheirClusterIpNodePortAndLoadBalancerIp() throws Exception {
+        Path web = stateDir.resolve("web.yaml");
+        Files.writeString(web, Files.readString(Path.of("../labs/examples/web.yaml"))
+                .replaceAll("name: web-(\\d)", "name: " + prefix + "web-$1").replace("name: client", "name: " + prefix + "client"));
+        Run apply = vnet("apply", "-f", web.toString());
+        assertEquals(0, apply.exit(), apply.all());
+        // Endpoints come from the control-plane node's loop, and every node process programs its Service table.
+        String answer = "";
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (System.nanoTime() < deadline && !answer.contains("Hostname: " + prefix + "web-")) {
+            answer = sh("ip", "netns", "exec", pod("a"), "curl", "-s", "-m", "3", "http://web.default.svc.cluster.local/")
+                    .out();
+        }
+        assertTrue(answer.contains("Hostname: " + prefix + "web-"), "ClusterIP by name from a pod: " + answer);
+        Run nodePort = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "-m", "5", "http://192.168.56.12:30080/");
+        assertTrue(nodePort.out().contains("Hostname: " + prefix + "web-"), "NodePort from outside: " + nodePort.all());
+        Run lb = null;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (System.nanoTime() < deadline && (lb == null || !lb.out().contains("Hostname: "))) {
+            lb = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "-m", "3", "http://192.168.56.200/");
+        }
+        assertTrue(lb.out().contains("Hostname: " + prefix + "web-"), "LoadBalancer IP from outside: " + lb.all());
+    }
+
     private static String podYaml(String name, String node) {
         return """
                 apiVersion: v1

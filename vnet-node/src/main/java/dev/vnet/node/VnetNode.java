@@ -79,6 +79,7 @@ public final class VnetNode implements AutoCloseable {
     private volatile boolean running = true;
     /** Pods' TAPs outlive this process, so a restarted node process re-attaches its pods (node processes). */
     private volatile boolean persistentPods;
+    private volatile String underlayLink = "eth0";
 
     /**
      * @param podChanged told the key of a pod whose status changed by itself (a container exited)
@@ -118,6 +119,11 @@ public final class VnetNode implements AutoCloseable {
         return proxy;
     }
 
+    /** The node's interface on the underlay (eth0 in a local lab; eth1 on a Vagrant VM), set before the data plane. */
+    public void setUnderlayLink(String link) {
+        this.underlayLink = link;
+    }
+
     /** Makes pods' TAPs persistent, for a node process that must keep its pods across a restart. */
     public void setPersistentPods(boolean persistent) {
         this.persistentPods = persistent;
@@ -153,7 +159,7 @@ public final class VnetNode implements AutoCloseable {
             }
         }
         for (String proto : List.of("tcp", "udp")) {
-            commands.run("ip", "-n", ns, "rule", "add", "pref", proto.equals("tcp") ? "100" : "101", "iif", "eth0",
+            commands.run("ip", "-n", ns, "rule", "add", "pref", proto.equals("tcp") ? "100" : "101", "iif", underlayLink,
                     "ipproto", proto, "dport", NODE_PORTS, "lookup", NODE_PORT_TABLE);
         }
         commands.run("ip", "-n", ns, "route", "add", "default", "dev", TUN_NAME, "table", NODE_PORT_TABLE);

@@ -126,6 +126,7 @@ public final class NodeAgent implements Lab, AutoCloseable {
 
         node = new VnetNode(nc, commands, System::nanoTime, key -> refresh(key));
         node.setPersistentPods(true);
+        node.setUnderlayLink(underlayIface); // NodePorts arrive here (eth1 on a Vagrant VM, not eth0)
         node.startDataPlane();
         running.add(NodeMetrics.start(node, dnsLog));
         node.router().setFlowLog(flowLog);
@@ -136,8 +137,8 @@ public final class NodeAgent implements Lab, AutoCloseable {
         running.add(new DnsSync(store, dns));
         node.startDns(dns, dnsLog, null);
         running.add(new PeerSync(settings.name(), store, node.peers()));
-        serviceSync = new ServiceSync(settings.name(), netns, underlayIp.bits(), settings.proxyMode(), null, store,
-                node.proxy(), commands);
+        serviceSync = new ServiceSync(settings.name(), netns, underlayIface, underlayIp.bits(), settings.proxyMode(),
+                null, store, node.proxy(), commands);
         running.add(serviceSync);
         lease = new LeaseKeeper(store, settings.name(), subnet, underlayIp, settings.leaseTtl()).start();
         controller = new PodController(store, List.of(node), LabState.resume(stateDir), true);

@@ -50,6 +50,7 @@ public final class ServiceSync implements AutoCloseable {
     private final Map<String, Balancer> balancers = new ConcurrentHashMap<>();
     private Set<String> heldLbIps = new TreeSet<>();
     private volatile List<ServicePort> ports = List.of();
+    private final String underlayLink;
 
     /**
      * @param defaultAlgorithm the node's load-balancing algorithm for Services without the annotation, or null
@@ -57,6 +58,13 @@ public final class ServiceSync implements AutoCloseable {
      */
     public ServiceSync(String nodeName, String netns, int nodeIp, String proxyMode, String defaultAlgorithm,
                        ClusterStore store, ServiceProxy proxy, Commands commands) {
+        this(nodeName, netns, "eth0", nodeIp, proxyMode, defaultAlgorithm, store, proxy, commands);
+    }
+
+    /** @param underlayLink the node's interface on the underlay, where it answers ARP for LoadBalancer IPs */
+    public ServiceSync(String nodeName, String netns, String underlayLink, int nodeIp, String proxyMode,
+                       String defaultAlgorithm, ClusterStore store, ServiceProxy proxy, Commands commands) {
+        this.underlayLink = underlayLink;
         this.nodeName = nodeName;
         this.netns = netns;
         this.nodeIp = nodeIp;
@@ -161,7 +169,7 @@ public final class ServiceSync implements AutoCloseable {
     private void holdLoadBalancerIps(Set<String> want) {
         for (String ip : heldLbIps) {
             if (!want.contains(ip)) {
-                commands.tryRun("ip", "-n", netns, "neigh", "del", "proxy", ip, "dev", "eth0");
+                commands.tryRun("ip", "-n", netns, "neigh", "del", "proxy", ip, "dev", underlayLink);
                 commands.tryRun("ip", "-n", netns, "route", "del", ip + "/32");
                 LOG.info("load balancer IP released: node=" + nodeName + " ip=" + ip);
             }
@@ -174,7 +182,7 @@ public final class ServiceSync implements AutoCloseable {
             }
             // Route the IP into the data plane, and answer ARP for it on the underlay.
             boolean ok = commands.tryRun("ip", "-n", netns, "route", "replace", ip + "/32", "dev", "vnet0").ok()
-                    && commands.tryRun("ip", "-n", netns, "neigh", "replace", "proxy", ip, "dev", "eth0").ok();
+                    && commands.tryRun("ip", "-n", netns, "neigh", "replace", "proxy", ip, "dev", underlayLink).ok();
             if (ok) {
                 held.add(ip);
                 LOG.info("load balancer IP held: node=" + nodeName + " ip=" + ip);
