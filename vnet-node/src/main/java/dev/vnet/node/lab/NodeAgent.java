@@ -79,6 +79,7 @@ public final class NodeAgent implements Lab, AutoCloseable {
     private ServiceSync serviceSync;
     private ServiceAllocator allocator;
     private LeaseKeeper lease;
+    private volatile PodController controller;
     private ApiServer api;
     private ScheduledExecutorService housekeeping;
     private volatile boolean stopped;
@@ -158,8 +159,6 @@ public final class NodeAgent implements Lab, AutoCloseable {
                 + " underlay=" + underlayIp + " api=" + api.address() + " netns=" + netns
                 + (settings.controlPlane() ? " control-plane" : ""));
     }
-
-    private PodController controller;
 
     private void refresh(String key) {
         PodController c = controller;
