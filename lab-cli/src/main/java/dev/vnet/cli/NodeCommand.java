@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
         "lease, and its API on the underlay address (port 10250, token required). Runs in the foreground.",
         "Stopping or killing it leaves its pods in place; the next start re-attaches them.",
         "Example: vnet node --name node-2 --store etcd://192.168.56.11:2379 --iface eth1"},
-        subcommands = {NodeCommand.Restart.class})
+        subcommands = {NodeCommand.Restart.class, NodeCommand.Stop.class})
 final class NodeCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -82,6 +82,41 @@ final class NodeCommand implements Callable<Integer> {
             return Cidr.parse(cidr);
         } catch (IllegalArgumentException e) {
             throw new VnetCommand.CliException("--underlay \"" + cidr + "\" is not a CIDR", 2);
+        }
+    }
+
+    /** `vnet node stop NAME [--kill]`: stop a node process of the local multi-process lab, as a crash would. */
+    @Command(name = "stop", description = {
+            "Stop a node process of the local multi-process lab; its pods stay (their eth0 loses its carrier).",
+            "--kill sends SIGKILL, as a crash. The node turns NotReady when its lease runs out. `vnet node restart`",
+            "brings it back."})
+    static final class Stop implements Callable<Integer> {
+        @ParentCommand
+        NodeCommand node;
+
+        @Parameters(index = "0", description = "The node, e.g. node-2.")
+        String target;
+
+        @Option(names = "--kill", description = "SIGKILL instead of SIGTERM: no goodbye, like a crash.")
+        boolean kill;
+
+        @Override
+        public Integer call() throws Exception {
+            VnetCommand root = node.root;
+            java.util.Optional<ProcessHandle> p = ProcessLab.process(root.labConfig(), target);
+            if (p.isEmpty()) {
+                throw new VnetCommand.CliException("no running node process " + target + " in the local multi-process "
+                        + "lab (vnet up --store etcd)");
+            }
+            if (kill) {
+                p.get().destroyForcibly();
+                p.get().onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            } else {
+                ProcessLab.stopProcess(root.labConfig(), target);
+            }
+            System.out.println("node " + target + " stopped (pid " + p.get().pid() + (kill ? ", SIGKILL" : "")
+                    + "); its pods are left in place");
+            return 0;
         }
     }
 

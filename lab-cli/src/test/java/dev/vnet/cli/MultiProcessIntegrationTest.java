@@ -295,6 +295,67 @@ class MultiProcessIntegrationTest {
         assertTrue(lb.out().contains("Hostname: " + prefix + "web-"), "LoadBalancer IP from outside: " + lb.all());
     }
 
+    /**
+     * The guided labs that run on node processes (store: etcd), walked as a learner would with `vnet lab`: each
+     * step's checks fail, the solution `vnet lab hint` finally shows is run in bash, and then they pass.
+     */
+    @Test
+    @Order(8)
+    void theLabsOnNodeProcessesWalk() throws Exception {
+        Path labs = Path.of("../labs").toAbsolutePath().normalize();
+        Path progress = stateDir.resolve("labs.json");
+        Path bin = stateDir.resolve("bin");
+        Files.createDirectories(bin);
+        Path wrapper = bin.resolve("vnet");
+        Files.writeString(wrapper, "#!/bin/sh\nexec '" + ProcessHandle.current().info().command().orElse("java")
+                + "' -cp '" + System.getProperty("java.class.path") + "' " + Main.class.getName()
+                + " --state-dir '" + stateDir + "' --prefix '" + prefix + "' \"$@\"\n");
+        Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        List<dev.vnet.cli.lab.Lab> etcdLabs = dev.vnet.cli.lab.LabCatalog.open(labs).labs().stream()
+                .filter(l -> l.store().equals("etcd")).toList();
+        assertFalse(etcdLabs.isEmpty());
+        for (dev.vnet.cli.lab.Lab lab : etcdLabs) {
+            String[] labArgs = {"lab", "--labs-dir", labs.toString(), "--lab-state", progress.toString()};
+            Run start = vnet(concat(labArgs, "start", lab.id()));
+            assertEquals(0, start.exit(), start.all());
+            for (int n = 1; n <= lab.steps().size(); n++) {
+                String step = lab.id() + " step " + n;
+                Run before = vnet(concat(labArgs, "check"));
+                assertEquals(1, before.exit(), step + " passed before its solution ran\n" + before.all());
+                Run hint = vnet(concat(labArgs, "hint"));
+                for (int i = 0; i < 5 && !hint.out().contains("no more hints"); i++) {
+                    hint = vnet(concat(labArgs, "hint"));
+                }
+                List<String> solution = hint.out().lines().filter(l -> l.startsWith("  $ ")).map(l -> l.substring(4))
+                        .toList();
+                assertFalse(solution.isEmpty(), hint.all());
+                for (String line : solution) {
+                    Run r = run(List.of("timeout", "90", "env", "PATH=" + bin + ":" + System.getenv("PATH"), "bash", "-c",
+                            line));
+                    assertNotEquals(124, r.exit(), step + ": \"" + line + "\" did not end in time");
+                }
+                Run after = vnet(concat(labArgs, "check"));
+                for (int i = 0; i < 10 && after.exit() != 0; i++) {
+                    Thread.sleep(500);
+                    after = vnet(concat(labArgs, "check"));
+                }
+                assertEquals(0, after.exit(), step + " still fails after its solution:\n" + after.all());
+                assertEquals(0, vnet(concat(labArgs, "next")).exit());
+            }
+            Run reset = vnet(concat(labArgs, "reset", lab.id()));
+            assertEquals(0, reset.exit(), reset.all());
+            for (String pod : lab.pods()) {
+                assertFalse(NetNs.exists(pod), "pod " + pod + "'s namespace is left after reset");
+            }
+        }
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        List<String> all = new ArrayList<>(List.of(head));
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
+
     private static String podYaml(String name, String node) {
         return """
                 apiVersion: v1

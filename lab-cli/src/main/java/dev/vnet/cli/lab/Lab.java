@@ -9,8 +9,11 @@ import java.util.Set;
  * {@code lab start} applies and those its steps apply ({@code extras}; {@code lab reset} deletes both), its steps
  * and the recap shown at the end. {@code pods} and {@code services} are the names its manifests create.
  */
-public record Lab(String id, String title, String teaches, int nodes, List<String> manifests, List<String> extras,
-                  List<Step> steps, String recap, Path dir, Set<String> pods, Set<String> services) {
+public record Lab(String id, String title, String teaches, int nodes, String store, List<String> manifests,
+                  List<String> extras, List<Step> steps, String recap, Path dir, Set<String> pods, Set<String> services) {
+    /** The store a lab needs: {@code memory} (any lab) or {@code etcd} (node processes, `vnet up --store etcd`). */
+    public static final List<String> STORES = List.of("memory", "etcd");
+
     public Lab {
         manifests = List.copyOf(manifests);
         extras = List.copyOf(extras);

@@ -62,6 +62,10 @@ public final class LabLoader {
         if (nodes < 1 || nodes > MAX_NODES) {
             throw f.error("\"nodes\" must be between 1 and " + MAX_NODES);
         }
+        String store = f.optText("store", "memory");
+        if (!Lab.STORES.contains(store)) {
+            throw f.error("\"store\" must be memory or etcd");
+        }
         List<String> manifests = f.texts("manifests", 1);
         List<String> extras = f.texts("extras", 0);
         Set<String> pods = new HashSet<>();
@@ -87,7 +91,7 @@ public final class LabLoader {
         String recap = f.text("recap");
         scope.checkVars(f, recap);
         f.done();
-        return new Lab(id, title, teaches, nodes, manifests, extras, steps, recap, dir, pods, services);
+        return new Lab(id, title, teaches, nodes, store, manifests, extras, steps, recap, dir, pods, services);
     }
 
     private static Step step(JsonNode node, String where, Scope scope, List<String> solution) throws LabFileException {

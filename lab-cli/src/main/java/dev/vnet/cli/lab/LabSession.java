@@ -299,6 +299,11 @@ public final class LabSession {
             }
             throw e;
         }
+        boolean processes = status.path("store").asText("").startsWith("etcd://");
+        if (lab.store().equals("etcd") && !processes) {
+            throw new LabException("lab " + lab.id() + " runs on node processes over etcd: `vnet down`, then `vnet up -d "
+                    + "--store etcd" + (lab.nodes() > 2 ? " --nodes " + lab.nodes() : "") + "`");
+        }
         int have = status.path("nodes").size();
         if (have < lab.nodes()) {
             throw new LabException("lab " + lab.id() + " needs " + lab.nodes() + " nodes and the running vnet lab has "

@@ -160,7 +160,8 @@ class LabLoaderTest {
         assertContains(errorWith("Ping ${gateway:t1-a}", "Ping ${gw:t1-a}"), "unknown variable ${gw} (known: ");
         assertEndsWith(errorWith("${clusterip:t1-svc}", "${clusterip:t1-web}"), "${clusterip:t1-web}: the lab creates no Service t1-web");
         assertEndsWith(errorWith("recap: It worked.", "recap: It worked.\nrecpa: x"), "unknown field \"recpa\" (known: "
-                + "extras, id, manifests, nodes, recap, solution, steps, teaches, title)");
+                + "extras, id, manifests, nodes, recap, solution, steps, store, teaches, title)");
+        assertEndsWith(errorWith("recap: It worked.", "recap: It worked.\nstore: consul"), "\"store\" must be memory or etcd");
     }
 
     @Test
