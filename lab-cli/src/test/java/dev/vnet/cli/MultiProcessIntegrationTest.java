@@ -148,6 +148,11 @@ class MultiProcessIntegrationTest {
         assertTrue(ping.out().contains(" 0% packet loss"), ping.all());
         Run curl = vnet("exec", pod("a"), "--", "curl", "-s", "-m", "5", "http://" + ipOf(pod("c")) + ":8080/");
         assertTrue(curl.out().contains("Hostname: " + pod("c")) && curl.out().contains("Node: node-2"), curl.all());
+        // A trace follows the probe into the other node process: node-1 arms node-2 before sending it.
+        Run trace = vnet("trace", pod("a"), ipOf(pod("c")) + ":8080");
+        assertEquals(0, trace.exit(), trace.all());
+        assertTrue(trace.out().matches("(?s).*node-1 +vxlan +encapsulated.*node-2 +vxlan +decapsulated.*node-2 +bridge.*"),
+                trace.out());
         Run logs = vnet("logs", pod("b"));
         assertEquals(0, logs.exit(), logs.all());
         assertTrue(logs.out().contains("whoami listening on :8080"), logs.all());

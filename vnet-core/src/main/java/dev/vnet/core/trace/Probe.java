@@ -108,6 +108,14 @@ public final class Probe {
         return outcome;
     }
 
+    public int protocol() {
+        return protocol;
+    }
+
+    public long marker() {
+        return marker;
+    }
+
     public int ipId() {
         return ipId;
     }

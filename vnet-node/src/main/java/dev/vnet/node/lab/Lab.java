@@ -42,6 +42,14 @@ public interface Lab {
         return new String[] {config().outsideNs(), LocalLab.UNDERLAY_BRIDGE};
     }
 
+    /**
+     * The APIs of the nodes that run in other processes (a node process's peers), which a trace arms so that a
+     * probe is followed past the VXLAN hop; none in a one-process lab, where every node is here.
+     */
+    default List<ApiClient> otherNodes() {
+        return List.of();
+    }
+
     /** Whether `down` over the API may stop this process. */
     default boolean stoppable() {
         return true;

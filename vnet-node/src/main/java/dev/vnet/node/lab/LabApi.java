@@ -70,6 +70,8 @@ final class LabApi implements Function<JsonNode, ObjectNode> {
                                 req.path("wait").asInt(30))
                         : new TraceApi(lab).trace(req.path("source").asText(), req.path("target").asText(),
                                 req.path("protocol").asText(""));
+                case "trace-arm" -> TraceApi.arm(req);
+                case "trace-collect" -> TraceApi.collect(req.path("ipId").asInt());
                 case "down" -> down();
                 default -> error("unknown request \"" + req.path("op").asText() + "\"");
             };

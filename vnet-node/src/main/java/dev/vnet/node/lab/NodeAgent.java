@@ -84,6 +84,7 @@ public final class NodeAgent implements Lab, AutoCloseable {
     private ScheduledExecutorService housekeeping;
     private volatile boolean stopped;
     private String underlayIface;
+    private String token;
 
     private NodeAgent(Settings settings) {
         this.settings = settings;
@@ -106,7 +107,7 @@ public final class NodeAgent implements Lab, AutoCloseable {
     }
 
     private void build() throws IOException, ClusterStore.ConflictException, LabException {
-        String token = readToken(settings.tokenFile());
+        token = readToken(settings.tokenFile());
         Ipv4Address underlayIp = UnderlayAddress.find(commands, settings.iface(), settings.underlay());
         underlayIface = settings.iface() != null ? settings.iface() : UnderlayAddress.ifaceOf(commands, underlayIp);
         String netns = ownNamespace();
@@ -251,6 +252,23 @@ public final class NodeAgent implements Lab, AutoCloseable {
     @Override
     public String[] underlayLink() {
         return new String[] {node.config().netns(), underlayIface};
+    }
+
+    /** The other live nodes' APIs, found in the store (their leases and InternalIPs). */
+    @Override
+    public List<ApiClient> otherNodes() {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        store.list(dev.vnet.node.model.SubnetLease.KIND, dev.vnet.node.model.SubnetLease.class)
+                .forEach(l -> live.add(l.spec().node()));
+        List<ApiClient> out = new ArrayList<>();
+        for (Node n : store.list(Node.KIND, Node.class)) {
+            if (n.name().equals(settings.name()) || !live.contains(n.name()) || n.status() == null) {
+                continue;
+            }
+            n.status().addresses().stream().filter(a -> a.type().equals("InternalIP")).findFirst().ifPresent(a ->
+                    out.add(ApiClient.tcp(new InetSocketAddress(a.address(), settings.apiPort()), token)));
+        }
+        return out;
     }
 
     @Override

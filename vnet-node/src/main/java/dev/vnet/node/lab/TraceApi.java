@@ -1,5 +1,6 @@
 package dev.vnet.node.lab;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vnet.core.addr.Ipv4Address;
@@ -17,6 +18,7 @@ import dev.vnet.node.model.Pod;
 import dev.vnet.node.model.Service;
 import dev.vnet.node.store.ClusterStore;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -68,6 +70,7 @@ final class TraceApi {
             throw new LabException("another trace is running: try again in a moment");
         }
         long start = System.nanoTime();
+        List<ApiClient> armed = armOthers(probe);
         try {
             probe.hop(node.config().name(), "pod", "probe sent from " + source + " eth0: " + describe(protocol,
                     srcIp, srcPort, dst.ip, dst.port) + ", IP id " + ipId + ", to MAC "
@@ -86,11 +89,92 @@ final class TraceApi {
                 .put("protocol", protocol == 6 ? "tcp" : protocol == 17 ? "udp" : "icmp")
                 .put("probe", describe(protocol, srcIp, srcPort, dst.ip, dst.port)).put("ipId", ipId);
         ArrayNode hops = out.putArray("hops");
+        long last = 0;
         for (Probe.Hop h : probe.hops()) {
-            hops.addObject().put("micros", (h.nanos() - start) / 1000).put("node", h.node()).put("stage", h.stage())
+            last = (h.nanos() - start) / 1000;
+            hops.addObject().put("micros", last).put("node", h.node()).put("stage", h.stage())
                     .put("decision", h.decision());
         }
-        out.put("outcome", probe.outcome() == null ? "no stage reported an end within 2 s" : probe.outcome());
+        String outcome = probe.outcome();
+        for (ApiClient other : armed) {
+            JsonNode theirs;
+            try {
+                theirs = other.call(Manifests.JSON.createObjectNode().put("op", "trace-collect").put("ipId", ipId));
+            } catch (LabException e) {
+                continue;
+            }
+            // Another process's clock: its hops keep their own spacing, placed after ours.
+            long first = -1;
+            for (JsonNode h : theirs.path("hops")) {
+                first = first < 0 ? h.path("nanos").asLong() : first;
+                hops.addObject().put("micros", last + (h.path("nanos").asLong() - first) / 1000)
+                        .put("node", h.path("node").asText()).put("stage", h.path("stage").asText())
+                        .put("decision", h.path("decision").asText());
+            }
+            if (outcome == null && theirs.hasNonNull("outcome")) {
+                outcome = theirs.path("outcome").asText();
+            }
+        }
+        out.put("outcome", outcome == null ? "no stage reported an end within 2 s" : outcome);
+        return out;
+    }
+
+    /** Probes armed on this process for a trace started by another node process, by IP id. */
+    private static final java.util.Map<Integer, Probe> ARMED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Asks the nodes in other processes to follow this probe too; returns those that agreed. */
+    private List<ApiClient> armOthers(Probe probe) {
+        List<ApiClient> armed = new java.util.ArrayList<>();
+        for (ApiClient other : lab.otherNodes()) {
+            try {
+                other.call(Manifests.JSON.createObjectNode().put("op", "trace-arm").put("ipId", probe.ipId())
+                        .put("protocol", probe.protocol()).put("marker", probe.marker()));
+                armed.add(other);
+            } catch (LabException e) {
+                // That node is busy or gone: the trace shows what the others saw.
+            }
+        }
+        return armed;
+    }
+
+    /** `trace-arm`: follow a probe another node sends, until `trace-collect` (or 10 s) ends it. */
+    static ObjectNode arm(JsonNode req) throws LabException {
+        Probe p = new Probe(req.path("ipId").asInt(), req.path("protocol").asInt(), req.path("marker").asLong());
+        if (!Tracing.begin(p)) {
+            throw new LabException("another trace is running on this node");
+        }
+        ARMED.put(p.ipId(), p);
+        Thread expiry = new Thread(() -> {
+            sleep(10_000);
+            if (ARMED.remove(p.ipId(), p)) {
+                Tracing.end(p);
+            }
+        }, "trace-arm-expiry");
+        expiry.setDaemon(true);
+        expiry.start();
+        return Manifests.JSON.createObjectNode().put("ok", true);
+    }
+
+    /** `trace-collect`: the hops this node saw of an armed probe, once it went quiet (at most 2 s). */
+    static ObjectNode collect(int ipId) throws LabException {
+        Probe p = ARMED.remove(ipId);
+        if (p == null) {
+            throw new LabException("no trace with IP id " + ipId + " is armed here");
+        }
+        try {
+            waitForEnd(p, System.nanoTime());
+        } finally {
+            Tracing.end(p);
+        }
+        ObjectNode out = Manifests.JSON.createObjectNode().put("ok", true);
+        ArrayNode hops = out.putArray("hops");
+        for (Probe.Hop h : p.hops()) {
+            hops.addObject().put("nanos", h.nanos()).put("node", h.node()).put("stage", h.stage())
+                    .put("decision", h.decision());
+        }
+        if (p.outcome() != null) {
+            out.put("outcome", p.outcome());
+        }
         return out;
     }
 
