@@ -153,6 +153,23 @@ class MultiProcessIntegrationTest {
         assertEquals(0, trace.exit(), trace.all());
         assertTrue(trace.out().matches("(?s).*node-1 +vxlan +encapsulated.*node-2 +vxlan +decapsulated.*node-2 +bridge.*"),
                 trace.out());
+        // A capture streams from the node API of the pod's node; a capture with no node named is refused.
+        Run unnamed = vnet("capture", "--point", "gateway", "-c", "1");
+        assertEquals(1, unnamed.exit(), unnamed.all());
+        assertTrue(unnamed.err().contains("add --node NAME"), unnamed.err());
+        Path pcap = stateDir.resolve("b.pcapng");
+        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
+                System.getProperty("java.class.path"), Main.class.getName(), "--state-dir", stateDir.toString(),
+                "--prefix", prefix, "capture", pod("b"), "--filter", "icmp", "-c", "2", "-w", pcap.toString()));
+        Process capture = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(stateDir.resolve("capture.out").toFile()).start();
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (capture.isAlive() && System.nanoTime() < until) {
+            sh("ip", "netns", "exec", pod("a"), "ping", "-c", "1", "-W", "1", ipOf(pod("b")));
+        }
+        assertTrue(capture.waitFor(5, TimeUnit.SECONDS), "the capture did not end after 2 packets");
+        Run read = sh("tshark", "-r", pcap.toString());
+        assertTrue(read.out().lines().filter(l -> l.contains("ICMP")).count() >= 2, read.all());
         Run logs = vnet("logs", pod("b"));
         assertEquals(0, logs.exit(), logs.all());
         assertTrue(logs.out().contains("whoami listening on :8080"), logs.all());

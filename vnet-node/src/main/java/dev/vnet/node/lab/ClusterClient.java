@@ -191,6 +191,11 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
     public void stream(JsonNode request, OutputStream sink) throws LabException {
         String pod = request.path("pod").asText("");
         String node = request.path("node").asText("");
+        if (pod.isEmpty() && node.isEmpty() && members().stream().filter(Member::live).count() > 1) {
+            // One capture stream comes from one node process: say which, rather than pick one silently.
+            throw new LabException("in a cluster of node processes a capture runs on one node: add --node NAME "
+                    + "(or capture a pod, on its node)");
+        }
         Member m = !pod.isEmpty() ? nodeOfPod(pod) : !node.isEmpty() ? named(node) : anyLive();
         clientOf(m).stream(request, sink);
     }
