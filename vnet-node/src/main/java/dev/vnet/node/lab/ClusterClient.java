@@ -26,7 +26,7 @@ import java.util.Set;
  */
 public final class ClusterClient extends ApiClient implements AutoCloseable {
     /** Requests whose answer is a per-node view: without a node they are asked of every live node. */
-    private static final Set<String> PER_NODE = Set.of("conntrack", "stats", "dns-log", "flows", "topology", "status",
+    private static final Set<String> PER_NODE = Set.of("conntrack", "stats", "dns-log", "topology", "status",
             "service-dataplane");
 
     private final ClusterStore store;
@@ -132,6 +132,8 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
                 }
                 return clientOf(nodeOfPod(name)).call(req);
             }
+            case "flows":
+                return flows(req);
             case "proxy-rules":
                 return clientOf(node.isEmpty() ? anyLive() : named(node)).call(req);
             default:
@@ -165,6 +167,42 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
             merged.put("store", store.describe());
         }
         return merged;
+    }
+
+    /** The last flow sequence number seen from each node, and the numbers this client gave out. */
+    private final Map<String, Long> flowSeen = new java.util.HashMap<>();
+    private long flowSeq;
+
+    /**
+     * Flow events of every live node. Each node numbers its own events, so this client keeps where it is in
+     * each node's log and numbers what it hands out itself: `vnet flows -f` then asks for "since N" as with a
+     * one-process lab, and gets each event once.
+     */
+    private JsonNode flows(JsonNode req) throws LabException {
+        String only = req.path("node").asText("");
+        ObjectNode out = dev.vnet.node.model.Manifests.JSON.createObjectNode().put("ok", true);
+        ArrayNode events = out.putArray("events");
+        List<ObjectNode> all = new ArrayList<>();
+        for (Member m : members()) {
+            if (!m.live() || (!only.isEmpty() && !only.equals(m.name()))) {
+                continue;
+            }
+            long since = req.path("since").asLong(0) == 0 ? 0 : flowSeen.getOrDefault(m.name(), 0L);
+            JsonNode theirs;
+            try {
+                theirs = clientOf(m).call(dev.vnet.node.model.Manifests.JSON.createObjectNode().put("op", "flows")
+                        .put("since", since));
+            } catch (LabException e) {
+                continue;
+            }
+            for (JsonNode e : theirs.path("events")) {
+                flowSeen.merge(m.name(), e.path("seq").asLong(), Math::max);
+                all.add((ObjectNode) e.deepCopy());
+            }
+        }
+        all.sort(java.util.Comparator.comparing((ObjectNode e) -> e.path("at").asText())); // interleave by time
+        all.forEach(e -> events.add(e.put("seq", ++flowSeq)));
+        return out;
     }
 
     /** Joins per-node answers: lists are concatenated, counts added, anything else kept from the first. */

@@ -135,13 +135,7 @@ public final class LocalLab implements Lab, AutoCloseable {
         registerDnsService();
         lifecycle = new NodeLifecycle(store);
         for (VnetNode node : nodes) {
-            String name = node.config().name();
-            node.router().setFlowLog(flowLog);
-            node.proxy().setListener((entry, match, endpoint, reason) -> flowLog.add(name,
-                    entry.protocol() == 6 ? "tcp" : entry.protocol() == 17 ? "udp" : "icmp",
-                    Ipv4Address.toString(entry.origSrcIp()) + ":" + entry.origSrcPort(),
-                    Ipv4Address.toString(entry.origDstIp()) + ":" + entry.origDstPort(), "translated",
-                    match.port().name() + " → " + endpoint + " (" + reason + ")" + (entry.snat() ? ", SNAT" : "")));
+            logFlows(node, flowLog);
         }
         for (VnetNode node : nodes) {
             // Each node answers DNS from its own index, as a node of a real cluster would.
@@ -192,6 +186,17 @@ public final class LocalLab implements Lab, AutoCloseable {
                     nc.underlayIp() + "/" + config.underlay().prefixLength(), "dev", "eth0");
             commands.run("ip", "-n", nc.netns(), "link", "set", "eth0", "up");
         }
+    }
+
+    /** Sends a node's flow events to {@code log}: the router's, and each Service translation. */
+    static void logFlows(VnetNode node, FlowLog log) {
+        String name = node.config().name();
+        node.router().setFlowLog(log);
+        node.proxy().setListener((entry, match, endpoint, reason) -> log.add(name,
+                entry.protocol() == 6 ? "tcp" : entry.protocol() == 17 ? "udp" : "icmp",
+                Ipv4Address.toString(entry.origSrcIp()) + ":" + entry.origSrcPort(),
+                Ipv4Address.toString(entry.origDstIp()) + ":" + entry.origDstPort(), "translated",
+                match.port().name() + " → " + endpoint + " (" + reason + ")" + (entry.snat() ? ", SNAT" : "")));
     }
 
     private static void makeNamespace(Commands commands, LabState state, String name) throws IOException {

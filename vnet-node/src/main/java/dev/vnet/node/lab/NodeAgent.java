@@ -131,7 +131,7 @@ public final class NodeAgent implements Lab, AutoCloseable {
         node.setUnderlayLink(underlayIface); // NodePorts arrive here (eth1 on a Vagrant VM, not eth0)
         node.startDataPlane();
         running.add(NodeMetrics.start(node, dnsLog));
-        node.router().setFlowLog(flowLog);
+        LocalLab.logFlows(node, flowLog);
         if (settings.controlPlane()) {
             LocalLab.registerDnsService(store, config);
         }
