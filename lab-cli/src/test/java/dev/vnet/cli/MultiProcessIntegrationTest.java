@@ -307,6 +307,8 @@ class MultiProcessIntegrationTest {
                     .out();
         }
         assertTrue(answer.contains("Hostname: " + prefix + "web-"), "ClusterIP by name from a pod: " + answer);
+        Run flows = vnet("flows");
+        assertTrue(flows.out().contains("node-1") && flows.out().contains("TRANSLATED default/web:http"), flows.all());
         Run nodePort = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "-m", "5", "http://192.168.56.12:30080/");
         assertTrue(nodePort.out().contains("Hostname: " + prefix + "web-"), "NodePort from outside: " + nodePort.all());
         Run lb = null;
