@@ -263,34 +263,19 @@ public final class VnetNode implements AutoCloseable {
         } catch (IllegalStateException e) {
             return failed(e.getMessage());
         }
-        PodSandbox sandbox = null;
-        List<Workload> started = new ArrayList<>();
+        PodSandbox sandbox;
         try {
-            String hostname = pod.spec().hostname() != null ? pod.spec().hostname() : pod.name();
-            sandbox = PodSandbox.create(new PodSandbox.Spec(pod.name(), pod.name(), pod.namespace(), hostname, ip,
-                    config.podSubnet(), config.gateway(), config.mtu(), config.dnsServer(), config.clusterDomain()),
-                    commands, bridge, clock, persistentPods);
-            PodInfo info = new PodInfo(pod.name(), pod.namespace(), pod.name(), ip.toString(), config.name());
-            Path logs = config.logDir().resolve(pod.name());
-            Files.createDirectories(logs);
-            for (Pod.Container c : pod.spec().containers()) {
-                started.add(startContainer(key, c, info, logs.resolve(c.name() + ".log")));
-            }
-            RunningPod running = new RunningPod(pod, sandbox, started, Instant.now().toString());
-            Pod.Status status = running.status(config.underlayIp().toString());
-            pods.put(key, running); // only once nothing can fail any more: a listed pod is a whole pod
-            router.podAdded(ip.bits(), sandbox.mac().bits());
-            LOG.info("pod started: pod=" + key + " node=" + config.name() + " ip=" + ip);
-            return status;
+            sandbox = PodSandbox.create(sandboxSpec(pod, ip), commands, bridge, clock, persistentPods);
         } catch (IOException | RuntimeException e) {
-            started.forEach(Workload::close);
-            if (sandbox != null) {
-                sandbox.close();
-            }
             ipam.release(key);
             LOG.warning("pod failed to start: pod=" + key + " node=" + config.name() + " error=" + e.getMessage());
             return failed(e.getMessage());
         }
+        Pod.Status status = startContainers(pod, key, ip, sandbox);
+        if (pods.containsKey(key)) {
+            LOG.info("pod started: pod=" + key + " node=" + config.name() + " ip=" + ip);
+        }
+        return status;
     }
 
     /**
@@ -349,13 +334,14 @@ public final class VnetNode implements AutoCloseable {
             }
             RunningPod running = new RunningPod(pod, sandbox, started, Instant.now().toString());
             Pod.Status status = running.status(config.underlayIp().toString());
-            pods.put(key, running);
+            pods.put(key, running); // only once nothing can fail any more: a listed pod is a whole pod
             router.podAdded(ip.bits(), sandbox.mac().bits());
             return status;
         } catch (IOException | RuntimeException e) {
             started.forEach(Workload::close);
             sandbox.close();
             ipam.release(key);
+            LOG.warning("pod failed to start: pod=" + key + " node=" + config.name() + " error=" + e.getMessage());
             return failed(e.getMessage());
         }
     }

@@ -39,10 +39,6 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         this.apiPort = apiPort;
     }
 
-    public ClusterStore store() {
-        return store;
-    }
-
     /** A node of the cluster, with whether it holds its subnet lease now. */
     record Member(String name, String address, boolean live) {}
 

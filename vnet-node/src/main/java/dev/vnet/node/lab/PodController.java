@@ -84,8 +84,9 @@ public final class PodController implements AutoCloseable {
             if (!wanted.contains(netns) && nodes.stream().noneMatch(n -> n.pods().values().stream()
                     .anyMatch(p -> p.sandbox().spec().netns().equals(netns)))) {
                 LOG.info("removing the namespace of a pod the store no longer has: " + netns);
-                dev.vnet.node.pod.Namespaces.killProcessesIn(new dev.vnet.core.linux.Commands(null), netns);
-                new dev.vnet.core.linux.Commands(null).tryRun("ip", "netns", "del", netns);
+                dev.vnet.core.linux.Commands commands = new dev.vnet.core.linux.Commands(null);
+                dev.vnet.node.pod.Namespaces.killProcessesIn(commands, netns);
+                commands.tryRun("ip", "netns", "del", netns);
                 state.removed(netns);
             }
         }
