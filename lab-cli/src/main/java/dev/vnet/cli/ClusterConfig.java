@@ -3,7 +3,7 @@ package dev.vnet.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,26 +21,26 @@ record ClusterConfig(String store, String token) {
     static final Path DEFAULT_TOKEN = Path.of("/etc/vnet/token");
 
     /** The cluster to use, or null for the local lab. */
-    static ClusterConfig resolve(String storeOption, Path tokenOption, Path configFile) throws LabException {
+    static ClusterConfig resolve(String storeOption, Path tokenOption, Path configFile) throws ApiException {
         JsonNode file = read(configFile);
         String store = storeOption != null ? storeOption : file.path("store").asText(null);
         if (store == null || store.equals("memory")) {
             return null;
         }
         if (!store.startsWith("etcd://")) {
-            throw new LabException("--store must be etcd://HOST:PORT (or memory for the local lab), not " + store);
+            throw new ApiException("--store must be etcd://HOST:PORT (or memory for the local lab), not " + store);
         }
         Path token = tokenOption != null ? tokenOption
                 : file.hasNonNull("tokenFile") ? Path.of(file.path("tokenFile").asText()) : DEFAULT_TOKEN;
         try {
             return new ClusterConfig(store, Files.readString(token).strip());
         } catch (IOException e) {
-            throw new LabException("cannot read the cluster token " + token + " (" + e.getMessage()
+            throw new ApiException("cannot read the cluster token " + token + " (" + e.getMessage()
                     + "): run as root, or pass --token-file");
         }
     }
 
-    private static JsonNode read(Path file) throws LabException {
+    private static JsonNode read(Path file) throws ApiException {
         if (file == null || !Files.exists(file)) {
             return new ObjectMapper().createObjectNode();
         }
@@ -48,7 +48,7 @@ record ClusterConfig(String store, String token) {
             JsonNode n = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
             return n == null ? new ObjectMapper().createObjectNode() : n;
         } catch (IOException e) {
-            throw new LabException("the config file " + file + " is not valid YAML: " + e.getMessage().lines()
+            throw new ApiException("the config file " + file + " is not valid YAML: " + e.getMessage().lines()
                     .findFirst().orElse(""));
         }
     }

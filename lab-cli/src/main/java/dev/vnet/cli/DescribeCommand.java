@@ -1,7 +1,7 @@
 package dev.vnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +43,7 @@ final class DescribeCommand implements Callable<Integer> {
         JsonNode eps;
         try {
             eps = one("endpoints");
-        } catch (LabException e) {
+        } catch (ApiException e) {
             eps = null;
         }
         JsonNode meta = svc.path("metadata");
@@ -90,7 +90,7 @@ final class DescribeCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonNode one(String kindWord) throws LabException {
+    private JsonNode one(String kindWord) throws ApiException {
         return root.client().call(UpCommand.request("get").put("kind", kindWord).put("name", name)
                 .put("namespace", namespace)).path("list").path("items").get(0);
     }

@@ -2,9 +2,9 @@ package dev.vnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.core.linux.Privileges;
-import dev.vnet.node.lab.ApiClient;
-import dev.vnet.node.lab.LocalLab;
-import dev.vnet.node.lab.ProcessLab;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.lab.LocalLab;
+import dev.vnet.lab.ProcessLab;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;

@@ -31,7 +31,7 @@ public final class Main {
         if (System.getenv("VNET_IN_LAB_NETNS") != null) {
             return null;
         }
-        java.nio.file.Path stateDir = dev.vnet.node.lab.LabConfig.DEFAULT_STATE_DIR;
+        java.nio.file.Path stateDir = dev.vnet.lab.LabConfig.DEFAULT_STATE_DIR;
         String verb = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -51,8 +51,8 @@ public final class Main {
         if (verb != null && MACHINE_VERBS.contains(verb)) {
             return null;
         }
-        java.util.Optional<dev.vnet.node.lab.ProcessLab.ClusterFile> cluster =
-                dev.vnet.node.lab.ProcessLab.running(stateDir);
+        java.util.Optional<dev.vnet.lab.ProcessLab.ClusterFile> cluster =
+                dev.vnet.lab.ProcessLab.running(stateDir);
         if (cluster.isEmpty()) {
             return null;
         }

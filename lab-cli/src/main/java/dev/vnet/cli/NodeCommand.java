@@ -1,9 +1,9 @@
 package dev.vnet.cli;
 
 import dev.vnet.core.addr.Cidr;
-import dev.vnet.node.lab.LabConfig;
-import dev.vnet.node.lab.NodeAgent;
-import dev.vnet.node.lab.ProcessLab;
+import dev.vnet.lab.LabConfig;
+import dev.vnet.node.NodeAgent;
+import dev.vnet.lab.ProcessLab;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;

@@ -1,8 +1,8 @@
 package dev.vnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.ApiClient;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -43,7 +43,7 @@ final class Repl {
     private List<String> nodes = List.of();
     private long namesAt;
 
-    Repl(VnetCommand root, List<String> rootArgs) throws dev.vnet.node.lab.LabException {
+    Repl(VnetCommand root, List<String> rootArgs) throws dev.vnet.apiserver.server.ApiException {
         this.root = root;
         this.rootArgs = rootArgs;
         this.client = root.client();
@@ -178,7 +178,7 @@ final class Repl {
             for (JsonNode n : list("nodes")) {
                 nodeNames.add(n.path("metadata").path("name").asText());
             }
-        } catch (LabException e) {
+        } catch (ApiException e) {
             // No lab: nothing to complete.
         }
         podIps = pods;
@@ -187,7 +187,7 @@ final class Repl {
         namesAt = System.nanoTime();
     }
 
-    private List<JsonNode> list(String kind) throws LabException {
+    private List<JsonNode> list(String kind) throws ApiException {
         List<JsonNode> out = new ArrayList<>();
         client.call(UpCommand.request("get").put("kind", kind).put("allNamespaces", true))
                 .path("list").path("items").forEach(out::add);

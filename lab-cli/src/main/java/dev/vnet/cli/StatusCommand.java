@@ -20,7 +20,7 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         JsonNode status = root.client().call(UpCommand.request("status"));
-        if (root.client() instanceof dev.vnet.node.lab.ClusterClient) {
+        if (root.client() instanceof dev.vnet.apiserver.client.ClusterClient) {
             out.println("cluster of node processes, store " + status.path("store").asText() + " (the nodes that answered)");
         } else {
             out.println("lab running since " + status.path("startedAt").asText() + " (pid " + status.path("pid").asLong()

@@ -1,7 +1,7 @@
 package dev.vnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.model.Manifests;
+import dev.vnet.apiserver.api.Manifests;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

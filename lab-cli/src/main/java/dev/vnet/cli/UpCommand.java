@@ -2,11 +2,11 @@ package dev.vnet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.core.linux.Privileges;
-import dev.vnet.node.lab.ApiClient;
-import dev.vnet.node.lab.LabConfig;
-import dev.vnet.node.lab.LabException;
-import dev.vnet.node.lab.LocalLab;
-import dev.vnet.node.lab.ProcessLab;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.lab.LabConfig;
+import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.lab.LocalLab;
+import dev.vnet.lab.ProcessLab;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -71,9 +71,9 @@ final class UpCommand implements Callable<Integer> {
         }
         LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm)
                 .withDnsUpstream(upstream(dnsUpstream));
-        if (lbAlgorithm != null && !dev.vnet.node.model.Validation.LB_ALGORITHMS.contains(lbAlgorithm)) {
+        if (lbAlgorithm != null && !dev.vnet.apiserver.api.Validation.LB_ALGORITHMS.contains(lbAlgorithm)) {
             throw new VnetCommand.CliException("--lb-algorithm must be one of "
-                    + String.join(", ", dev.vnet.node.model.Validation.LB_ALGORITHMS), 2);
+                    + String.join(", ", dev.vnet.apiserver.api.Validation.LB_ALGORITHMS), 2);
         }
         if (!LabConfig.PROXY_MODES.contains(proxyMode)) {
             throw new VnetCommand.CliException("--proxy-mode must be iptables or ipvs", 2);

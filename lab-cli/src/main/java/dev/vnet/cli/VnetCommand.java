@@ -1,8 +1,8 @@
 package dev.vnet.cli;
 
-import dev.vnet.node.lab.ApiClient;
-import dev.vnet.node.lab.LabConfig;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.lab.LabConfig;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -70,7 +70,7 @@ public final class VnetCommand implements Runnable {
         }
         try {
             new Repl(this, args).run();
-        } catch (LabException e) {
+        } catch (ApiException e) {
             throw new picocli.CommandLine.ExecutionException(spec.commandLine(), e.getMessage());
         } catch (java.io.IOException e) {
             throw new picocli.CommandLine.ExecutionException(spec.commandLine(), "the terminal failed: " + e.getMessage());
@@ -81,15 +81,15 @@ public final class VnetCommand implements Runnable {
      * The API to talk to: a cluster of node processes when a store is given (option, or config file), else the
      * local lab's socket.
      */
-    ApiClient client() throws LabException {
+    ApiClient client() throws ApiException {
         if (client == null) {
             ClusterConfig cluster = ClusterConfig.resolve(store, tokenFile, configFile);
             try {
                 client = cluster == null ? new ApiClient(stateDir.resolve("vnet.sock"))
-                        : new dev.vnet.node.lab.ClusterClient(cluster.store(), cluster.token(),
-                                dev.vnet.node.lab.NodeAgent.DEFAULT_API_PORT);
-            } catch (dev.vnet.node.store.ClusterStore.UnavailableException e) {
-                throw new LabException(e.getMessage());
+                        : new dev.vnet.apiserver.client.ClusterClient(cluster.store(), cluster.token(),
+                                dev.vnet.node.NodeAgent.DEFAULT_API_PORT);
+            } catch (dev.vnet.apiserver.store.ClusterStore.UnavailableException e) {
+                throw new ApiException(e.getMessage());
             }
         }
         return client;
@@ -108,7 +108,7 @@ public final class VnetCommand implements Runnable {
             if (root.debug) {
                 ex.printStackTrace(err);
             }
-            String msg = ex instanceof LabException || ex instanceof CliException ? ex.getMessage()
+            String msg = ex instanceof ApiException || ex instanceof CliException ? ex.getMessage()
                     : ex.getClass().getSimpleName() + ": " + ex.getMessage() + " (run with --debug for details)";
             err.println("error: " + msg);
             err.flush();

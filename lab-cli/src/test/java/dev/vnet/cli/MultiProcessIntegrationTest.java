@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
-import dev.vnet.node.lab.LabConfig;
-import dev.vnet.node.lab.ProcessLab;
+import dev.vnet.lab.LabConfig;
+import dev.vnet.lab.ProcessLab;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;

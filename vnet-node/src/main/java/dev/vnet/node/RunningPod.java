@@ -1,6 +1,6 @@
 package dev.vnet.node;
 
-import dev.vnet.node.model.Pod;
+import dev.vnet.apiserver.api.Pod;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.workload.Workload;
 import java.util.ArrayList;

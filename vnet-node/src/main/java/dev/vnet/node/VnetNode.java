@@ -20,7 +20,7 @@ import dev.vnet.overlay.PeerTable;
 import dev.vnet.overlay.UdpTransport;
 import dev.vnet.overlay.Vtep;
 import java.nio.ByteBuffer;
-import dev.vnet.node.model.Pod;
+import dev.vnet.apiserver.api.Pod;
 import dev.vnet.node.pod.Ipam;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.workload.CommandContainer;
@@ -117,6 +117,17 @@ public final class VnetNode implements AutoCloseable {
 
     public ServiceProxy proxy() {
         return proxy;
+    }
+
+    /** Sends this node's flow events to {@code log}: the router's drops, and each Service translation. */
+    public void logFlowsTo(dev.vnet.node.router.FlowLog log) {
+        String name = config.name();
+        router.setFlowLog(log);
+        proxy.setListener((entry, match, endpoint, reason) -> log.add(name,
+                entry.protocol() == 6 ? "tcp" : entry.protocol() == 17 ? "udp" : "icmp",
+                Ipv4Address.toString(entry.origSrcIp()) + ":" + entry.origSrcPort(),
+                Ipv4Address.toString(entry.origDstIp()) + ":" + entry.origDstPort(), "translated",
+                match.port().name() + " → " + endpoint + " (" + reason + ")" + (entry.snat() ? ", SNAT" : "")));
     }
 
     /** The node's interface on the underlay (eth0 in a local lab; eth1 on a Vagrant VM), set before the data plane. */

@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 
 /** {@code absent: {pod}} or {@code absent: {service}}: the resource must no longer exist (for "delete it" steps). */
 final class AbsentCheck extends AbstractCheck {
@@ -38,7 +38,7 @@ final class AbsentCheck extends AbstractCheck {
         try {
             boolean exists = kind.equals("pod") ? ctx.pod(name).isPresent() : ctx.service(name).isPresent();
             return exists ? fail(ctx, kind + " " + name + " still exists") : Result.pass();
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return Result.fail(e.getMessage());
         }
     }

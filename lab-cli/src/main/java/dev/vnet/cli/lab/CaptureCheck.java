@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import dev.vnet.core.capture.CaptureFilter;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -60,12 +60,12 @@ final class CaptureCheck extends AbstractCheck {
     @Override
     public Result run(LabContext ctx) {
         ByteArrayOutputStream pcap = new ByteArrayOutputStream();
-        AtomicReference<LabException> failed = new AtomicReference<>();
+        AtomicReference<ApiException> failed = new AtomicReference<>();
         Thread capture = new Thread(() -> {
             try {
                 ctx.capture(LabContext.request("capture").put("pod", pod).put("filter", filter).put("count", min)
                         .put("format", "pcap"), pcap);
-            } catch (LabException e) {
+            } catch (ApiException e) {
                 failed.set(e);
             }
         }, "lab-capture");
@@ -81,7 +81,7 @@ final class CaptureCheck extends AbstractCheck {
                 capture.interrupt(); // closes the stream: the capture ends with what it saw
                 capture.join(1000);
             }
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return fail(ctx, "cannot run the check's command in " + in + ": " + e.getMessage());
         } catch (Vars.Unresolved e) {
             return Result.fail(e.getMessage());

@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -71,7 +71,7 @@ final class ConntrackCheck extends AbstractCheck {
                     ctx.setBaseline(key(e), 1);
                 }
             }
-        } catch (LabException e) {
+        } catch (ApiException e) {
             // No table to read: every flow the check sees later is new.
         }
     }
@@ -81,7 +81,7 @@ final class ConntrackCheck extends AbstractCheck {
         JsonNode entries;
         try {
             entries = ctx.call(LabContext.request("conntrack").put("node", "")).path("entries");
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return fail(ctx, "cannot read conntrack: " + e.getMessage());
         }
         int flows = 0;

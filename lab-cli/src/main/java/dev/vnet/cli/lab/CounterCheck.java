@@ -2,7 +2,7 @@ package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.vnet.core.packet.DropReason;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import dev.vnet.node.router.RouterCounters;
 import java.util.Arrays;
 import java.util.List;
@@ -110,7 +110,7 @@ final class CounterCheck extends AbstractCheck {
         if (increase > 0) {
             try {
                 ctx.setBaseline(key(), value(ctx));
-            } catch (LabException | Missing e) {
+            } catch (ApiException | Missing e) {
                 // Not there yet (the pod may come later in the step): counting starts from 0.
                 ctx.setBaseline(key(), 0);
             }
@@ -122,7 +122,7 @@ final class CounterCheck extends AbstractCheck {
         long value;
         try {
             value = value(ctx);
-        } catch (LabException | Missing e) {
+        } catch (ApiException | Missing e) {
             return fail(ctx, e.getMessage());
         }
         if (increase == 0) {
@@ -145,7 +145,7 @@ final class CounterCheck extends AbstractCheck {
         }
     }
 
-    private long value(LabContext ctx) throws LabException, Missing {
+    private long value(LabContext ctx) throws ApiException, Missing {
         JsonNode at = ctx.stats(node);
         if (at.isMissingNode()) {
             throw new Missing("the lab has no " + node);

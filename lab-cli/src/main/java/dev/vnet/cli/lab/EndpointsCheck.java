@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 
 /**
  * {@code endpoints: {service, count | min}}: how many ready endpoint addresses the Service's Endpoints have
@@ -57,7 +57,7 @@ final class EndpointsCheck extends AbstractCheck {
             boolean ok = exact ? n == count : n >= count;
             return ok ? Result.pass() : fail(ctx, "Service " + service + " has " + n + " ready endpoint" + (n == 1 ? "" : "s")
                     + ", " + (exact ? "" : "at least ") + count + " wanted");
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return fail(ctx, "cannot read the endpoints of " + service + ": " + e.getMessage());
         }
     }

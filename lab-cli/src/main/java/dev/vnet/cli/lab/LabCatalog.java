@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,13 +70,13 @@ public final class LabCatalog {
     }
 
     /** The lab with this id, or with this number ("02"). */
-    public Lab lab(String idOrNumber) throws LabException {
+    public Lab lab(String idOrNumber) throws ApiException {
         for (Lab lab : labs) {
             if (lab.id().equals(idOrNumber) || (idOrNumber.matches("\\d\\d") && lab.id().startsWith(idOrNumber + "-"))) {
                 return lab;
             }
         }
-        throw new LabException("there is no lab \"" + idOrNumber + "\": `vnet lab list` shows them");
+        throw new ApiException("there is no lab \"" + idOrNumber + "\": `vnet lab list` shows them");
     }
 
     /**
@@ -84,7 +84,7 @@ public final class LabCatalog {
      * working folder or one of its parents, else next to the vnet jar (the source tree's, or an installed
      * {@code labs/} beside it or in /usr/local/share/vnet).
      */
-    public static Path locate(Path explicit, Map<String, String> env) throws LabException {
+    public static Path locate(Path explicit, Map<String, String> env) throws ApiException {
         if (explicit != null) {
             return requireLabs(explicit, "--labs-dir");
         }
@@ -110,12 +110,12 @@ public final class LabCatalog {
                 return c;
             }
         }
-        throw new LabException("no labs found: run vnet in its source folder, or set " + ENV + " to its labs/ folder");
+        throw new ApiException("no labs found: run vnet in its source folder, or set " + ENV + " to its labs/ folder");
     }
 
-    private static Path requireLabs(Path dir, String from) throws LabException {
+    private static Path requireLabs(Path dir, String from) throws ApiException {
         if (!hasLabs(dir)) {
-            throw new LabException(from + " points at " + dir + ", which holds no NN-slug/" + LabLoader.FILE);
+            throw new ApiException(from + " points at " + dir + ", which holds no NN-slug/" + LabLoader.FILE);
         }
         return dir;
     }

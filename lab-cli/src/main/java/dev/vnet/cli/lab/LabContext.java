@@ -3,7 +3,7 @@ package dev.vnet.cli.lab;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,23 +27,23 @@ public final class LabContext {
     /** The lab's API: one JSON request, one answer (as {@code ApiClient.call}). */
     @FunctionalInterface
     public interface Api {
-        JsonNode call(ObjectNode request) throws LabException;
+        JsonNode call(ObjectNode request) throws ApiException;
 
         /** A streaming request (a capture) copied to {@code sink} until it ends. */
-        default void stream(ObjectNode request, java.io.OutputStream sink) throws LabException {
-            throw new LabException("this connection to the lab cannot capture");
+        default void stream(ObjectNode request, java.io.OutputStream sink) throws ApiException {
+            throw new ApiException("this connection to the lab cannot capture");
         }
 
         /** The lab's Unix-socket API, both kinds of request. */
-        static Api of(dev.vnet.node.lab.ApiClient client) {
+        static Api of(dev.vnet.apiserver.client.ApiClient client) {
             return new Api() {
                 @Override
-                public JsonNode call(ObjectNode request) throws LabException {
+                public JsonNode call(ObjectNode request) throws ApiException {
                     return client.call(request);
                 }
 
                 @Override
-                public void stream(ObjectNode request, java.io.OutputStream sink) throws LabException {
+                public void stream(ObjectNode request, java.io.OutputStream sink) throws ApiException {
                     client.stream(request, sink);
                 }
             };
@@ -117,16 +117,16 @@ public final class LabContext {
     }
 
     /** Runs a capture request and copies its pcap stream into {@code sink}. */
-    public void capture(ObjectNode request, java.io.OutputStream sink) throws LabException {
+    public void capture(ObjectNode request, java.io.OutputStream sink) throws ApiException {
         api.stream(request, sink);
     }
 
-    public JsonNode call(ObjectNode request) throws LabException {
+    public JsonNode call(ObjectNode request) throws ApiException {
         return api.call(request);
     }
 
     /** The lab's {@code status}: its pid, start time and nodes. */
-    public JsonNode status() throws LabException {
+    public JsonNode status() throws ApiException {
         if (status == null) {
             status = api.call(request("status"));
         }
@@ -134,7 +134,7 @@ public final class LabContext {
     }
 
     /** The node named {@code name} in the lab's status. */
-    Optional<JsonNode> node(String name) throws LabException {
+    Optional<JsonNode> node(String name) throws ApiException {
         for (JsonNode n : status().path("nodes")) {
             if (n.path("name").asText().equals(name)) {
                 return Optional.of(n);
@@ -144,7 +144,7 @@ public final class LabContext {
     }
 
     /** The pod named {@code name} (pod names are unique in a lab), as the API prints it. */
-    public Optional<JsonNode> pod(String name) throws LabException {
+    public Optional<JsonNode> pod(String name) throws ApiException {
         if (pods == null) {
             pods = byName(api.call(request("get").put("kind", "pods").put("allNamespaces", true)));
         }
@@ -152,7 +152,7 @@ public final class LabContext {
     }
 
     /** The Service named {@code name} in namespace default. */
-    public Optional<JsonNode> service(String name) throws LabException {
+    public Optional<JsonNode> service(String name) throws ApiException {
         if (services == null) {
             services = byName(api.call(request("get").put("kind", "services").put("namespace", "default")));
         }
@@ -168,7 +168,7 @@ public final class LabContext {
     }
 
     /** One node's counters, as {@code vnet stats --node NODE -o json} would have them. */
-    JsonNode stats(String node) throws LabException {
+    JsonNode stats(String node) throws ApiException {
         JsonNode s = stats.get(node);
         if (s == null) {
             s = api.call(request("stats").put("node", node)).path("nodes").path(0);
@@ -189,18 +189,18 @@ public final class LabContext {
      * Runs {@code script} with bash in {@code where}: a pod's name, {@code node/NAME}, {@code outside}, or
      * {@code host} (the machine itself).
      */
-    Shell.Outcome sh(String where, String script, Duration timeout) throws LabException {
+    Shell.Outcome sh(String where, String script, Duration timeout) throws ApiException {
         List<String> argv = where.equals("host") ? List.of("bash", "-c", script)
                 : List.of("ip", "netns", "exec", netns(where), "bash", "-c", script);
         try {
             return shell.run(argv, timeout);
         } catch (IOException e) {
-            throw new LabException("cannot run bash" + (where.equals("host") ? "" : " in " + where) + ": " + e.getMessage());
+            throw new ApiException("cannot run bash" + (where.equals("host") ? "" : " in " + where) + ": " + e.getMessage());
         }
     }
 
     /** The network namespace of a pod, {@code node/NAME} or {@code outside}. */
-    String netns(String where) throws LabException {
+    String netns(String where) throws ApiException {
         return api.call(request("target").put("name", where)).path("netns").asText();
     }
 
@@ -231,12 +231,12 @@ public final class LabContext {
                         .orElseThrow(() -> new Vars.Unresolved("Service " + ref.arg() + " does not exist yet"));
                 default -> throw new Vars.Unresolved("unknown variable " + ref);
             };
-        } catch (LabException e) {
+        } catch (ApiException e) {
             throw new Vars.Unresolved(e.getMessage());
         }
     }
 
-    private String podIp(String name) throws LabException, Vars.Unresolved {
+    private String podIp(String name) throws ApiException, Vars.Unresolved {
         JsonNode p = pod(name).orElseThrow(() -> new Vars.Unresolved("pod " + name + " does not exist yet"));
         String ip = p.path("status").path("podIP").asText("");
         if (ip.isEmpty()) {
@@ -246,7 +246,7 @@ public final class LabContext {
         return ip;
     }
 
-    private String podNode(String name) throws LabException, Vars.Unresolved {
+    private String podNode(String name) throws ApiException, Vars.Unresolved {
         JsonNode p = pod(name).orElseThrow(() -> new Vars.Unresolved("pod " + name + " does not exist yet"));
         String node = p.path("spec").path("nodeName").asText("");
         if (node.isEmpty()) {
@@ -255,7 +255,7 @@ public final class LabContext {
         return node;
     }
 
-    private String nodeField(String node, String field) throws LabException, Vars.Unresolved {
+    private String nodeField(String node, String field) throws ApiException, Vars.Unresolved {
         return node(node).map(n -> n.path(field).asText()).filter(s -> !s.isEmpty())
                 .orElseThrow(() -> new Vars.Unresolved("the lab has no " + node + ": this lab needs "
                         + lab.nodes() + " nodes (`vnet up -d --nodes " + lab.nodes() + "`)"));

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.vnet.node.model.Manifests;
-import dev.vnet.node.model.Pod;
-import dev.vnet.node.model.Service;
+import dev.vnet.apiserver.api.Manifests;
+import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.Service;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -30,7 +30,7 @@ public final class LabLoader {
     static final Pattern ID = Pattern.compile("\\d\\d-[a-z0-9]+(-[a-z0-9]+)*");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    private static final int MAX_NODES = dev.vnet.node.lab.LabConfig.MAX_NODES;
+    private static final int MAX_NODES = dev.vnet.lab.LabConfig.MAX_NODES;
 
     private LabLoader() {}
 

@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -39,7 +39,7 @@ public final class LabSession {
     }
 
     /** One line per lab: its id, where the learner is in it, and what it teaches. */
-    public void list() throws LabException {
+    public void list() throws ApiException {
         Progress progress = store.load();
         int width = catalog.labs().stream().mapToInt(l -> l.id().length()).max().orElse(0);
         for (Lab lab : catalog.labs()) {
@@ -54,7 +54,7 @@ public final class LabSession {
      * Shows the current step of a lab in progress in this vnet lab; otherwise starts the lab afresh: deletes
      * what an earlier try left (so no step passes on old state), applies the starting manifests, shows step 1.
      */
-    public void start(String id) throws LabException {
+    public void start(String id) throws ApiException {
         Lab lab = catalog.lab(id);
         LabContext ctx = context(lab, null);
         JsonNode status = requireLab(ctx, lab);
@@ -103,7 +103,7 @@ public final class LabSession {
     }
 
     /** Runs the current step's checks against the network; true if all pass. */
-    public boolean check(String id) throws LabException {
+    public boolean check(String id) throws ApiException {
         Progress progress = store.load();
         Lab lab = chosen(progress, id);
         Progress.LabProgress p = started(progress, lab);
@@ -139,7 +139,7 @@ public final class LabSession {
     }
 
     /** Shows the next hint of the current step; after the last one, the commands that solve it. */
-    public void hint(String id) throws LabException {
+    public void hint(String id) throws ApiException {
         Progress progress = store.load();
         Lab lab = chosen(progress, id);
         Progress.LabProgress p = started(progress, lab);
@@ -163,7 +163,7 @@ public final class LabSession {
     }
 
     /** Goes on to the next step once the current one passed (checking it if needed); after the last, the recap. */
-    public boolean next(String id) throws LabException {
+    public boolean next(String id) throws ApiException {
         Progress progress = store.load();
         Lab lab = chosen(progress, id);
         Progress.LabProgress p = started(progress, lab);
@@ -205,7 +205,7 @@ public final class LabSession {
     }
 
     /** Where the learner is: the current (or given) lab, its step, checks and hints. */
-    public void status(String id) throws LabException {
+    public void status(String id) throws ApiException {
         Progress progress = store.load();
         if (id == null && progress.current == null) {
             out.println("no lab started: `vnet lab list` shows the labs, `vnet lab start ID` starts one");
@@ -229,14 +229,14 @@ public final class LabSession {
     }
 
     /** Deletes the lab's pods and Services (of every manifest it has), its scratch folder and its progress. */
-    public void reset(String id) throws LabException {
+    public void reset(String id) throws ApiException {
         Progress progress = store.load();
         Lab lab = chosen(progress, id);
         boolean running;
         try {
             api.call(LabContext.request("status"));
             running = true;
-        } catch (LabException e) {
+        } catch (ApiException e) {
             running = false;
         }
         if (running) {
@@ -257,7 +257,7 @@ public final class LabSession {
     // ---- helpers ----
 
     /** Deletes the pods and Services of every manifest of the lab that exist; returns what it deleted. */
-    private List<String> deleteResources(Lab lab) throws LabException {
+    private List<String> deleteResources(Lab lab) throws ApiException {
         List<String> files = new java.util.ArrayList<>(lab.extras());
         files.addAll(lab.manifests());
         List<String> deleted = new java.util.ArrayList<>();
@@ -270,53 +270,53 @@ public final class LabSession {
         return deleted;
     }
 
-    private Lab chosen(Progress progress, String id) throws LabException {
+    private Lab chosen(Progress progress, String id) throws ApiException {
         if (id != null) {
             return catalog.lab(id);
         }
         if (progress.current == null) {
-            throw new LabException("no lab started: `vnet lab list` shows the labs, `vnet lab start ID` starts one");
+            throw new ApiException("no lab started: `vnet lab list` shows the labs, `vnet lab start ID` starts one");
         }
         return catalog.lab(progress.current);
     }
 
-    private static Progress.LabProgress started(Progress progress, Lab lab) throws LabException {
+    private static Progress.LabProgress started(Progress progress, Lab lab) throws ApiException {
         Progress.LabProgress p = progress.of(lab.id());
         if (p == null) {
-            throw new LabException("lab " + lab.id() + " is not started: `vnet lab start " + lab.id() + "`");
+            throw new ApiException("lab " + lab.id() + " is not started: `vnet lab start " + lab.id() + "`");
         }
         return p;
     }
 
-    private static JsonNode requireLab(LabContext ctx, Lab lab) throws LabException {
+    private static JsonNode requireLab(LabContext ctx, Lab lab) throws ApiException {
         JsonNode status;
         try {
             status = ctx.status();
-        } catch (LabException e) {
+        } catch (ApiException e) {
             if (e.getMessage().startsWith("no lab is running")) {
-                throw new LabException("no vnet lab is running: start one with `vnet up -d"
+                throw new ApiException("no vnet lab is running: start one with `vnet up -d"
                         + (lab.nodes() > 2 ? " --nodes " + lab.nodes() : "") + "`, then `vnet lab start " + lab.id() + "`");
             }
             throw e;
         }
         boolean processes = status.path("store").asText("").startsWith("etcd://");
         if (lab.store().equals("etcd") && !processes) {
-            throw new LabException("lab " + lab.id() + " runs on node processes over etcd: `vnet down`, then `vnet up -d "
+            throw new ApiException("lab " + lab.id() + " runs on node processes over etcd: `vnet down`, then `vnet up -d "
                     + "--store etcd" + (lab.nodes() > 2 ? " --nodes " + lab.nodes() : "") + "`");
         }
         int have = status.path("nodes").size();
         if (have < lab.nodes()) {
-            throw new LabException("lab " + lab.id() + " needs " + lab.nodes() + " nodes and the running vnet lab has "
+            throw new ApiException("lab " + lab.id() + " needs " + lab.nodes() + " nodes and the running vnet lab has "
                     + have + ": `vnet down`, then `vnet up -d --nodes " + lab.nodes() + "`");
         }
         return status;
     }
 
     /** Refuses to check a lab whose pods went with a vnet lab that has since been restarted. */
-    private static void sameRun(LabContext ctx, Lab lab, Progress.LabProgress p) throws LabException {
+    private static void sameRun(LabContext ctx, Lab lab, Progress.LabProgress p) throws ApiException {
         String now = ctx.status().path("startedAt").asText();
         if (p.labStartedAt != null && !p.labStartedAt.equals(now)) {
-            throw new LabException("the vnet lab was restarted since lab " + lab.id() + " began, and its pods went "
+            throw new ApiException("the vnet lab was restarted since lab " + lab.id() + " began, and its pods went "
                     + "with it: `vnet lab start " + lab.id() + "` sets it up again");
         }
     }
@@ -349,24 +349,24 @@ public final class LabSession {
         return i >= 0 && i + 1 < labs.size() ? "; next: `vnet lab start " + labs.get(i + 1).id() + "`" : "";
     }
 
-    private static String read(Path file) throws LabException {
+    private static String read(Path file) throws ApiException {
         try {
             return Files.readString(file);
         } catch (IOException e) {
-            throw new LabException("cannot read " + LabCatalog.display(file) + ": " + e.getMessage());
+            throw new ApiException("cannot read " + LabCatalog.display(file) + ": " + e.getMessage());
         }
     }
 
-    private static void clearWorkdir(Path dir) throws LabException {
+    private static void clearWorkdir(Path dir) throws ApiException {
         deleteTree(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new LabException("cannot create the lab's folder " + dir + ": " + e.getMessage());
+            throw new ApiException("cannot create the lab's folder " + dir + ": " + e.getMessage());
         }
     }
 
-    private static void deleteTree(Path dir) throws LabException {
+    private static void deleteTree(Path dir) throws ApiException {
         if (!Files.exists(dir)) {
             return;
         }
@@ -375,7 +375,7 @@ public final class LabSession {
                 Files.delete(p);
             }
         } catch (IOException e) {
-            throw new LabException("cannot empty the lab's folder " + dir + ": " + e.getMessage());
+            throw new ApiException("cannot empty the lab's folder " + dir + ": " + e.getMessage());
         }
     }
 }

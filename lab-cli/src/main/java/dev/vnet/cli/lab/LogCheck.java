@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 
 /** {@code log: {pod, container, contains}}: a container's output (as {@code vnet logs}) contains the text. */
 final class LogCheck extends AbstractCheck {
@@ -41,7 +41,7 @@ final class LogCheck extends AbstractCheck {
             String text = ctx.call(LabContext.request("logs").put("pod", pod).put("namespace", "default")
                     .put("container", container)).path("text").asText();
             return text.contains(want) ? Result.pass() : fail(ctx, who() + "'s log does not show \"" + want + "\" yet");
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return fail(ctx, "cannot read " + who() + "'s log: " + e.getMessage());
         } catch (Vars.Unresolved e) {
             return Result.fail(e.getMessage());

@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.util.Optional;
 import java.util.Set;
 
@@ -50,7 +50,7 @@ final class PodCheck extends AbstractCheck {
                 return fail(ctx, "pod " + name + " is " + now + ", not " + phase + (why.isEmpty() ? "" : " (" + why + ")"));
             }
             return Result.pass();
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return Result.fail(e.getMessage());
         }
     }

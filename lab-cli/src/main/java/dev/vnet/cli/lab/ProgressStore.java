@@ -3,7 +3,7 @@ package dev.vnet.cli.lab;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -54,7 +54,7 @@ public final class ProgressStore {
     }
 
     /** The saved progress; none saved yet is empty progress. */
-    public Progress load() throws LabException {
+    public Progress load() throws ApiException {
         if (!Files.exists(file)) {
             return new Progress();
         }
@@ -65,12 +65,12 @@ public final class ProgressStore {
             }
             return p;
         } catch (IOException e) {
-            throw new LabException("cannot read the lab progress in " + file + " (" + e.getClass().getSimpleName()
+            throw new ApiException("cannot read the lab progress in " + file + " (" + e.getClass().getSimpleName()
                     + "): remove the file to start over");
         }
     }
 
-    public void save(Progress progress) throws LabException {
+    public void save(Progress progress) throws ApiException {
         try {
             Path dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
@@ -86,7 +86,7 @@ public final class ProgressStore {
                 Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
-            throw new LabException("cannot save the lab progress to " + file + ": " + e.getMessage());
+            throw new ApiException("cannot save the lab progress to " + file + ": " + e.getMessage());
         }
     }
 }

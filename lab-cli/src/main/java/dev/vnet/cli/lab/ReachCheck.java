@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -89,7 +89,7 @@ final class ReachCheck extends AbstractCheck {
             }
             return o.exit() == 0 ? Result.pass()
                     : fail(ctx, from + " cannot reach " + dest() + " over " + proto.toUpperCase(Locale.ROOT) + " yet (" + why + ")");
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return fail(ctx, from + " cannot reach " + dest() + ": " + e.getMessage());
         } catch (Vars.Unresolved e) {
             return fail(ctx, e.getMessage());
@@ -97,7 +97,7 @@ final class ReachCheck extends AbstractCheck {
     }
 
     /** The IP behind {@code to}: a Service's ClusterIP first (as the trace resolves names), then a pod's IP. */
-    private Optional<String> address(LabContext ctx) throws LabException, Vars.Unresolved {
+    private Optional<String> address(LabContext ctx) throws ApiException, Vars.Unresolved {
         String name = ctx.expand(to);
         if (Scope.isIpv4(name)) {
             return Optional.of(name);

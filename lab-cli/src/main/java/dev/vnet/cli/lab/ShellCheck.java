@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
@@ -61,7 +61,7 @@ final class ShellCheck extends AbstractCheck {
         try {
             LabContext.Shell.Outcome o = ctx.sh(in, ctx.expand(run), timeout);
             return o.exit() == 0 ? Result.pass() : fail(ctx, "");
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return Result.fail("cannot run the check in " + in + ": " + e.getMessage());
         } catch (Vars.Unresolved e) {
             return Result.fail(e.getMessage());

@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -92,7 +92,7 @@ final class TraceCheck extends AbstractCheck {
         JsonNode t;
         try {
             t = ctx.call(LabContext.request("trace").put("source", from).put("target", target).put("protocol", proto));
-        } catch (LabException e) {
+        } catch (ApiException e) {
             return fail(ctx, "the trace from " + from + " to " + target + " could not run: " + e.getMessage());
         }
         Set<String> seen = new LinkedHashSet<>();

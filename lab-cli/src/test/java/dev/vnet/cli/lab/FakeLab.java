@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ final class FakeLab {
         return d;
     }
 
-    JsonNode call(ObjectNode req) throws LabException {
+    JsonNode call(ObjectNode req) throws ApiException {
         String op = req.path("op").asText();
         ops.add(op);
         ObjectNode out = JSON.createObjectNode().put("ok", true);
@@ -120,7 +120,7 @@ final class FakeLab {
             case "target" -> out.put("netns", req.path("name").asText());
             case "stats" -> out.putArray("nodes").addObject().put("name", req.path("node").asText())
                     .putObject("vxlan").put("rxPackets", vxlanRx);
-            default -> throw new LabException("unknown request \"" + op + "\"");
+            default -> throw new ApiException("unknown request \"" + op + "\"");
         }
         return out;
     }

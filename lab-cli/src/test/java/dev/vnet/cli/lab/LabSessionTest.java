@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -145,7 +145,7 @@ class LabSessionTest {
     void aRestartedVnetLabIsNoticed() throws Exception {
         session().start("01-test");
         fake.startedAt = "2026-01-02T00:00:00Z";
-        LabException e = assertThrows(LabException.class, () -> session().check(null));
+        ApiException e = assertThrows(ApiException.class, () -> session().check(null));
         assertEquals("the vnet lab was restarted since lab 01-test began, and its pods went with it: "
                 + "`vnet lab start 01-test` sets it up again", e.getMessage());
         session().start("01-test");
@@ -162,18 +162,18 @@ class LabSessionTest {
         assertFalse(Files.exists(store.workdir("01-test")));
         assertEquals(null, store.load().current);
         assertTrue(store.load().labs.isEmpty());
-        LabException e = assertThrows(LabException.class, () -> session().check(null));
+        ApiException e = assertThrows(ApiException.class, () -> session().check(null));
         assertTrue(e.getMessage().startsWith("no lab started"), e.getMessage());
     }
 
     @Test
     void aLabNeedsEnoughNodesAndAKnownId() throws Exception {
-        LabException e = assertThrows(LabException.class, () -> session().start("07"));
+        ApiException e = assertThrows(ApiException.class, () -> session().start("07"));
         assertEquals("there is no lab \"07\": `vnet lab list` shows them", e.getMessage());
         LabSession noLab = new LabSession(catalog, store, req -> {
-            throw new LabException("no lab is running: start one with `vnet up -d`");
+            throw new ApiException("no lab is running: start one with `vnet up -d`");
         }, (argv, t) -> null, new PrintWriter(new StringWriter()));
-        e = assertThrows(LabException.class, () -> noLab.start("01-test"));
+        e = assertThrows(ApiException.class, () -> noLab.start("01-test"));
         assertEquals("no vnet lab is running: start one with `vnet up -d`, then `vnet lab start 01-test`", e.getMessage());
     }
 }

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.vnet.cli.LabCommand;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
-import dev.vnet.node.lab.ApiClient;
+import dev.vnet.apiserver.client.ApiClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

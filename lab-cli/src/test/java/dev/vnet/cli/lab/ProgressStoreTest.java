@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.node.lab.LabException;
+import dev.vnet.apiserver.server.ApiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -59,7 +59,7 @@ class ProgressStoreTest {
     void aDamagedFileSaysHowToStartOver() throws Exception {
         Path f = dir.resolve("labs.json");
         Files.writeString(f, "{\"current\": ");
-        LabException e = assertThrows(LabException.class, () -> new ProgressStore(f).load());
+        ApiException e = assertThrows(ApiException.class, () -> new ProgressStore(f).load());
         assertTrue(e.getMessage().startsWith("cannot read the lab progress in " + f), e.getMessage());
         assertTrue(e.getMessage().endsWith("remove the file to start over"), e.getMessage());
     }

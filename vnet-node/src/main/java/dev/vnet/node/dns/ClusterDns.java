@@ -1,9 +1,9 @@
 package dev.vnet.node.dns;
 
 import dev.vnet.core.addr.Cidr;
-import dev.vnet.node.model.Endpoints;
-import dev.vnet.node.model.Pod;
-import dev.vnet.node.model.Service;
+import dev.vnet.apiserver.api.Endpoints;
+import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.Service;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

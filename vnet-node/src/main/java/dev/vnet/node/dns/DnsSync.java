@@ -1,9 +1,9 @@
 package dev.vnet.node.dns;
 
-import dev.vnet.node.model.Endpoints;
-import dev.vnet.node.model.Pod;
-import dev.vnet.node.model.Service;
-import dev.vnet.node.store.ClusterStore;
+import dev.vnet.apiserver.api.Endpoints;
+import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.Service;
+import dev.vnet.apiserver.store.ClusterStore;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.vnet.node.dns;
 
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.node.model.Endpoints;
-import dev.vnet.node.model.Pod;
-import dev.vnet.node.model.Service;
+import dev.vnet.apiserver.api.Endpoints;
+import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.Service;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

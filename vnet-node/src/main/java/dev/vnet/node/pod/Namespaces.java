@@ -1,11 +1,27 @@
 package dev.vnet.node.pod;
 
+import dev.vnet.apiserver.server.ApiException;
 import dev.vnet.core.linux.Commands;
+import dev.vnet.core.linux.NetNs;
 import java.util.Optional;
 
-/** Helpers for tearing namespaces down. */
+/** The names pods' network namespaces may take, and tearing namespaces down. */
 public final class Namespaces {
     private Namespaces() {}
+
+    /**
+     * Refuses a pod whose network namespace name this machine cannot give it: one of the lab's own
+     * ({@code PREFIXoutside}, {@code PREFIXnode-N}) or one that already exists.
+     */
+    public static void admit(String podName, String prefix) throws ApiException {
+        if (podName.equals(prefix + "outside") || podName.startsWith(prefix + "node-")) {
+            throw new ApiException("pod name " + podName + " is reserved for the lab's own namespaces: choose another");
+        }
+        if (NetNs.exists(podName)) {
+            throw new ApiException("a network namespace named " + podName + " already exists on this machine: "
+                    + "remove it (`ip netns del " + podName + "`) or choose another pod name");
+        }
+    }
 
     /**
      * Ends the processes still inside namespace {@code netns} (only processes in a namespace the lab made,

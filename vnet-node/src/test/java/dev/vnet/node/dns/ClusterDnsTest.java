@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.node.model.Endpoints;
-import dev.vnet.node.model.ObjectMeta;
-import dev.vnet.node.model.Pod;
-import dev.vnet.node.model.Service;
+import dev.vnet.apiserver.api.Endpoints;
+import dev.vnet.apiserver.api.ObjectMeta;
+import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.Service;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

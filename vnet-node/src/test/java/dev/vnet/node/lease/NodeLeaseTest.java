@@ -1,15 +1,17 @@
 package dev.vnet.node.lease;
 
+import dev.vnet.apiserver.controller.NodeLifecycle;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.node.PeerSync;
-import dev.vnet.node.model.Node;
-import dev.vnet.node.model.SubnetLease;
-import dev.vnet.node.store.ClusterStore;
-import dev.vnet.node.store.MemoryStore;
+import dev.vnet.node.lease.PeerSync;
+import dev.vnet.apiserver.api.Node;
+import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.apiserver.store.MemoryStore;
 import dev.vnet.overlay.PeerTable;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;

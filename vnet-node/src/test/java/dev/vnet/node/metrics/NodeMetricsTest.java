@@ -12,7 +12,6 @@ import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.dns.DnsLog;
-import dev.vnet.node.lab.LabConfig;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
@@ -47,7 +46,7 @@ class NodeMetricsTest {
 
     @BeforeEach
     void setUp() {
-        node = new VnetNode(LabConfig.defaults().node(1), Commands.quiet(), System::nanoTime, key -> { });
+        node = new VnetNode(dev.vnet.node.NodeConfig.defaults(1), Commands.quiet(), System::nanoTime, key -> { });
         podA = node.bridge().attach("pod-a", (frame, length, now) -> {
             byte[] copy = new byte[length];
             frame.get(0, copy);
@@ -143,7 +142,7 @@ class NodeMetricsTest {
 
     @Test
     void twoNodesInOneProcessKeepTheirSeriesApart() throws IOException {
-        VnetNode node2 = new VnetNode(LabConfig.defaults().node(2), Commands.quiet(), System::nanoTime, key -> { });
+        VnetNode node2 = new VnetNode(dev.vnet.node.NodeConfig.defaults(2), Commands.quiet(), System::nanoTime, key -> { });
         PrometheusRegistry one = NodeMetrics.registry(node, null);
         PrometheusRegistry two = NodeMetrics.registry(node2, null);
         inject(arpRequest(POD_A_MAC, POD_A_IP, GATEWAY_IP));

@@ -1,0 +1,254 @@
+package dev.vnet.apiserver.api;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.vnet.apiserver.api.Manifests.InvalidManifestException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ValidationTest {
+
+    // --- fixtures ---
+
+    private static Pod.ContainerPort port(Integer number) {
+        return new Pod.ContainerPort(null, number, null);
+    }
+
+    private static Pod.ContainerPort port(Integer number, String protocol) {
+        return new Pod.ContainerPort(null, number, protocol);
+    }
+
+    private static Pod.Container container(String name, String image, Pod.ContainerPort... ports) {
+        return new Pod.Container(name, image, null, null, Arrays.asList(ports), null);
+    }
+
+    private static Pod.Container withCommand(String name, String image, String... command) {
+        return new Pod.Container(name, image, List.of(command), null, null, null);
+    }
+
+    private static Pod pod(String restartPolicy, Pod.Container... containers) {
+        return new Pod("v1", Pod.KIND, new ObjectMeta("web", null, null, null, null, null, null),
+                new Pod.Spec(null, null, null, restartPolicy, Arrays.asList(containers)), null);
+    }
+
+    private static Pod pod(Pod.Container... containers) {
+        return pod(null, containers);
+    }
+
+    private static Pod named(String name, String namespace) {
+        return pod(container("app", "whoami")).withMetadata(new ObjectMeta(name, namespace, null, null, null, null, null));
+    }
+
+    // --- DNS-1123 labels ---
+
+    @ParameterizedTest
+    @MethodSource("validLabels")
+    void acceptsDns1123Labels(String label) {
+        assertNull(Validation.dns1123Label(label));
+    }
+
+    static Stream<String> validLabels() {
+        return Stream.of("a", "0", "pod-a", "a1", "1a", "a--b", "a".repeat(63));
+    }
+
+    @ParameterizedTest
+    @NullAndEmptySource
+    void rejectsAMissingLabel(String label) {
+        assertEquals("must not be empty", Validation.dns1123Label(label));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Pod-A", "-a", "a-", "a_b", "a.b", "a b", "pod\n"})
+    void rejectsLabelsWithBadCharacters(String label) {
+        String why = Validation.dns1123Label(label);
+
+        assertNotNull(why, label);
+        assertTrue(why.startsWith("\"" + label + "\" is not a DNS-1123 label"), why);
+    }
+
+    @Test
+    void rejectsALabelLongerThan63Characters() {
+        assertEquals("must be no more than 63 characters", Validation.dns1123Label("a".repeat(64)));
+    }
+
+    // --- validatePod: rejections ---
+
+    static Stream<Arguments> invalidPods() {
+        return Stream.of(
+                Arguments.of("no containers", pod(),
+                        "spec.containers", "at least one container is required"),
+                Arguments.of("null container list", pod(container("a", "whoami"))
+                                .withSpec(new Pod.Spec(null, null, null, null, null)),
+                        "spec.containers", "at least one container is required"),
+                Arguments.of("bad container name", pod(container("App", "whoami")),
+                        "spec.containers[0].name", "\"App\" is not a DNS-1123 label"),
+                Arguments.of("duplicate container names", pod(container("app", "whoami"), container("app", "echo")),
+                        "spec.containers[1].name", "duplicate container name \"app\""),
+                Arguments.of("unknown image without a command", pod(container("app", "nginx")),
+                        "spec.containers[0].image", "\"nginx\" is not a built-in image (whoami, echo)"),
+                Arguments.of("no image and no command", pod(container("app", null)),
+                        "spec.containers[0].image", "\"\" is not a built-in image"),
+                Arguments.of("empty command with unknown image",
+                        pod(new Pod.Container("app", "nginx", List.of(), null, null, null)),
+                        "spec.containers[0].image", "\"nginx\" is not a built-in image"),
+                Arguments.of("port 0", pod(container("app", "whoami", port(0))),
+                        "spec.containers[0].ports[0].containerPort", "must be between 1 and 65535"),
+                Arguments.of("port 70000", pod(container("app", "whoami", port(80), port(70000))),
+                        "spec.containers[0].ports[1].containerPort", "must be between 1 and 65535"),
+                Arguments.of("port missing", pod(container("app", "whoami", port(null))),
+                        "spec.containers[0].ports[0].containerPort", "must be between 1 and 65535"),
+                Arguments.of("bad protocol", pod(container("app", "whoami", port(80, "HTTP"))),
+                        "spec.containers[0].ports[0].protocol", "must be TCP, UDP or SCTP"),
+                Arguments.of("lower-case protocol", pod(container("app", "whoami", port(80, "tcp"))),
+                        "spec.containers[0].ports[0].protocol", "must be TCP, UDP or SCTP"),
+                Arguments.of("duplicate port in one container",
+                        pod(container("app", "whoami", port(8080), port(8080, "TCP"))),
+                        "spec.containers[0].ports[1].containerPort", "port 8080/TCP is declared twice in this pod"),
+                Arguments.of("duplicate port across containers",
+                        pod(container("a", "whoami", port(53, "UDP")), container("b", "echo", port(53, "UDP"))),
+                        "spec.containers[1].ports[0].containerPort", "port 53/UDP is declared twice in this pod"),
+                Arguments.of("bad port name",
+                        pod(container("app", "whoami", new Pod.ContainerPort("HTTP", 80, null))),
+                        "spec.containers[0].ports[0].name", "\"HTTP\" is not a DNS-1123 label"),
+                Arguments.of("bad restartPolicy", pod("Sometimes", container("app", "whoami")),
+                        "spec.restartPolicy", "must be Always, OnFailure or Never"),
+                Arguments.of("env var without a name",
+                        pod(new Pod.Container("app", "whoami", null, null, null, List.of(new Pod.EnvVar("", "x")))),
+                        "spec.containers[0].env", "every variable needs a name"),
+                Arguments.of("bad hostname",
+                        pod(container("app", "whoami")).withSpec(new Pod.Spec(null, "Web_1", null, null,
+                                List.of(container("app", "whoami")))),
+                        "spec.hostname", "\"Web_1\" is not a DNS-1123 label"),
+                Arguments.of("bad subdomain",
+                        pod(container("app", "whoami")).withSpec(new Pod.Spec(null, null, "a.b", null,
+                                List.of(container("app", "whoami")))),
+                        "spec.subdomain", "\"a.b\" is not a DNS-1123 label"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidPods")
+    void rejectsAnInvalidPodNamingTheField(String what, Pod pod, String field, String problem) {
+        String message = assertThrows(InvalidManifestException.class, () -> Validation.validatePod(pod)).getMessage();
+
+        assertTrue(message.startsWith("Pod web: " + field + ": " + problem), message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Web", "web.1", "-web"})
+    void rejectsABadPodName(String name) {
+        String message = assertThrows(InvalidManifestException.class,
+                () -> Validation.validatePod(named(name, null))).getMessage();
+
+        assertTrue(message.startsWith("Pod " + name + ": metadata.name: \"" + name + "\" is not a DNS-1123 label"),
+                message);
+    }
+
+    @Test
+    void rejectsAPodNameLongerThan63Characters() {
+        String name = "a".repeat(64);
+        String message = assertThrows(InvalidManifestException.class,
+                () -> Validation.validatePod(named(name, null))).getMessage();
+
+        assertEquals("Pod " + name + ": metadata.name: must be no more than 63 characters", message);
+    }
+
+    @Test
+    void rejectsABadNamespace() {
+        String message = assertThrows(InvalidManifestException.class,
+                () -> Validation.validatePod(named("web", "Team_A"))).getMessage();
+
+        assertTrue(message.startsWith("Pod web: metadata.namespace: \"Team_A\" is not a DNS-1123 label"), message);
+    }
+
+    @Test
+    void rejectsAPodWithoutMetadata() {
+        Pod pod = pod(container("app", "whoami")).withMetadata(null);
+
+        String message = assertThrows(InvalidManifestException.class, () -> Validation.validatePod(pod)).getMessage();
+
+        assertEquals("Pod: metadata.name is required", message);
+    }
+
+    @Test
+    void aPodWithoutANameIsNotCalledNull() {
+        String message = assertThrows(InvalidManifestException.class,
+                () -> Validation.validatePod(named(null, null))).getMessage();
+
+        assertTrue(message.contains("metadata.name"), message);
+        assertTrue(!message.contains("null"), message);
+    }
+
+    // --- validatePod: acceptance ---
+
+    @ParameterizedTest
+    @ValueSource(strings = {"whoami", "echo"})
+    void acceptsABuiltinImageWithoutACommand(String image) {
+        assertDoesNotThrow(() -> Validation.validatePod(pod(container("app", image))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nginx", "busybox:1.36", "registry.example.com/team/tool@sha256:abc"})
+    void acceptsAnyImageWithACommand(String image) {
+        assertDoesNotThrow(() -> Validation.validatePod(pod(withCommand("app", image, "sleep", "3600"))));
+    }
+
+    @Test
+    void acceptsACommandWithoutAnImage() {
+        assertDoesNotThrow(() -> Validation.validatePod(pod(withCommand("app", null, "true"))));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Always", "OnFailure", "Never"})
+    void acceptsEachRestartPolicy(String policy) {
+        assertDoesNotThrow(() -> Validation.validatePod(pod(policy, container("app", "whoami"))));
+    }
+
+    @Test
+    void acceptsPortsAtTheEndsOfTheRange() {
+        assertDoesNotThrow(() -> Validation.validatePod(pod(container("app", "whoami", port(1), port(65535)))));
+    }
+
+    @Test
+    void acceptsTheSamePortNumberOverDifferentProtocols() {
+        Pod pod = pod(container("dns", "echo", port(53, "UDP"), port(53, "TCP"), port(53, "SCTP")));
+
+        assertDoesNotThrow(() -> Validation.validatePod(pod));
+    }
+
+    @Test
+    void treatsAPortWithoutProtocolAsTcp() {
+        Pod pod = pod(container("a", "whoami", port(8080)), container("b", "echo", port(8080, "TCP")));
+
+        String message = assertThrows(InvalidManifestException.class, () -> Validation.validatePod(pod)).getMessage();
+
+        assertEquals("Pod web: spec.containers[1].ports[0].containerPort: port 8080/TCP is declared twice in this pod",
+                message);
+    }
+
+    @Test
+    void acceptsSeveralContainersWithDistinctNamesAndPorts() {
+        Pod pod = pod(container("web", "whoami", new Pod.ContainerPort("http", 8080, "TCP")),
+                container("echo", "echo", port(9000, "UDP")),
+                withCommand("sidecar", "busybox", "sh", "-c", "sleep 3600"));
+
+        assertDoesNotThrow(() -> Validation.validatePod(pod));
+    }
+
+    @Test
+    void builtinImagesAreWhoamiAndEcho() {
+        assertEquals(java.util.Set.of("whoami", "echo"), Validation.BUILTIN_IMAGES);
+    }
+}

@@ -1,0 +1,425 @@
+package dev.vnet.lab;
+
+import dev.vnet.apiserver.ClusterBootstrap;
+import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.controller.EndpointsController;
+import dev.vnet.apiserver.server.ApiBackend;
+import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.server.ResourceApi;
+import dev.vnet.node.api.NodeApi;
+import dev.vnet.node.api.NodeHost;
+import dev.vnet.node.pod.PodController;
+import dev.vnet.core.linux.Commands;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.node.NodeConfig;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.node.lease.PeerSync;
+import dev.vnet.node.router.FlowLog;
+import dev.vnet.node.dns.ClusterDns;
+import dev.vnet.node.dns.DnsLog;
+import dev.vnet.node.dns.DnsSync;
+import dev.vnet.apiserver.api.Service;
+import java.util.UUID;
+import dev.vnet.node.proxy.ServiceSync;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.lease.LeaseKeeper;
+import dev.vnet.apiserver.controller.NodeLifecycle;
+import dev.vnet.node.lease.NodeRegistration;
+import dev.vnet.apiserver.api.ObjectMeta;
+import dev.vnet.node.pod.Namespaces;
+import dev.vnet.node.pod.NamespaceRecord;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.apiserver.store.MemoryStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * The local lab: the whole cluster in network namespaces of one machine, run by one process over the
+ * embedded store. The root namespace is never touched: no link, route or address is added there.
+ *
+ * <pre>
+ *   vnet-outside:  bridge vnet-ul 192.168.56.1/24 ── ul-node-N (veth) ─┐
+ *   vnet-node-N:   eth0 192.168.56.(10+N)/24  &lt;────────────────────────┘
+ *   pod netns:     eth0 = TAP held by this process, on node N's userspace bridge
+ * </pre>
+ */
+public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(LocalLab.class.getName());
+    public static final String UNDERLAY_BRIDGE = "vnet-ul";
+
+    private final LabConfig config;
+    private final Commands commands;
+    private final LabState state;
+    private final ClusterStore store = new MemoryStore();
+    private final List<VnetNode> nodes = new ArrayList<>();
+    private final List<PeerSync> peerSyncs = new ArrayList<>();
+    private final List<ServiceSync> serviceSyncs = new ArrayList<>();
+    private final List<DnsSync> dnsSyncs = new ArrayList<>();
+    private final List<dev.vnet.node.metrics.NodeMetrics> metrics = new ArrayList<>();
+    private final DnsLog dnsLog = new DnsLog();
+    private final FlowLog flowLog = new FlowLog();
+    private PodController controller;
+    private final List<LeaseKeeper> leases = new ArrayList<>();
+    private NodeLifecycle lifecycle;
+    private EndpointsController endpoints;
+    private final ServiceAllocator allocator;
+    private ApiServer api;
+    private ScheduledExecutorService housekeeping;
+    private final Instant started = Instant.now();
+    private volatile boolean stopped;
+
+    private LocalLab(LabConfig config) {
+        this.config = config;
+        this.commands = new Commands(config.explain());
+        this.state = new LabState(config.stateDir());
+        this.allocator = ServiceAllocator.forNetwork(config.network());
+    }
+
+    @Override
+    public ServiceAllocator allocator() {
+        return allocator;
+    }
+
+    /** Builds the lab and starts serving its API; on failure removes whatever it had made and throws. */
+    public static LocalLab start(LabConfig config) throws ApiException {
+        String problem = Privileges.whyNotUsable();
+        if (problem != null) {
+            throw new ApiException(problem);
+        }
+        if (config.nodes() < 1 || config.nodes() > LabConfig.MAX_NODES) {
+            throw new ApiException("--nodes must be between 1 and " + LabConfig.MAX_NODES);
+        }
+        if (!LabConfig.PROXY_MODES.contains(config.proxyMode())) {
+            throw new ApiException("--proxy-mode must be iptables or ipvs");
+        }
+        if (config.lbAlgorithm() != null && !dev.vnet.apiserver.api.Validation.LB_ALGORITHMS.contains(config.lbAlgorithm())) {
+            throw new ApiException("--lb-algorithm must be one of " + String.join(", ",
+                    dev.vnet.apiserver.api.Validation.LB_ALGORITHMS));
+        }
+        long other = LabState.livePid(config.stateDir());
+        if (other > 0) {
+            throw new ApiException("a lab is already running (pid " + other + "): use `vnet down` first");
+        }
+        cleanStale(config);
+        LocalLab lab = new LocalLab(config);
+        try {
+            lab.build();
+            return lab;
+        } catch (IOException | RuntimeException e) {
+            lab.close();
+            throw new ApiException("could not start the lab: " + e.getMessage(), e);
+        }
+    }
+
+    private void build() throws IOException {
+        Path dir = config.stateDir();
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        Files.createDirectories(dir.resolve("logs"));
+        Files.writeString(state.pidFile(), Long.toString(ProcessHandle.current().pid()));
+
+        buildUnderlay(commands, config, state);
+        for (int i = 1; i <= config.nodes(); i++) {
+            NodeConfig nc = config.node(i);
+            VnetNode node = new VnetNode(nc, commands, System::nanoTime, key -> controller.refresh(key));
+            nodes.add(node);
+            node.startDataPlane();
+            metrics.add(dev.vnet.node.metrics.NodeMetrics.start(node, dnsLog));
+            registerNode(nc);
+        }
+        ClusterBootstrap.ensureDnsService(store, config.network());
+        lifecycle = new NodeLifecycle(store);
+        for (VnetNode node : nodes) {
+            node.logFlowsTo(flowLog);
+        }
+        for (VnetNode node : nodes) {
+            // Each node answers DNS from its own index, as a node of a real cluster would.
+            ClusterDns dns = new ClusterDns(config.clusterDomain(), config.serviceCidr(), config.podCidr());
+            dnsSyncs.add(new DnsSync(store, dns));
+            node.startDns(dns, dnsLog, config.dnsUpstream());
+        }
+        for (VnetNode node : nodes) {
+            peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
+            serviceSyncs.add(new ServiceSync(node.config().name(), node.config().netns(),
+                    node.config().underlayIp().bits(), config.proxyMode(), config.lbAlgorithm(), store, node.proxy(),
+                    commands));
+        }
+        controller = new PodController(store, nodes, state.namespaces(), false);
+        endpoints = new EndpointsController(store);
+        api = new ApiServer(config.socket(), handlers(), NodeApi.streaming(this));
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(() -> nodes.forEach(VnetNode::housekeeping), 10, 10, TimeUnit.SECONDS);
+        LOG.info("lab up: nodes=" + nodes.size() + " socket=" + config.socket());
+    }
+
+    /**
+     * The machine-level part of a local lab: the outside namespace with the underlay bridge, and one namespace per
+     * node plugged into it with its underlay address. Shared by the one-process lab and the multi-process one.
+     */
+    static void buildUnderlay(Commands commands, LabConfig config, LabState state) throws IOException {
+        String outside = config.outsideNs();
+        makeNamespace(commands, state, outside);
+        commands.run("ip", "-n", outside, "link", "set", "lo", "up");
+        commands.run("ip", "-n", outside, "link", "add", UNDERLAY_BRIDGE, "type", "bridge");
+        commands.run("ip", "-n", outside, "addr", "add", config.outsideIp() + "/" + config.underlay().prefixLength(),
+                "dev", UNDERLAY_BRIDGE);
+        commands.run("ip", "-n", outside, "link", "set", UNDERLAY_BRIDGE, "up");
+        for (int i = 1; i <= config.nodes(); i++) {
+            NodeConfig nc = config.node(i);
+            makeNamespace(commands, state, nc.netns());
+            String leg = "ul-" + nc.name();
+            commands.run("ip", "-n", nc.netns(), "link", "set", "lo", "up");
+            // Made inside the outside namespace with its peer born in the node's: nothing appears in the root.
+            commands.run("ip", "-n", outside, "link", "add", leg, "type", "veth", "peer", "name", "eth0",
+                    "netns", nc.netns());
+            commands.run("ip", "-n", outside, "link", "set", leg, "master", UNDERLAY_BRIDGE, "up");
+            commands.run("ip", "-n", nc.netns(), "addr", "add",
+                    nc.underlayIp() + "/" + config.underlay().prefixLength(), "dev", "eth0");
+            commands.run("ip", "-n", nc.netns(), "link", "set", "eth0", "up");
+        }
+    }
+
+    private static void makeNamespace(Commands commands, LabState state, String name) throws IOException {
+        if (NetNs.exists(name)) {
+            throw new IOException("network namespace " + name + " already exists and is not this lab's: "
+                    + "remove it with `ip netns del " + name + "`");
+        }
+        commands.run("ip", "netns", "add", name);
+        state.added(name);
+    }
+
+    @Override
+    public FlowLog flowLog() {
+        return flowLog;
+    }
+
+    @Override
+    public DnsLog dnsLog() {
+        return dnsLog;
+    }
+
+    /** Registers a node and takes its subnet lease, as a node process does on a multi-machine cluster. */
+    private void registerNode(NodeConfig nc) throws IOException {
+        try {
+            dev.vnet.core.addr.Cidr subnet = NodeRegistration.register(store, nc.name(), nc.underlayIp(), config.podCidr());
+            if (!subnet.equals(nc.podSubnet())) {
+                throw new IOException("node " + nc.name() + " was given " + subnet + ", expected " + nc.podSubnet());
+            }
+        } catch (ClusterStore.ConflictException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        leases.add(new LeaseKeeper(store, nc.name(), nc.podSubnet(), nc.underlayIp(), LeaseKeeper.DEFAULT_TTL).start());
+    }
+
+    public LabConfig config() {
+        return config;
+    }
+
+    /** The API of a local lab: the resource verbs, every node's own, and `down`. */
+    private Handlers handlers() {
+        Handlers h = new Handlers();
+        ResourceApi.register(h, this);
+        NodeApi.register(h, this);
+        h.add("down", req -> {
+            Thread t = new Thread(() -> {
+                sleep(100); // let the answer reach the client first
+                close();
+            }, "lab-down");
+            t.start();
+            return Handlers.ok();
+        });
+        return h;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public dev.vnet.apiserver.ClusterNetwork network() {
+        return config.network();
+    }
+
+    @Override
+    public String proxyMode() {
+        return config.proxyMode();
+    }
+
+    @Override
+    public String outsideNs() {
+        return config.outsideNs();
+    }
+
+    @Override
+    public String[] underlayLink() {
+        return new String[] {config.outsideNs(), UNDERLAY_BRIDGE};
+    }
+
+    @Override
+    public void admitPod(dev.vnet.apiserver.api.Pod pod) throws ApiException {
+        Namespaces.admit(pod.name(), config.prefix());
+    }
+
+    @Override
+    public boolean runsPod(String key) {
+        return nodes.stream().anyMatch(n -> n.pods().containsKey(key));
+    }
+
+    @Override
+    public List<String> nodeNames() {
+        return nodes.stream().map(n -> n.config().name()).toList();
+    }
+
+    @Override
+    public ClusterStore store() {
+        return store;
+    }
+
+    @Override
+    public List<VnetNode> nodes() {
+        return List.copyOf(nodes);
+    }
+
+    /** The Service control loop of node {@code i} (0-based). */
+    @Override
+    public ServiceSync serviceSync(int i) {
+        return serviceSyncs.get(i);
+    }
+
+    public PodController controller() {
+        return controller;
+    }
+
+    @Override
+    public Instant startedAt() {
+        return started;
+    }
+
+    public boolean isStopped() {
+        return stopped;
+    }
+
+    /** Removes everything the lab made: pods, node namespaces, the underlay, the socket and its records. */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (api != null) {
+            api.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        if (endpoints != null) {
+            endpoints.close();
+        }
+        metrics.forEach(dev.vnet.node.metrics.NodeMetrics::close);
+        peerSyncs.forEach(PeerSync::close);
+        if (lifecycle != null) {
+            lifecycle.close();
+        }
+        leases.forEach(LeaseKeeper::release);
+        serviceSyncs.forEach(ServiceSync::close);
+        dnsSyncs.forEach(DnsSync::close);
+        for (VnetNode node : nodes) {
+            for (String key : List.copyOf(node.pods().keySet())) {
+                String netns = node.pods().get(key).sandbox().spec().netns();
+                node.stopPod(key);
+                state.removed(netns);
+            }
+            node.close();
+        }
+        store.close();
+        removeNamespaces(commands, config);
+        for (String ns : NamespaceRecord.recorded(config.stateDir())) {
+            removeNamespace(commands, ns);
+        }
+        deleteStateFiles(config.stateDir());
+        LOG.info("lab down");
+    }
+
+    /**
+     * Removes what a crashed lab left in {@code config}'s state directory and namespace prefix: its pods'
+     * namespaces (as recorded), the node namespaces and the outside. Does nothing to a live lab.
+     */
+    public static boolean cleanStale(LabConfig config) {
+        Commands quiet = new Commands(config.explain());
+        boolean found = false;
+        for (String ns : NamespaceRecord.recorded(config.stateDir())) {
+            found |= removeNamespace(quiet, ns);
+        }
+        found |= removeNamespaces(quiet, config);
+        deleteStateFiles(config.stateDir());
+        return found;
+    }
+
+    private static boolean removeNamespaces(Commands commands, LabConfig config) {
+        boolean found = false;
+        for (int i = 1; i <= LabConfig.MAX_NODES; i++) {
+            found |= removeNamespace(commands, config.nodeNs(i));
+        }
+        found |= removeNamespace(commands, config.outsideNs());
+        return found;
+    }
+
+    private static boolean removeNamespace(Commands commands, String ns) {
+        if (!NetNs.exists(ns)) {
+            return false;
+        }
+        Namespaces.killProcessesIn(commands, ns);
+        commands.tryRun("ip", "netns", "del", ns);
+        Path etc = Path.of("/etc/netns", ns);
+        deleteTree(etc);
+        return true;
+    }
+
+    private static void deleteStateFiles(Path dir) {
+        for (String f : List.of("namespaces", "namespaces.tmp", "lab.pid", "vnet.sock")) {
+            try {
+                Files.deleteIfExists(dir.resolve(f));
+            } catch (IOException ignored) {
+                // Left for the next cleanup.
+            }
+        }
+        deleteTree(dir.resolve("logs"));
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // Best effort.
+        }
+    }
+}

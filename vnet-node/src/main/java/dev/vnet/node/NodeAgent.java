@@ -1,0 +1,363 @@
+package dev.vnet.node;
+
+import dev.vnet.apiserver.ClusterBootstrap;
+import dev.vnet.apiserver.ClusterNetwork;
+import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.controller.EndpointsController;
+import dev.vnet.apiserver.server.ApiBackend;
+import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.server.ResourceApi;
+import dev.vnet.node.api.NodeApi;
+import dev.vnet.node.api.NodeHost;
+import dev.vnet.node.pod.NamespaceRecord;
+import dev.vnet.node.pod.PodController;
+
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.linux.Commands;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.node.NodeConfig;
+import dev.vnet.node.lease.PeerSync;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.dns.ClusterDns;
+import dev.vnet.node.dns.DnsLog;
+import dev.vnet.node.dns.DnsSync;
+import dev.vnet.node.lease.LeaseKeeper;
+import dev.vnet.apiserver.controller.NodeLifecycle;
+import dev.vnet.node.lease.NodeRegistration;
+import dev.vnet.node.metrics.NodeMetrics;
+import dev.vnet.apiserver.api.Node;
+import dev.vnet.node.proxy.ServiceSync;
+import dev.vnet.node.router.FlowLog;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.apiserver.store.Stores;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+/**
+ * One node of a multi-machine cluster as its own process ({@code vnet node}): kubelet, kube-proxy and flanneld
+ * in one. It joins through the store (its Node and subnet lease), runs its node's data plane, pods, DNS and
+ * Services, and serves the node API (node-local views: conntrack, stats, capture, trace, logs) on its underlay
+ * address, to requests carrying the cluster token.
+ *
+ * <p>Stopping it (SIGTERM) or killing it leaves its pods in place: their namespaces and persistent TAPs stay,
+ * and the next start re-attaches them from the store with the same IPs and MACs. The control-plane node also
+ * runs the cluster-wide loops: Endpoints, and node health from the leases.
+ */
+public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(NodeAgent.class.getName());
+    /** The node API's port: the one kubelet's API uses. */
+    public static final int DEFAULT_API_PORT = 10250;
+    public static final Path DEFAULT_TOKEN_FILE = Path.of("/etc/vnet/token");
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/vnet");
+    /** The prefix of the lab's own namespaces, which pods may not be named after. */
+    public static final String DEFAULT_PREFIX = "vnet-";
+
+    /**
+     * @param iface   the interface holding the underlay address, or null to find the one with an address in
+     *                {@code underlay} (never the default route's: under Vagrant that is the NAT interface)
+     * @param prefix  the prefix of lab namespaces pods may not be named after
+     */
+    public record Settings(String name, String store, String iface, Cidr underlay, Cidr podCidr, Cidr serviceCidr,
+                           Path tokenFile, Duration leaseTtl, Path stateDir, boolean controlPlane, int apiPort,
+                           String proxyMode, String prefix) {
+        public static Settings defaults(String name, String store) {
+            ClusterNetwork d = ClusterNetwork.defaults();
+            return new Settings(name, store, null, d.underlay(), d.podCidr(), d.serviceCidr(), DEFAULT_TOKEN_FILE,
+                    LeaseKeeper.DEFAULT_TTL, DEFAULT_STATE_DIR, false, DEFAULT_API_PORT, "iptables",
+                    DEFAULT_PREFIX);
+        }
+    }
+
+    private final Settings settings;
+    private final Commands commands = new Commands(null);
+    private final List<AutoCloseable> running = new ArrayList<>();
+    private final DnsLog dnsLog = new DnsLog();
+    private final FlowLog flowLog = new FlowLog();
+    private final Instant started = Instant.now();
+    private ClusterStore store;
+    private ClusterNetwork network;
+    private VnetNode node;
+    private ServiceSync serviceSync;
+    private ServiceAllocator allocator;
+    private LeaseKeeper lease;
+    private volatile PodController controller;
+    private ApiServer api;
+    private ScheduledExecutorService housekeeping;
+    private volatile boolean stopped;
+    private String underlayIface;
+    private String token;
+
+    private NodeAgent(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Joins the cluster and starts the node; on failure undoes what it started (pods are left in place). */
+    public static NodeAgent start(Settings settings) throws ApiException {
+        String problem = Privileges.whyNotUsable();
+        if (problem != null) {
+            throw new ApiException(problem);
+        }
+        NodeAgent agent = new NodeAgent(settings);
+        try {
+            agent.build();
+            return agent;
+        } catch (IOException | RuntimeException | ClusterStore.ConflictException e) {
+            agent.close();
+            throw new ApiException("node " + settings.name() + " could not start: " + e.getMessage(), e);
+        }
+    }
+
+    private void build() throws IOException, ClusterStore.ConflictException, ApiException {
+        token = readToken(settings.tokenFile());
+        Ipv4Address underlayIp = UnderlayAddress.find(commands, settings.iface(), settings.underlay());
+        underlayIface = settings.iface() != null ? settings.iface() : UnderlayAddress.ifaceOf(commands, underlayIp);
+        String netns = ownNamespace();
+        Path stateDir = settings.stateDir().resolve(settings.name());
+        Files.createDirectories(stateDir.resolve("logs"));
+        Files.setPosixFilePermissions(settings.stateDir(), PosixFilePermissions.fromString("rwx------"));
+        store = Stores.open(settings.store());
+        Cidr subnet = NodeRegistration.register(store, settings.name(), underlayIp, settings.podCidr());
+        network = new ClusterNetwork(settings.podCidr(), settings.underlay(), settings.serviceCidr(), 1450,
+                "cluster.local");
+        int index = (subnet.network().bits() >>> 8) & 0xff;
+        NodeConfig nc = new NodeConfig(settings.name(), index, netns, subnet, subnet.host(1), underlayIp, network.mtu(),
+                network.dnsIp(), network.clusterDomain(), stateDir.resolve("logs"), settings.podCidr(),
+                settings.serviceCidr());
+        allocator = ServiceAllocator.forNetwork(network);
+
+        node = new VnetNode(nc, commands, System::nanoTime, key -> refresh(key));
+        node.setPersistentPods(true);
+        node.setUnderlayLink(underlayIface); // NodePorts arrive here (eth1 on a Vagrant VM, not eth0)
+        node.startDataPlane();
+        running.add(NodeMetrics.start(node, dnsLog));
+        node.logFlowsTo(flowLog);
+        if (settings.controlPlane()) {
+            ClusterBootstrap.ensureDnsService(store, network);
+        }
+        ClusterDns dns = new ClusterDns(network.clusterDomain(), network.serviceCidr(), network.podCidr());
+        running.add(new DnsSync(store, dns));
+        node.startDns(dns, dnsLog, null);
+        running.add(new PeerSync(settings.name(), store, node.peers()));
+        serviceSync = new ServiceSync(settings.name(), netns, underlayIface, underlayIp.bits(), settings.proxyMode(),
+                null, store, node.proxy(), commands);
+        running.add(serviceSync);
+        lease = new LeaseKeeper(store, settings.name(), subnet, underlayIp, settings.leaseTtl()).start();
+        controller = new PodController(store, List.of(node), NamespaceRecord.resume(stateDir), true);
+        if (settings.controlPlane()) {
+            running.add(new EndpointsController(store));
+            running.add(new NodeLifecycle(store));
+        }
+        api = ApiServer.tcp(new InetSocketAddress(InetAddress.getByAddress(underlayIp.toBytes()), settings.apiPort()),
+                token, handlers(), NodeApi.streaming(this));
+        housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "housekeeping");
+            t.setDaemon(true);
+            return t;
+        });
+        housekeeping.scheduleWithFixedDelay(node::housekeeping, 10, 10, TimeUnit.SECONDS);
+        LOG.info("node up: node=" + settings.name() + " store=" + store.describe() + " subnet=" + subnet
+                + " underlay=" + underlayIp + " api=" + api.address() + " netns=" + netns
+                + (settings.controlPlane() ? " control-plane" : ""));
+    }
+
+    /** The API a node process serves: the resource verbs over the store, and this node's own. */
+    private Handlers handlers() {
+        Handlers h = new Handlers();
+        ResourceApi.register(h, this);
+        NodeApi.register(h, this);
+        h.add("down", req -> Handlers.error("this is a node of a cluster, not a lab: stop the lab with `vnet down` "
+                + "where it was started"));
+        return h;
+    }
+
+    private void refresh(String key) {
+        PodController c = controller;
+        if (c != null) {
+            c.refresh(key);
+        }
+    }
+
+    /** The cluster token: one line in a file only root may read. */
+    static String readToken(Path file) throws ApiException {
+        try {
+            String token = Files.readString(file).strip();
+            if (token.isEmpty()) {
+                throw new ApiException("the cluster token file " + file + " is empty");
+            }
+            return token;
+        } catch (IOException e) {
+            throw new ApiException("cannot read the cluster token " + file + " (" + e.getMessage()
+                    + "): it is made at bootstrap; pass --token-file");
+        }
+    }
+
+    /**
+     * The name of the network namespace this process runs in: a node namespace of the local lab, or, on a VM,
+     * the VM's own namespace, which is given the name vnet-NODE so the node can address it like a lab one.
+     */
+    private String ownNamespace() throws IOException {
+        String pid = Long.toString(ProcessHandle.current().pid());
+        String names = commands.run("ip", "netns", "identify", pid).strip();
+        if (!names.isEmpty()) {
+            return names.split("\\s+")[0];
+        }
+        String name = settings.prefix() + settings.name();
+        if (!dev.vnet.core.linux.NetNs.exists(name)) {
+            commands.run("ip", "netns", "attach", name, pid);
+        }
+        return name;
+    }
+
+    public VnetNode node() {
+        return node;
+    }
+
+    @Override
+    public ClusterNetwork network() {
+        return network;
+    }
+
+    @Override
+    public String proxyMode() {
+        return settings.proxyMode();
+    }
+
+    @Override
+    public String outsideNs() {
+        return settings.prefix() + "outside";
+    }
+
+    @Override
+    public void admitPod(dev.vnet.apiserver.api.Pod pod) throws ApiException {
+        dev.vnet.node.pod.Namespaces.admit(pod.name(), settings.prefix());
+    }
+
+    @Override
+    public boolean runsPod(String key) {
+        VnetNode n = node;
+        return n != null && n.pods().containsKey(key);
+    }
+
+    @Override
+    public boolean nodesDeletable() {
+        return true;
+    }
+
+    @Override
+    public ClusterStore store() {
+        return store;
+    }
+
+    @Override
+    public ServiceAllocator allocator() {
+        return allocator;
+    }
+
+    @Override
+    public List<VnetNode> nodes() {
+        return node == null ? List.of() : List.of(node);
+    }
+
+    @Override
+    public List<String> nodeNames() {
+        return store.list(Node.KIND, Node.class).stream().map(Node::name).sorted().toList();
+    }
+
+    @Override
+    public ServiceSync serviceSync(int i) {
+        return serviceSync;
+    }
+
+    @Override
+    public DnsLog dnsLog() {
+        return dnsLog;
+    }
+
+    @Override
+    public FlowLog flowLog() {
+        return flowLog;
+    }
+
+    @Override
+    public Instant startedAt() {
+        return started;
+    }
+
+    /** This node's own underlay interface: where its VXLAN packets leave and arrive. */
+    @Override
+    public String[] underlayLink() {
+        return new String[] {node.config().netns(), underlayIface};
+    }
+
+    /** The other live nodes' APIs, found in the store (their leases and InternalIPs). */
+    @Override
+    public List<ApiClient> otherNodes() {
+        java.util.Set<String> live = new java.util.HashSet<>();
+        store.list(dev.vnet.apiserver.api.SubnetLease.KIND, dev.vnet.apiserver.api.SubnetLease.class)
+                .forEach(l -> live.add(l.spec().node()));
+        List<ApiClient> out = new ArrayList<>();
+        for (Node n : store.list(Node.KIND, Node.class)) {
+            if (n.name().equals(settings.name()) || !live.contains(n.name()) || n.status() == null) {
+                continue;
+            }
+            n.status().addresses().stream().filter(a -> a.type().equals("InternalIP")).findFirst().ifPresent(a ->
+                    out.add(ApiClient.tcp(new InetSocketAddress(a.address(), settings.apiPort()), token)));
+        }
+        return out;
+    }
+
+    /**
+     * Stops the node process and leaves its pods for the next start: containers stop, descriptors close, the
+     * pods' namespaces and persistent TAPs stay. The lease is not revoked: it runs out unless a new run renews it.
+     */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        if (api != null) {
+            api.close();
+        }
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (controller != null) {
+            controller.close();
+        }
+        if (lease != null) {
+            lease.close();
+        }
+        for (int i = running.size() - 1; i >= 0; i--) {
+            try {
+                running.get(i).close();
+            } catch (Exception e) {
+                LOG.fine("closing " + running.get(i) + ": " + e);
+            }
+        }
+        if (node != null) {
+            node.detachPods();
+            node.close();
+        }
+        if (store != null) {
+            store.close();
+        }
+        LOG.info("node stopped: node=" + settings.name() + " (pods left in place)");
+    }
+}

@@ -1,0 +1,286 @@
+package dev.vnet.node.api;
+
+import dev.vnet.apiserver.server.Handlers;
+
+import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.server.ApiServer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.core.linux.NetNs;
+import dev.vnet.node.RunningPod;
+import dev.vnet.node.VnetNode;
+import dev.vnet.apiserver.api.EndpointSlice;
+import dev.vnet.apiserver.api.Endpoints;
+import dev.vnet.apiserver.api.Manifests;
+import dev.vnet.apiserver.api.Service;
+import dev.vnet.apiserver.api.Node;
+import dev.vnet.apiserver.api.ObjectMeta;
+import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.Validation;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.node.workload.Workload;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The node API's verbs (kubelet's API, port 10250 on a node process): the state of this process's nodes — pod
+ * logs, where `vnet exec` runs, conntrack, the Service rules and data plane, DNS questions, flows, counters,
+ * topology, traces and captures. Requests and answers are JSON.
+ */
+public final class NodeApi {
+    private static final ObjectMapper JSON = Manifests.JSON;
+
+    private final NodeHost lab;
+    private final ClusterStore store;
+
+    private NodeApi(NodeHost host) {
+        this.lab = host;
+        this.store = host.store();
+    }
+
+    /** Registers every node verb of {@code host}'s nodes, captures (a stream) aside. */
+    public static void register(Handlers handlers, NodeHost host) {
+        NodeApi api = new NodeApi(host);
+        ObservabilityApi observability = new ObservabilityApi(host);
+        TraceApi trace = new TraceApi(host);
+        handlers.add("status", req -> api.status())
+                .add("logs", api::logs)
+                .add("target", req -> api.target(req.path("name").asText()))
+                .add("service-dataplane", api::serviceDataplane)
+                .add("conntrack", req -> api.conntrack(req.path("node").asText("")))
+                .add("proxy-rules", api::proxyRules)
+                .add("dns-log", req -> api.dnsLog(req.path("node").asText("")))
+                .add("flows", req -> api.flows(req.path("since").asLong(0)))
+                .add("stats", req -> observability.stats(req.path("node").asText("")))
+                .add("topology", req -> observability.topology())
+                .add("trace", req -> req.hasNonNull("next")
+                        ? trace.traceNext(req.path("source").asText(), req.path("next").asText(), req.path("wait").asInt(30))
+                        : trace.trace(req.path("source").asText(), req.path("target").asText(),
+                                req.path("protocol").asText("")))
+                .add("trace-arm", TraceApi::arm)
+                .add("trace-collect", req -> TraceApi.collect(req.path("ipId").asInt()));
+    }
+
+    /** The streaming verbs (captures) of {@code host}'s nodes. */
+    public static ApiServer.Streaming streaming(NodeHost host) {
+        return new CaptureApi(host);
+    }
+
+    private static ObjectNode ok() {
+        return Handlers.ok();
+    }
+
+    private Optional<Pod> findPodByName(String name) {
+        return store.list(Pod.KIND, Pod.class).stream().filter(p -> p.name().equals(name)).findFirst();
+    }
+
+    private ObjectNode status() {
+        ObjectNode out = ok();
+        out.put("pid", ProcessHandle.current().pid());
+        out.put("startedAt", lab.startedAt().toString());
+        out.put("store", lab.store().describe());
+        ArrayNode nodes = out.putArray("nodes");
+        for (VnetNode n : lab.nodes()) {
+            nodes.addObject().put("name", n.config().name()).put("netns", n.config().netns())
+                    .put("underlayIP", n.config().underlayIp().toString())
+                    .put("podCIDR", n.config().podSubnet().toString())
+                    .put("gateway", n.config().gateway().toString())
+                    .put("pods", n.pods().size());
+        }
+        out.put("outside", lab.outsideNs());
+        return out;
+    }
+
+    // ---- logs, exec targets, down ----
+
+    private ObjectNode logs(JsonNode req) throws ApiException {
+        String name = req.path("pod").asText();
+        String key = ClusterStore.key(req.path("namespace").asText("default"), name);
+        RunningPod pod = runningPod(key).orElseThrow(() -> new ApiException("pods \"" + name + "\" not found"
+                + " (or not running)"));
+        String container = req.path("container").asText("");
+        List<Workload> ws = pod.workloads();
+        Workload w;
+        if (container.isEmpty()) {
+            if (ws.size() > 1) {
+                throw new ApiException("pod " + name + " has several containers: choose one with -c ("
+                        + String.join(", ", ws.stream().map(Workload::containerName).toList()) + ")");
+            }
+            w = ws.get(0);
+        } else {
+            w = ws.stream().filter(x -> x.containerName().equals(container)).findFirst()
+                    .orElseThrow(() -> new ApiException("container " + container + " is not valid for pod " + name));
+        }
+        try {
+            return ok().put("text", Files.readString(w.logFile()));
+        } catch (IOException e) {
+            throw new ApiException("cannot read the log of " + name + "/" + w.containerName() + ": " + e.getMessage());
+        }
+    }
+
+    private Optional<RunningPod> runningPod(String key) {
+        return lab.nodes().stream().map(n -> n.pods().get(key)).filter(java.util.Objects::nonNull).findFirst();
+    }
+
+    /** Where `vnet exec NAME` runs: a pod's namespace, node/NAME's, or the outside's. */
+    private ObjectNode target(String name) throws ApiException {
+        if (name.equals("outside")) {
+            return ok().put("netns", lab.outsideNs());
+        }
+        if (name.startsWith("node/")) {
+            String node = name.substring(5);
+            return lab.nodes().stream().filter(n -> n.config().name().equals(node)).findFirst()
+                    .map(n -> ok().put("netns", n.config().netns()).put("node", n.config().name()))
+                    .orElseThrow(() -> new ApiException("nodes \"" + node + "\" not found"));
+        }
+        // Pod names are unique in the lab (each names a network namespace), so any namespace will do.
+        String podName = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
+        Optional<RunningPod> p = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
+                .filter(rp -> rp.pod().name().equals(podName)).findFirst();
+        if (p.isEmpty()) {
+            Optional<Pod> stored = findPodByName(podName);
+            if (stored.isPresent()) {
+                throw new ApiException("pod " + podName + " is " + stored.get().phase() + ", not running: "
+                        + Optional.ofNullable(stored.get().status()).map(Pod.Status::message).orElse(""));
+            }
+            throw new ApiException("pods \"" + podName + "\" not found" + ": targets are pod names, node/NAME or outside");
+        }
+        String node = lab.nodes().stream().filter(n -> n.pods().containsValue(p.get())).map(n -> n.config().name())
+                .findFirst().orElse("");
+        return ok().put("netns", p.get().sandbox().spec().netns()).put("node", node);
+    }
+
+    // ---- the Service data plane ----
+
+    private ObjectNode serviceDataplane(JsonNode req) throws ApiException {
+        String prefix = req.path("namespace").asText("default") + "/" + req.path("name").asText();
+        ObjectNode out = ok().put("proxyMode", lab.proxyMode());
+        dev.vnet.node.proxy.ServiceSync sync = lab.serviceSync(0);
+        for (dev.vnet.nat.service.ServicePort p : sync.ports()) {
+            if (p.name().equals(prefix) || p.name().startsWith(prefix + ":")) {
+                out.put("algorithm", p.balancer().name());
+                if (p.loadBalancerIp() != 0) {
+                    List<String> nodes = dev.vnet.node.proxy.ServiceSync.lbCandidates(store);
+                    out.put("lbNode", dev.vnet.node.proxy.ServiceSync.lbHolder(
+                            dev.vnet.core.addr.Ipv4Address.toString(p.loadBalancerIp()), nodes));
+                }
+            }
+        }
+        long connections = 0;
+        for (VnetNode n : lab.nodes()) {
+            for (dev.vnet.nat.conntrack.ConnEntry e : n.proxy().conntrack().snapshot()) {
+                if (e.label() != null && (e.label().startsWith(prefix + " ") || e.label().startsWith(prefix + ":"))) {
+                    connections++;
+                }
+            }
+        }
+        return out.put("connections", connections);
+    }
+
+    private ObjectNode conntrack(String node) throws ApiException {
+        ObjectNode out = ok();
+        ArrayNode entries = out.putArray("entries");
+        long now = System.nanoTime();
+        boolean found = node.isEmpty();
+        for (VnetNode n : lab.nodes()) {
+            if (!node.isEmpty() && !n.config().name().equals(node)) {
+                continue;
+            }
+            found = true;
+            for (dev.vnet.nat.conntrack.ConnEntry e : n.proxy().conntrack().snapshot()) {
+                long left = Math.max(0, (e.expiresAtNanos() - now) / 1_000_000_000L);
+                if (left == 0) {
+                    continue;
+                }
+                String ip = dev.vnet.core.addr.Ipv4Address.toString(0);
+                entries.addObject().put("node", n.config().name())
+                        .put("protocol", e.protocol() == 6 ? "tcp" : e.protocol() == 17 ? "udp" : "icmp")
+                        .put("state", e.protocol() == 6 ? e.tcpState().name() : e.replied() ? "REPLIED" : "UNREPLIED")
+                        .put("timeout", left)
+                        .put("original", tuple(e.origSrcIp(), e.origSrcPort(), e.origDstIp(), e.origDstPort()))
+                        .put("reply", tuple(e.replySrcIp(), e.replySrcPort(), e.replyDstIp(), e.replyDstPort()))
+                        .put("dnat", e.dnat()).put("snat", e.snat())
+                        .put("label", e.label() == null ? ip : e.label());
+            }
+        }
+        if (!found) {
+            throw new ApiException("nodes \"" + node + "\" not found");
+        }
+        return out;
+    }
+
+    private static String tuple(int src, int sport, int dst, int dport) {
+        return "src=" + dev.vnet.core.addr.Ipv4Address.toString(src) + " dst=" + dev.vnet.core.addr.Ipv4Address.toString(dst)
+                + " sport=" + sport + " dport=" + dport;
+    }
+
+    private ObjectNode proxyRules(JsonNode req) throws ApiException {
+        String service = req.path("service").asText("");
+        String node = req.path("node").asText("node-1");
+        int index = -1;
+        for (int i = 0; i < lab.nodes().size(); i++) {
+            if (lab.nodes().get(i).config().name().equals(node)) {
+                index = i;
+            }
+        }
+        if (index < 0) {
+            throw new ApiException("nodes \"" + node + "\" not found");
+        }
+        String only = null;
+        if (!service.isEmpty()) {
+            only = service.contains("/") ? service : req.path("namespace").asText("default") + "/" + service;
+            String key = only;
+            if (store.get(Service.KIND, key, Service.class).isEmpty()) {
+                throw new ApiException("services \"" + service + "\" not found");
+            }
+        }
+        return ok().put("text", dev.vnet.nat.service.ProxyRules.render(lab.serviceSync(index).ports(), only))
+                .put("proxyMode", lab.proxyMode());
+    }
+
+    private ObjectNode dnsLog(String node) {
+        ObjectNode out = ok();
+        ArrayNode entries = out.putArray("entries");
+        for (dev.vnet.node.dns.DnsLog.Entry e : lab.dnsLog().recent()) {
+            if (node.isEmpty() || node.equals(e.node())) {
+                ObjectNode o = entries.addObject().put("at", e.at().toString()).put("node", e.node())
+                        .put("client", e.client()).put("transport", e.transport()).put("name", e.name())
+                        .put("type", e.type()).put("rcode", e.rcode());
+                ArrayNode answers = o.putArray("answers");
+                e.answers().forEach(answers::add);
+            }
+        }
+        ObjectNode counts = out.putObject("queriesByType");
+        lab.dnsLog().queriesByType().forEach(counts::put);
+        ObjectNode rcodes = out.putObject("responsesByRcode");
+        lab.dnsLog().responsesByRcode().forEach(rcodes::put);
+        out.put("malformed", lab.dnsLog().malformedCount());
+        return out;
+    }
+
+    private ObjectNode flows(long since) {
+        ObjectNode out = ok();
+        ArrayNode events = out.putArray("events");
+        for (dev.vnet.node.router.FlowLog.Event e : lab.flowLog().since(since)) {
+            events.addObject().put("seq", e.seq()).put("at", e.at().toString()).put("node", e.node())
+                    .put("protocol", e.protocol()).put("src", e.src()).put("dst", e.dst())
+                    .put("verdict", e.verdict()).put("detail", e.detail());
+        }
+        return out;
+    }
+
+
+}

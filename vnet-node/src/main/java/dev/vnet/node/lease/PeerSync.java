@@ -1,0 +1,90 @@
+package dev.vnet.node.lease;
+
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.addr.MacAddress;
+import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.overlay.Peer;
+import dev.vnet.overlay.PeerTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+
+/**
+ * Programs a node's overlay peer table from the cluster's subnet leases, flannel-style: one peer per other node
+ * that holds a live lease, from the lease's pod CIDR, underlay IP and VTEP MAC. A node whose lease expires
+ * (it stopped renewing: crashed, or cut off) drops out of every peer table, and its subnet's route with it.
+ *
+ * <p>Every lease event triggers one full {@link #sync}, the table's only writer: it rebuilds the peer set from
+ * the store and installs it at once, so it is idempotent and a missed event cannot leave a stale peer.
+ */
+public final class PeerSync implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(PeerSync.class.getName());
+    /** Annotation on a Node that carries its VTEP MAC (flannel keeps it in its backend-data annotation). */
+    public static final String VTEP_MAC_ANNOTATION = "vnet.dev/vtep-mac";
+
+    private final String self;
+    private final ClusterStore store;
+    private final PeerTable table;
+    private final ClusterStore.Watch watch;
+
+    public PeerSync(String self, ClusterStore store, PeerTable table) {
+        this.self = self;
+        this.store = store;
+        this.table = table;
+        long from = store.revision(); // before the first list: a change in between is then delivered too
+        sync();
+        this.watch = store.watch(SubnetLease.KIND, from, e -> sync());
+    }
+
+    /** Rebuilds the peer table from the store. */
+    public synchronized void sync() {
+        List<Peer> peers = new ArrayList<>();
+        List<SubnetLease> leases;
+        try {
+            leases = store.list(SubnetLease.KIND, SubnetLease.class);
+        } catch (ClusterStore.UnavailableException e) {
+            LOG.warning("overlay peers kept as they were: " + e.getMessage());
+            return; // forward with the last known peers, as kube-proxy keeps its rules
+        }
+        for (SubnetLease lease : leases) {
+            SubnetLease.Spec s = lease.spec();
+            if (s == null || self.equals(s.node())) {
+                continue;
+            }
+            try {
+                peers.add(Peer.of(s.node(), Cidr.parse(s.podCIDR()), Ipv4Address.parse(s.underlayIP()),
+                        MacAddress.parse(s.vtepMAC())));
+            } catch (RuntimeException e) {
+                LOG.warning("subnet lease of " + s.node() + " is malformed, not an overlay peer: " + e.getMessage());
+            }
+        }
+        Set<String> before = names(table.peers());
+        Set<String> after = names(peers);
+        table.replace(peers);
+        if (!before.equals(after)) {
+            for (Peer p : peers) {
+                if (!before.contains(p.nodeName())) {
+                    LOG.info("overlay peer added: node=" + self + " peer=" + p.nodeName() + " subnet=" + p.podSubnet()
+                            + " underlay=" + p.underlayIp() + " vtepMac=" + p.vtepMac());
+                }
+            }
+            before.stream().filter(n -> !after.contains(n))
+                    .forEach(n -> LOG.info("overlay peer removed: node=" + self + " peer=" + n));
+        }
+    }
+
+    private static Set<String> names(List<Peer> peers) {
+        Set<String> out = new TreeSet<>();
+        peers.forEach(p -> out.add(p.nodeName()));
+        return out;
+    }
+
+    @Override
+    public void close() {
+        watch.close();
+    }
+}
