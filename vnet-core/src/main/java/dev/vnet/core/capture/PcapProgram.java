@@ -49,7 +49,7 @@ final class PcapProgram {
         if (LibPcap.unavailable() != null) {
             throw new IllegalStateException(LibPcap.unavailable());
         }
-        // libpcap before 1.8 kept the parser's state in globals; a lock costs nothing at this rate.
+        // Older libpcaps kept the compiler's state in globals; a lock costs nothing at this rate.
         synchronized (PcapProgram.class) {
             long pcap = LibPcap.pcap_open_dead(dlt, LibPcap.SNAPLEN);
             if (pcap == 0) {
