@@ -1,7 +1,9 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -34,9 +36,11 @@ final class ApplyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         for (Path f : files) {
-            ObjectNode req = UpCommand.request("apply").put("source", f.toString()).put("text", read(f));
+            ObjectNode req = Operation.APPLY.request().put("source", f.toString()).put("text", read(f));
             JsonNode reply = root.client().call(req);
-            reply.path("messages").forEach(m -> out.println(m.asText()));
+            reply.path("messages").forEach(m -> out.println(m.asString()));
+            // As kubectl prints the API server's warnings: on stderr, so a script reading stdout is not disturbed.
+            reply.path("warnings").forEach(w -> spec.commandLine().getErr().println("Warning: " + w.asString()));
         }
         out.flush();
         return 0;

@@ -1,5 +1,7 @@
 package dev.vnet.cli;
 
+import dev.vnet.apiserver.api.Operation;
+
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -36,7 +38,7 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = {"-c", "--count"}, defaultValue = "0", description = "Stop after N packets (default: until Ctrl-C).")
     int count;
 
-    @Option(names = "--filter", description = "host/net/port/tcp/udp/icmp/arp/vxlan with and/or/not, as tcpdump's.")
+    @Option(names = "--filter", description = "A tcpdump filter (pcap-filter(7)), compiled by libpcap; VXLAN is \"udp port 4789\".")
     String filter;
 
     @Override
@@ -46,7 +48,7 @@ final class CaptureCommand implements Callable<Integer> {
                     + "tshark -r - or wireshark -k -i -", 2);
         }
         boolean pcap = file != null && file.toString().endsWith(".pcap");
-        var req = UpCommand.request("capture").put("pod", pod == null ? "" : pod)
+        var req = Operation.CAPTURE.request().put("pod", pod == null ? "" : pod)
                 .put("node", node == null ? "" : node).put("count", count).put("format", pcap ? "pcap" : "pcapng")
                 .put("filter", filter == null ? "" : filter);
         if (point != null) {

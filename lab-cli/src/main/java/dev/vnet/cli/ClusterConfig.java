@@ -1,9 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.vnet.apiserver.server.ApiException;
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +22,7 @@ record ClusterConfig(String store, String token) {
     /** The cluster to use, or null for the local lab. */
     static ClusterConfig resolve(String storeOption, Path tokenOption, Path configFile) throws ApiException {
         JsonNode file = read(configFile);
-        String store = storeOption != null ? storeOption : file.path("store").asText(null);
+        String store = storeOption != null ? storeOption : file.path("store").asString(null);
         if (store == null || store.equals("memory")) {
             return null;
         }
@@ -31,7 +30,7 @@ record ClusterConfig(String store, String token) {
             throw new ApiException("--store must be etcd://HOST:PORT (or memory for the local lab), not " + store);
         }
         Path token = tokenOption != null ? tokenOption
-                : file.hasNonNull("tokenFile") ? Path.of(file.path("tokenFile").asText()) : DEFAULT_TOKEN;
+                : file.hasNonNull("tokenFile") ? Path.of(file.path("tokenFile").asString()) : DEFAULT_TOKEN;
         try {
             return new ClusterConfig(store, Files.readString(token).strip());
         } catch (IOException e) {
@@ -42,12 +41,12 @@ record ClusterConfig(String store, String token) {
 
     private static JsonNode read(Path file) throws ApiException {
         if (file == null || !Files.exists(file)) {
-            return new ObjectMapper().createObjectNode();
+            return Json.object();
         }
         try {
-            JsonNode n = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
-            return n == null ? new ObjectMapper().createObjectNode() : n;
-        } catch (IOException e) {
+            JsonNode n = Json.YAML.readTree(file.toFile());
+            return n == null || n.isMissingNode() ? Json.object() : n;
+        } catch (tools.jackson.core.JacksonException e) {
             throw new ApiException("the config file " + file + " is not valid YAML: " + e.getMessage().lines()
                     .findFirst().orElse(""));
         }

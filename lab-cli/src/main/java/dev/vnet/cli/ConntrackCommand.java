@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,13 +28,13 @@ final class ConntrackCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode reply = root.client().call(UpCommand.request("conntrack").put("node", node == null ? "" : node));
+        JsonNode reply = root.client().call(Operation.CONNTRACK.request().put("node", node == null ? "" : node));
         int n = 0;
         for (JsonNode e : reply.path("entries")) {
-            out.printf("%-7s %-5s %-12s %6d %s %s%s%s%n    %s%n", e.path("node").asText(), e.path("protocol").asText(),
-                    e.path("state").asText(), e.path("timeout").asLong(), e.path("original").asText(),
-                    e.path("reply").asText(), e.path("dnat").asBoolean() ? " [DNAT]" : "",
-                    e.path("snat").asBoolean() ? " [SNAT]" : "", e.path("label").asText());
+            out.printf("%-7s %-5s %-12s %6d %s %s%s%s%n    %s%n", e.path("node").asString(), e.path("protocol").asString(),
+                    e.path("state").asString(), e.path("timeout").asLong(), e.path("original").asString(),
+                    e.path("reply").asString(), e.path("dnat").asBoolean() ? " [DNAT]" : "",
+                    e.path("snat").asBoolean() ? " [SNAT]" : "", e.path("label").asString());
             n++;
         }
         out.println("conntrack: " + n + " flow entries");

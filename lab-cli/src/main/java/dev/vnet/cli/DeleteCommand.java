@@ -1,8 +1,10 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +41,7 @@ final class DeleteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ObjectNode req = UpCommand.request("delete").put("namespace", namespace).put("ignoreNotFound", ignoreNotFound);
+        ObjectNode req = Operation.DELETE.request().put("namespace", namespace).put("ignoreNotFound", ignoreNotFound);
         if (files != null && !files.isEmpty()) {
             if (words != null && !words.isEmpty()) {
                 throw new VnetCommand.CliException("give either -f FILE or KIND NAME..., not both", 2);
@@ -61,10 +63,10 @@ final class DeleteCommand implements Callable<Integer> {
     }
 
     private int print(JsonNode reply, PrintWriter out) {
-        reply.path("messages").forEach(m -> out.println(m.asText()));
+        reply.path("messages").forEach(m -> out.println(m.asString()));
         out.flush();
         if (reply.path("errors").size() > 0) {
-            reply.path("errors").forEach(e -> spec.commandLine().getErr().println("error: " + e.asText()));
+            reply.path("errors").forEach(e -> spec.commandLine().getErr().println("error: " + e.asString()));
             return 1;
         }
         return 0;

@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,17 +40,17 @@ final class DnsCommand implements Callable<Integer> {
             throw new VnetCommand.CliException("usage: vnet dns log [-n NODE] [--tail N]", 2);
         }
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode reply = root.client().call(UpCommand.request("dns-log").put("node", node == null ? "" : node));
+        JsonNode reply = root.client().call(Operation.DNS_LOG.request().put("node", node == null ? "" : node));
         List<JsonNode> entries = new ArrayList<>();
         reply.path("entries").forEach(entries::add);
         Table t = new Table("TIME", "NODE", "CLIENT", "PROTO", "TYPE", "NAME", "RCODE", "ANSWER");
         for (JsonNode e : entries.subList(Math.max(0, entries.size() - tail), entries.size())) {
             List<String> answers = new ArrayList<>();
-            e.path("answers").forEach(a -> answers.add(a.asText()));
-            String at = e.path("at").asText();
-            t.row(at.length() >= 19 ? at.substring(11, 19) : at, e.path("node").asText(), e.path("client").asText(),
-                    e.path("transport").asText(), e.path("type").asText(), e.path("name").asText(),
-                    e.path("rcode").asText(), answers.isEmpty() ? "-" : String.join(", ", answers));
+            e.path("answers").forEach(a -> answers.add(a.asString()));
+            String at = e.path("at").asString();
+            t.row(at.length() >= 19 ? at.substring(11, 19) : at, e.path("node").asString(), e.path("client").asString(),
+                    e.path("transport").asString(), e.path("type").asString(), e.path("name").asString(),
+                    e.path("rcode").asString(), answers.isEmpty() ? "-" : String.join(", ", answers));
         }
         t.print(out);
         out.println("queries by type: " + reply.path("queriesByType") + "  responses by code: "

@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.lab.LocalLab;
@@ -37,9 +39,9 @@ final class DownCommand implements Callable<Integer> {
         }
         ApiClient client = root.client();
         if (client.labRunning()) {
-            JsonNode status = client.call(UpCommand.request("status"));
+            JsonNode status = client.call(Operation.STATUS.request());
             Optional<ProcessHandle> lab = ProcessHandle.of(status.path("pid").asLong());
-            client.call(UpCommand.request("down"));
+            client.call(Operation.DOWN.request());
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (lab.isPresent() && lab.get().isAlive() && System.nanoTime() < deadline) {
                 Thread.sleep(100);

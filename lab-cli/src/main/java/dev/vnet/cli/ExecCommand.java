@@ -1,5 +1,7 @@
 package dev.vnet.cli;
 
+import dev.vnet.apiserver.api.Operation;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -23,15 +25,15 @@ final class ExecCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        com.fasterxml.jackson.databind.JsonNode where = root.client().call(UpCommand.request("target").put("name", target));
-        String netns = where.path("netns").asText();
+        tools.jackson.databind.JsonNode where = root.client().call(Operation.TARGET.request().put("name", target));
+        String netns = where.path("netns").asString();
         if (!dev.vnet.core.linux.NetNs.exists(netns)) {
             // A cluster of machines: the target lives on another VM.
-            if (where.path("node").asText("").startsWith("a node that does not answer")) {
-                throw new VnetCommand.CliException(target + " is not on this machine, and " + where.path("node").asText());
+            if (where.path("node").asString("").startsWith("a node that does not answer")) {
+                throw new VnetCommand.CliException(target + " is not on this machine, and " + where.path("node").asString());
             }
-            throw new VnetCommand.CliException(target + " runs on " + where.path("node").asText("another node")
-                    + ", not on this machine: run vnet exec there (e.g. vagrant ssh " + where.path("node").asText("NODE")
+            throw new VnetCommand.CliException(target + " runs on " + where.path("node").asString("another node")
+                    + ", not on this machine: run vnet exec there (e.g. vagrant ssh " + where.path("node").asString("NODE")
                     + ")");
         }
         List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", netns));

@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -34,27 +36,27 @@ final class FlowsCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         String podIp = null;
         if (pod != null) {
-            JsonNode p = root.client().call(UpCommand.request("get").put("kind", "pods").put("name", pod)
+            JsonNode p = root.client().call(Operation.GET.request().put("kind", "pods").put("name", pod)
                     .put("allNamespaces", true)).path("list").path("items").get(0);
-            podIp = p.path("status").path("podIP").asText();
+            podIp = p.path("status").path("podIP").asString();
         }
         long since = 0;
         do {
-            JsonNode events = root.client().call(UpCommand.request("flows").put("since", since)).path("events");
+            JsonNode events = root.client().call(Operation.FLOWS.request().put("since", since)).path("events");
             for (JsonNode e : events) {
                 since = Math.max(since, e.path("seq").asLong());
-                if (verdict != null && !verdict.equals(e.path("verdict").asText())) {
+                if (verdict != null && !verdict.equals(e.path("verdict").asString())) {
                     continue;
                 }
-                if (podIp != null && !e.path("src").asText().startsWith(podIp + ":")
-                        && !e.path("dst").asText().startsWith(podIp + ":") && !e.path("src").asText().equals(podIp)
-                        && !e.path("dst").asText().equals(podIp)) {
+                if (podIp != null && !e.path("src").asString().startsWith(podIp + ":")
+                        && !e.path("dst").asString().startsWith(podIp + ":") && !e.path("src").asString().equals(podIp)
+                        && !e.path("dst").asString().equals(podIp)) {
                     continue;
                 }
-                String at = e.path("at").asText();
+                String at = e.path("at").asString();
                 out.printf("%s %-7s %-4s %21s → %-21s %-10s %s%n", at.length() >= 23 ? at.substring(11, 23) : at,
-                        e.path("node").asText(), e.path("protocol").asText(), e.path("src").asText(),
-                        e.path("dst").asText(), e.path("verdict").asText().toUpperCase(), e.path("detail").asText());
+                        e.path("node").asString(), e.path("protocol").asString(), e.path("src").asString(),
+                        e.path("dst").asString(), e.path("verdict").asString().toUpperCase(), e.path("detail").asString());
             }
             out.flush();
             if (follow) {

@@ -1,5 +1,7 @@
 package dev.vnet.cli;
 
+import dev.vnet.apiserver.api.Operation;
+
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,9 +31,9 @@ final class LogsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        var req = UpCommand.request("logs").put("pod", pod).put("namespace", namespace)
+        var req = Operation.LOGS.request().put("pod", pod).put("namespace", namespace)
                 .put("container", container == null ? "" : container);
-        out.print(root.client().call(req).path("text").asText());
+        out.print(root.client().call(req).path("text").asString());
         out.flush();
         return 0;
     }

@@ -1,5 +1,7 @@
 package dev.vnet.cli;
 
+import dev.vnet.apiserver.api.Operation;
+
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,14 +39,14 @@ final class ProxyCommand implements Callable<Integer> {
         if (!what.equals("rules")) {
             throw new VnetCommand.CliException("usage: vnet proxy rules [SERVICE] [--node NODE]", 2);
         }
-        var req = UpCommand.request("proxy-rules").put("node", node).put("namespace", namespace)
+        var req = Operation.PROXY_RULES.request().put("node", node).put("namespace", namespace)
                 .put("service", service == null ? "" : service);
         PrintWriter out = spec.commandLine().getOut();
         var reply = root.client().call(req);
-        if (reply.path("proxyMode").asText().equals("ipvs")) {
+        if (reply.path("proxyMode").asString().equals("ipvs")) {
             out.println("# this lab runs in ipvs mode (hash lookups); these are the iptables rules it is equivalent to");
         }
-        out.print(reply.path("text").asText());
+        out.print(reply.path("text").asString());
         out.flush();
         return 0;
     }

@@ -1,8 +1,10 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.client.ApiClient;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -43,7 +45,7 @@ final class Repl {
     private List<String> nodes = List.of();
     private long namesAt;
 
-    Repl(VnetCommand root, List<String> rootArgs) throws dev.vnet.apiserver.server.ApiException {
+    Repl(VnetCommand root, List<String> rootArgs) throws dev.vnet.apiserver.api.ApiException {
         this.root = root;
         this.rootArgs = rootArgs;
         this.client = root.client();
@@ -167,16 +169,16 @@ final class Repl {
         List<String> nodeNames = new ArrayList<>();
         try {
             for (JsonNode p : list("pods")) {
-                pods.put(p.path("metadata").path("name").asText(), p.path("status").path("podIP").asText(""));
+                pods.put(p.path("metadata").path("name").asString(), p.path("status").path("podIP").asString(""));
             }
             for (JsonNode s : list("services")) {
-                String ip = s.path("spec").path("clusterIP").asText("");
+                String ip = s.path("spec").path("clusterIP").asString("");
                 if (!ip.isEmpty() && !ip.equals("None")) {
-                    services.put(s.path("metadata").path("name").asText(), ip);
+                    services.put(s.path("metadata").path("name").asString(), ip);
                 }
             }
             for (JsonNode n : list("nodes")) {
-                nodeNames.add(n.path("metadata").path("name").asText());
+                nodeNames.add(n.path("metadata").path("name").asString());
             }
         } catch (ApiException e) {
             // No lab: nothing to complete.
@@ -189,7 +191,7 @@ final class Repl {
 
     private List<JsonNode> list(String kind) throws ApiException {
         List<JsonNode> out = new ArrayList<>();
-        client.call(UpCommand.request("get").put("kind", kind).put("allNamespaces", true))
+        client.call(Operation.GET.request().put("kind", kind).put("allNamespaces", true))
                 .path("list").path("items").forEach(out::add);
         return out;
     }

@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import dev.vnet.core.packet.DropReason;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -35,7 +37,7 @@ final class StatsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode reply = root.client().call(UpCommand.request("stats").put("node", node == null ? "" : node));
+        JsonNode reply = root.client().call(Operation.STATS.request().put("node", node == null ? "" : node));
         render(reply).forEach(out::println);
         out.flush();
         return 0;
@@ -48,11 +50,11 @@ final class StatsCommand implements Callable<Integer> {
             if (!lines.isEmpty()) {
                 lines.add("");
             }
-            lines.add(n.path("name").asText());
+            lines.add(n.path("name").asString());
             lines.addAll(portTable(n.path("ports")));
             for (JsonNode p : n.path("ports")) {
                 for (String d : dropsInWords(p.path("dropsByReason"))) {
-                    lines.add(INDENT + "dropped on " + p.path("name").asText() + ": " + d);
+                    lines.add(INDENT + "dropped on " + p.path("name").asString() + ": " + d);
                 }
             }
             lines.addAll(stages(n));
@@ -73,7 +75,7 @@ final class StatsCommand implements Callable<Integer> {
     private static List<String> portTable(JsonNode ports) {
         Table t = new Table("PORT", "RX-PKTS", "RX-BYTES", "TX-PKTS", "TX-BYTES", "DROPS");
         for (JsonNode p : ports) {
-            t.row(p.path("name").asText(), num(p, "rxPackets"), num(p, "rxBytes"), num(p, "txPackets"),
+            t.row(p.path("name").asString(), num(p, "rxPackets"), num(p, "rxBytes"), num(p, "txPackets"),
                     num(p, "txBytes"), num(p, "drops"));
         }
         StringWriter sw = new StringWriter();
@@ -124,7 +126,7 @@ final class StatsCommand implements Callable<Integer> {
     /** "3 × no route to the destination" for each reason, largest count first. */
     static List<String> dropsInWords(JsonNode byReason) {
         List<java.util.Map.Entry<String, Long>> drops = new ArrayList<>();
-        byReason.fields().forEachRemaining(e -> drops.add(java.util.Map.entry(e.getKey(), e.getValue().asLong())));
+        byReason.properties().forEach(e -> drops.add(java.util.Map.entry(e.getKey(), e.getValue().asLong())));
         drops.sort(java.util.Map.Entry.<String, Long>comparingByValue().reversed()
                 .thenComparing(java.util.Map.Entry.comparingByKey()));
         return drops.stream().map(e -> e.getValue() + " × " + describe(e.getKey())).toList();
@@ -141,7 +143,7 @@ final class StatsCommand implements Callable<Integer> {
 
     private static String counts(JsonNode byKey) {
         List<String> parts = new ArrayList<>();
-        byKey.fields().forEachRemaining(e -> parts.add(e.getKey() + " " + e.getValue().asLong()));
+        byKey.properties().forEach(e -> parts.add(e.getKey() + " " + e.getValue().asLong()));
         return parts.isEmpty() ? "none" : String.join(", ", parts);
     }
 

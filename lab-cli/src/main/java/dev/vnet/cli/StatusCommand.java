@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -19,17 +21,17 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode status = root.client().call(UpCommand.request("status"));
+        JsonNode status = root.client().call(Operation.STATUS.request());
         if (root.client() instanceof dev.vnet.apiserver.client.ClusterClient) {
-            out.println("cluster of node processes, store " + status.path("store").asText() + " (the nodes that answered)");
+            out.println("cluster of node processes, store " + status.path("store").asString() + " (the nodes that answered)");
         } else {
-            out.println("lab running since " + status.path("startedAt").asText() + " (pid " + status.path("pid").asLong()
-                    + "), store " + status.path("store").asText());
+            out.println("lab running since " + status.path("startedAt").asString() + " (pid " + status.path("pid").asLong()
+                    + "), store " + status.path("store").asString());
         }
         Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "GATEWAY", "PODS");
         for (JsonNode n : status.path("nodes")) {
-            t.row(n.path("name").asText(), n.path("netns").asText(), n.path("underlayIP").asText(),
-                    n.path("podCIDR").asText(), n.path("gateway").asText(), n.path("pods").asText());
+            t.row(n.path("name").asString(), n.path("netns").asString(), n.path("underlayIP").asString(),
+                    n.path("podCIDR").asString(), n.path("gateway").asString(), n.path("pods").asString());
         }
         t.print(out);
         return 0;

@@ -1,6 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +32,7 @@ final class TopologyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        render(root.client().call(UpCommand.request("topology"))).forEach(out::println);
+        render(root.client().call(Operation.TOPOLOGY.request())).forEach(out::println);
         out.flush();
         return 0;
     }
@@ -39,12 +41,12 @@ final class TopologyCommand implements Callable<Integer> {
     static List<String> render(JsonNode t) {
         List<String> lines = new ArrayList<>();
         JsonNode ul = t.path("underlay");
-        String cidr = ul.path("cidr").asText();
+        String cidr = ul.path("cidr").asString();
         String prefix = cidr.contains("/") ? cidr.substring(cidr.indexOf('/')) : "";
-        lines.add("outside  " + ul.path("outsideIP").asText() + prefix + "  (netns " + ul.path("netns").asText()
+        lines.add("outside  " + ul.path("outsideIP").asString() + prefix + "  (netns " + ul.path("netns").asString()
                 + ", the world outside the cluster)");
         lines.add("   │");
-        String bar = "═══╧═══ " + ul.path("bridge").asText() + "  " + cidr + "  underlay bridge ";
+        String bar = "═══╧═══ " + ul.path("bridge").asString() + "  " + cidr + "  underlay bridge ";
         lines.add(bar + "═".repeat(Math.max(3, RAIL.length() + BOX_WIDTH - bar.length())));
         List<JsonNode> nodes = new ArrayList<>();
         t.path("nodes").forEach(nodes::add);
@@ -52,8 +54,8 @@ final class TopologyCommand implements Callable<Integer> {
             JsonNode n = nodes.get(i);
             boolean last = i == nodes.size() - 1;
             lines.add("   │");
-            lines.add((last ? "   └── " : "   ├── ") + n.path("underlayLink").asText() + " ── eth0 "
-                    + n.path("underlayIP").asText() + prefix);
+            lines.add((last ? "   └── " : "   ├── ") + n.path("underlayLink").asString() + " ── eth0 "
+                    + n.path("underlayIP").asString() + prefix);
             String rail = last ? NO_RAIL : RAIL;
             for (String row : nodeBox(n, t.path("udpPort").asInt(), t.path("vni").asInt())) {
                 lines.add(rail + row);
@@ -67,21 +69,21 @@ final class TopologyCommand implements Callable<Integer> {
     /** One node as a box: its devices, then its bridge with the gateway and the pods on their ports. */
     static List<String> nodeBox(JsonNode n, int udpPort, int vni) {
         List<String> body = new ArrayList<>();
-        String ip = n.path("underlayIP").asText();
-        body.add("VTEP     " + ip + ":" + udpPort + "  VNI " + vni + "  MAC " + n.path("vtepMAC").asText());
+        String ip = n.path("underlayIP").asString();
+        body.add("VTEP     " + ip + ":" + udpPort + "  VNI " + vni + "  MAC " + n.path("vtepMAC").asString());
         JsonNode tun = n.path("tun");
-        body.add("TUN      " + tun.path("name").asText() + "  " + tun.path("ip").asText()
+        body.add("TUN      " + tun.path("name").asString() + "  " + tun.path("ip").asString()
                 + "/32  (the node's own stack)");
-        body.add("router   " + n.path("podCIDR").asText() + " → bridge · other pod subnets → VTEP · else → "
-                + tun.path("name").asText());
-        body.add("bridge   " + n.path("bridge").asText() + (n.path("pods").isEmpty() ? "  (no pods yet)" : ""));
+        body.add("router   " + n.path("podCIDR").asString() + " → bridge · other pod subnets → VTEP · else → "
+                + tun.path("name").asString());
+        body.add("bridge   " + n.path("bridge").asString() + (n.path("pods").isEmpty() ? "  (no pods yet)" : ""));
         List<String[]> ports = new ArrayList<>();
         JsonNode gw = n.path("gateway");
-        ports.add(new String[] {gw.path("port").asText("gateway"), gw.path("ip").asText(), gw.path("mac").asText(),
+        ports.add(new String[] {gw.path("port").asString("gateway"), gw.path("ip").asString(), gw.path("mac").asString(),
                 "gateway: ARP, ping, to the router"});
         for (JsonNode p : n.path("pods")) {
-            ports.add(new String[] {p.path("port").asText(), p.path("ip").asText(), p.path("mac").asText(),
-                    "pod " + p.path("namespace").asText() + "/" + p.path("name").asText()});
+            ports.add(new String[] {p.path("port").asString(), p.path("ip").asString(), p.path("mac").asString(),
+                    "pod " + p.path("namespace").asString() + "/" + p.path("name").asString()});
         }
         int[] width = new int[3];
         for (String[] p : ports) {
@@ -95,8 +97,8 @@ final class TopologyCommand implements Callable<Integer> {
                     + "   " + pad(p[2], width[2]) + "   " + p[3]);
         }
         List<String> box = new ArrayList<>();
-        String title = "┌─ " + n.path("name").asText() + " ─ pod subnet " + n.path("podCIDR").asText() + " ─ netns "
-                + n.path("netns").asText() + " ";
+        String title = "┌─ " + n.path("name").asString() + " ─ pod subnet " + n.path("podCIDR").asString() + " ─ netns "
+                + n.path("netns").asString() + " ";
         box.add(title + "─".repeat(Math.max(1, BOX_WIDTH - title.length() - 1)) + "┐");
         int inner = BOX_WIDTH - 4;
         for (String line : body) {
@@ -110,15 +112,15 @@ final class TopologyCommand implements Callable<Integer> {
     static List<String> tunnels(JsonNode t) {
         List<String> lines = new ArrayList<>();
         lines.add("VXLAN tunnels  (VNI " + t.path("vni").asInt() + ", UDP " + t.path("udpPort").asInt() + " over "
-                + t.path("underlay").path("bridge").asText() + "; pod MTU " + t.path("mtu").asInt() + ")");
+                + t.path("underlay").path("bridge").asString() + "; pod MTU " + t.path("mtu").asInt() + ")");
         if (t.path("tunnels").isEmpty()) {
             lines.add("  none" + (t.path("nodes").size() > 1 ? " yet: the nodes have not learned each other" : ""));
         }
         for (JsonNode tn : t.path("tunnels")) {
             boolean both = tn.path("both").asBoolean();
-            lines.add("  " + tn.path("from").asText() + " " + tn.path("fromIP").asText()
-                    + (both ? "  ◄══════►  " : "  ═══════►  ") + tn.path("to").asText() + " " + tn.path("toIP").asText()
-                    + "   " + tn.path("fromPodCIDR").asText() + " ⇄ " + tn.path("toPodCIDR").asText()
+            lines.add("  " + tn.path("from").asString() + " " + tn.path("fromIP").asString()
+                    + (both ? "  ◄══════►  " : "  ═══════►  ") + tn.path("to").asString() + " " + tn.path("toIP").asString()
+                    + "   " + tn.path("fromPodCIDR").asString() + " ⇄ " + tn.path("toPodCIDR").asString()
                     + (both ? "" : "  (one way so far)"));
         }
         return lines;

@@ -1,7 +1,8 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.api.Manifests;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -49,7 +50,7 @@ final class TraceCommand implements Callable<Integer> {
         if ((target == null) == (next == null)) {
             throw new VnetCommand.CliException("give either DST[:PORT] or --next FILTER", 2);
         }
-        var req = UpCommand.request("trace").put("source", source).put("protocol", protocol == null ? "" : protocol);
+        var req = Operation.TRACE.request().put("source", source).put("protocol", protocol == null ? "" : protocol);
         if (next != null) {
             req.put("next", next).put("wait", waitSeconds);
         } else {
@@ -58,19 +59,19 @@ final class TraceCommand implements Callable<Integer> {
         JsonNode t = root.client().call(req);
         PrintWriter out = spec.commandLine().getOut();
         if ("json".equals(output)) {
-            ((com.fasterxml.jackson.databind.node.ObjectNode) t).remove("ok");
-            out.println(Manifests.JSON.writeValueAsString(t));
+            ((tools.jackson.databind.node.ObjectNode) t).remove("ok");
+            out.println(dev.vnet.apiserver.api.Json.PRETTY.writeValueAsString(t));
             out.flush();
             return 0;
         }
-        out.println("trace " + source + " → " + t.path("resolved").asText() + ": " + t.path("probe").asText());
+        out.println("trace " + source + " → " + t.path("resolved").asString() + ": " + t.path("probe").asString());
         Table table = new Table("µs", "NODE", "STAGE", "DECISION");
         for (JsonNode h : t.path("hops")) {
-            table.row(h.path("micros").asText(), h.path("node").asText(), h.path("stage").asText(),
-                    h.path("decision").asText());
+            table.row(h.path("micros").asString(), h.path("node").asString(), h.path("stage").asString(),
+                    h.path("decision").asString());
         }
         table.print(out);
-        out.println("result: " + t.path("outcome").asText());
+        out.println("result: " + t.path("outcome").asString());
         out.flush();
         return 0;
     }

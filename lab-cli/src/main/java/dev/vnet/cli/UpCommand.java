@@ -1,10 +1,12 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.lab.LocalLab;
 import dev.vnet.lab.ProcessLab;
 import java.io.IOException;
@@ -71,9 +73,9 @@ final class UpCommand implements Callable<Integer> {
         }
         LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm)
                 .withDnsUpstream(upstream(dnsUpstream));
-        if (lbAlgorithm != null && !dev.vnet.apiserver.api.Validation.LB_ALGORITHMS.contains(lbAlgorithm)) {
+        if (lbAlgorithm != null && !dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS.contains(lbAlgorithm)) {
             throw new VnetCommand.CliException("--lb-algorithm must be one of "
-                    + String.join(", ", dev.vnet.apiserver.api.Validation.LB_ALGORITHMS), 2);
+                    + String.join(", ", dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS), 2);
         }
         if (!LabConfig.PROXY_MODES.contains(proxyMode)) {
             throw new VnetCommand.CliException("--proxy-mode must be iptables or ipvs", 2);
@@ -93,7 +95,7 @@ final class UpCommand implements Callable<Integer> {
         }
         ApiClient client = root.client();
         if (client.labRunning()) {
-            JsonNode status = client.call(request("status"));
+            JsonNode status = client.call(Operation.STATUS.request());
             if (status.path("nodes").size() != nodes) {
                 throw new VnetCommand.CliException("a lab with " + status.path("nodes").size()
                         + " node(s) is already running: `vnet down` first to start one with " + nodes);
@@ -115,7 +117,7 @@ final class UpCommand implements Callable<Integer> {
             done.countDown();
         }, "lab-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        printSummary(out, client.call(request("status")));
+        printSummary(out, client.call(Operation.STATUS.request()));
         out.println("the lab runs in the foreground: Ctrl-C (or `vnet down` in another shell) stops it");
         out.flush();
         while (!lab.isStopped()) {
@@ -234,7 +236,7 @@ final class UpCommand implements Callable<Integer> {
                         }
                     }
                 }
-                printSummary(out, client.call(request("status")));
+                printSummary(out, client.call(Operation.STATUS.request()));
                 out.println("the lab runs in the background (pid " + p.pid() + ", log " + log + "); `vnet down` stops it");
                 return 0;
             }
@@ -276,20 +278,16 @@ final class UpCommand implements Callable<Integer> {
         }
     }
 
-    static com.fasterxml.jackson.databind.node.ObjectNode request(String op) {
-        return new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("op", op);
-    }
-
     static void printSummary(PrintWriter out, JsonNode status) {
         int n = status.path("nodes").size();
-        out.println("lab is up: " + n + (n == 1 ? " node" : " nodes") + ", store " + status.path("store").asText());
+        out.println("lab is up: " + n + (n == 1 ? " node" : " nodes") + ", store " + status.path("store").asString());
         Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "GATEWAY");
         for (JsonNode node : status.path("nodes")) {
-            t.row(node.path("name").asText(), node.path("netns").asText(), node.path("underlayIP").asText(),
-                    node.path("podCIDR").asText(), node.path("gateway").asText());
+            t.row(node.path("name").asString(), node.path("netns").asString(), node.path("underlayIP").asString(),
+                    node.path("podCIDR").asString(), node.path("gateway").asString());
         }
         t.print(out);
-        out.println("outside: netns " + status.path("outside").asText() + " (bridge vnet-ul)");
+        out.println("outside: netns " + status.path("outside").asString() + " (bridge vnet-ul)");
         out.println("next: vnet apply -f labs/examples/pods.yaml && vnet get pods -o wide");
         out.flush();
     }

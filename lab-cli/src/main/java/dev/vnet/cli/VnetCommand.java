@@ -2,7 +2,7 @@ package dev.vnet.cli;
 
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import picocli.CommandLine;

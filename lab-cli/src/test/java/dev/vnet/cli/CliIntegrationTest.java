@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import java.io.PrintWriter;
@@ -74,7 +74,7 @@ class CliIntegrationTest {
                 .matches("NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\\(S\\) +AGE +SELECTOR"), svc.out());
         assertTrue(svc.out().contains("80:30080/TCP") && svc.out().contains("192.168.56.200"), svc.out());
         String vip = new ObjectMapper().readTree(vnet("get", "svc", "web", "-o", "json").out())
-                .path("spec").path("clusterIP").asText();
+                .path("spec").path("clusterIP").asString();
 
         Run eps = vnet("get", "endpoints", "web");
         assertTrue(eps.out().contains(":8080"), eps.out());
@@ -120,12 +120,12 @@ class CliIntegrationTest {
         assertTrue(wide.out().contains("Running"), wide.out());
 
         JsonNode list = new ObjectMapper().readTree(vnet("get", "pods", "-o", "json").out());
-        assertEquals("List", list.path("kind").asText());
+        assertEquals("List", list.path("kind").asString());
         String ipB = null;
         for (JsonNode item : list.path("items")) {
-            assertEquals("node-1", item.path("spec").path("nodeName").asText());
-            if (item.path("metadata").path("name").asText().equals(b)) {
-                ipB = item.path("status").path("podIP").asText();
+            assertEquals("node-1", item.path("spec").path("nodeName").asString());
+            if (item.path("metadata").path("name").asString().equals(b)) {
+                ipB = item.path("status").path("podIP").asString();
             }
         }
         assertTrue(ipB != null && ipB.startsWith("10.244.1."), list.toString());

@@ -1,7 +1,7 @@
 package dev.vnet.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /** Answers of the lab's {@code stats} and {@code topology} verbs, shaped as ObservabilityApi writes them. */
 final class ObservabilityFixtures {
@@ -12,7 +12,7 @@ final class ObservabilityFixtures {
     static JsonNode json(String text) {
         try {
             return JSON.readTree(text.replace('\'', '"'));
-        } catch (java.io.IOException e) {
+        } catch (tools.jackson.core.JacksonException e) {
             throw new IllegalArgumentException(e);
         }
     }

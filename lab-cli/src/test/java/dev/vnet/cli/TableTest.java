@@ -2,7 +2,7 @@ package dev.vnet.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -22,14 +22,15 @@ class TableTest {
 
     @Test
     void ageIsPrintedAsKubectlDoes() {
-        ObjectMapper m = new ObjectMapper();
-        var obj = m.createObjectNode();
-        obj.putObject("metadata").put("creationTimestamp", Instant.now().minusSeconds(30).toString());
-        assertEquals("30s", GetCommand.age(obj));
-        obj.putObject("metadata").put("creationTimestamp", Instant.now().minusSeconds(600).toString());
-        assertEquals("10m", GetCommand.age(obj));
-        obj.putObject("metadata").put("creationTimestamp", Instant.now().minusSeconds(3 * 86400).toString());
-        assertEquals("3d", GetCommand.age(obj));
-        assertEquals("<unknown>", GetCommand.age(m.createObjectNode()));
+        Instant now = Instant.now();
+        var pod = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().endMetadata().build();
+        pod.getMetadata().setCreationTimestamp(now.minusSeconds(30).toString());
+        assertEquals("30s", dev.vnet.apiserver.api.Ages.of(pod, now));
+        pod.getMetadata().setCreationTimestamp(now.minusSeconds(600).toString());
+        assertEquals("10m", dev.vnet.apiserver.api.Ages.of(pod, now));
+        pod.getMetadata().setCreationTimestamp(now.minusSeconds(3 * 86400).toString());
+        assertEquals("3d", dev.vnet.apiserver.api.Ages.of(pod, now));
+        pod.getMetadata().setCreationTimestamp(null);
+        assertEquals("<unknown>", dev.vnet.apiserver.api.Ages.of(pod, now));
     }
 }

@@ -1,11 +1,11 @@
 package dev.vnet.apiserver;
 
-import dev.vnet.apiserver.api.IntOrString;
-import dev.vnet.apiserver.api.ObjectMeta;
-import dev.vnet.apiserver.api.Service;
+import dev.vnet.apiserver.api.ServiceKind;
 import dev.vnet.apiserver.store.ClusterStore;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -20,20 +20,23 @@ public final class ClusterBootstrap {
     /** Creates kube-system/kube-dns if it is not there yet (a control plane's first start does this). */
     public static void ensureDnsService(ClusterStore store, ClusterNetwork network) {
         String key = ClusterStore.key("kube-system", "kube-dns");
-        if (store.get(Service.KIND, key, Service.class).isPresent()) {
+        if (store.get(ServiceKind.KIND.kind(), key, Service.class).isPresent()) {
             return;
         }
         String ip = network.dnsIp().toString();
-        Service svc = new Service("v1", Service.KIND,
-                new ObjectMeta("kube-dns", "kube-system", Map.of("k8s-app", "kube-dns"),
-                        Map.of(Service.NODE_LOCAL_ANNOTATION, "true"), UUID.randomUUID().toString(),
-                        Instant.now().toString(), null),
-                new Service.Spec("ClusterIP", Map.of("k8s-app", "kube-dns"), List.of(
-                        new Service.ServicePort("dns", "UDP", 53, IntOrString.of(53), null),
-                        new Service.ServicePort("dns-tcp", "TCP", 53, IntOrString.of(53), null)),
-                        ip, List.of(ip), "None", null, null, "Cluster", null, null), null);
+        Service svc = new ServiceBuilder()
+                .withNewMetadata().withName("kube-dns").withNamespace("kube-system")
+                .withLabels(Map.of("k8s-app", "kube-dns"))
+                .withAnnotations(Map.of(ServiceKind.NODE_LOCAL_ANNOTATION, "true"))
+                .withUid(UUID.randomUUID().toString()).withCreationTimestamp(Instant.now().toString()).endMetadata()
+                .withNewSpec().withType(ServiceKind.CLUSTER_IP).withSelector(Map.of("k8s-app", "kube-dns"))
+                .addNewPort().withName("dns").withProtocol("UDP").withPort(53).withTargetPort(new IntOrString(53)).endPort()
+                .addNewPort().withName("dns-tcp").withProtocol("TCP").withPort(53).withTargetPort(new IntOrString(53))
+                .endPort()
+                .withClusterIP(ip).withClusterIPs(ip).withSessionAffinity("None").withInternalTrafficPolicy("Cluster")
+                .endSpec().build();
         try {
-            store.create(Service.KIND, key, svc);
+            store.create(ServiceKind.KIND.kind(), key, svc);
         } catch (ClusterStore.ConflictException e) {
             // Made by another control plane meanwhile: fine.
         }

@@ -4,9 +4,10 @@ import dev.vnet.apiserver.ClusterBootstrap;
 import dev.vnet.apiserver.admission.ServiceAllocator;
 import dev.vnet.apiserver.controller.EndpointsController;
 import dev.vnet.apiserver.server.ApiBackend;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.server.ApiServer;
 import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
@@ -21,14 +22,12 @@ import dev.vnet.node.router.FlowLog;
 import dev.vnet.node.dns.ClusterDns;
 import dev.vnet.node.dns.DnsLog;
 import dev.vnet.node.dns.DnsSync;
-import dev.vnet.apiserver.api.Service;
 import java.util.UUID;
 import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.lease.LeaseKeeper;
 import dev.vnet.apiserver.controller.NodeLifecycle;
 import dev.vnet.node.lease.NodeRegistration;
-import dev.vnet.apiserver.api.ObjectMeta;
 import dev.vnet.node.pod.Namespaces;
 import dev.vnet.node.pod.NamespaceRecord;
 import dev.vnet.apiserver.store.ClusterStore;
@@ -107,9 +106,9 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         if (!LabConfig.PROXY_MODES.contains(config.proxyMode())) {
             throw new ApiException("--proxy-mode must be iptables or ipvs");
         }
-        if (config.lbAlgorithm() != null && !dev.vnet.apiserver.api.Validation.LB_ALGORITHMS.contains(config.lbAlgorithm())) {
+        if (config.lbAlgorithm() != null && !dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS.contains(config.lbAlgorithm())) {
             throw new ApiException("--lb-algorithm must be one of " + String.join(", ",
-                    dev.vnet.apiserver.api.Validation.LB_ALGORITHMS));
+                    dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS));
         }
         long other = LabState.livePid(config.stateDir());
         if (other > 0) {
@@ -239,7 +238,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         Handlers h = new Handlers();
         ResourceApi.register(h, this);
         NodeApi.register(h, this);
-        h.add("down", req -> {
+        h.add(Operation.DOWN, req -> {
             Thread t = new Thread(() -> {
                 sleep(100); // let the answer reach the client first
                 close();
@@ -279,8 +278,8 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     }
 
     @Override
-    public void admitPod(dev.vnet.apiserver.api.Pod pod) throws ApiException {
-        Namespaces.admit(pod.name(), config.prefix());
+    public void admitPod(io.fabric8.kubernetes.api.model.Pod pod) throws ApiException {
+        Namespaces.admit(pod.getMetadata().getName(), config.prefix());
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.vnet.lab;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 
 import dev.vnet.node.pod.NamespaceRecord;
 import dev.vnet.core.linux.Commands;

@@ -6,9 +6,10 @@ import dev.vnet.apiserver.admission.ServiceAllocator;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.controller.EndpointsController;
 import dev.vnet.apiserver.server.ApiBackend;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.server.ApiServer;
 import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
@@ -29,7 +30,9 @@ import dev.vnet.node.lease.LeaseKeeper;
 import dev.vnet.apiserver.controller.NodeLifecycle;
 import dev.vnet.node.lease.NodeRegistration;
 import dev.vnet.node.metrics.NodeMetrics;
-import dev.vnet.apiserver.api.Node;
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
+import io.fabric8.kubernetes.api.model.Node;
 import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.router.FlowLog;
 import dev.vnet.apiserver.store.ClusterStore;
@@ -181,7 +184,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         Handlers h = new Handlers();
         ResourceApi.register(h, this);
         NodeApi.register(h, this);
-        h.add("down", req -> Handlers.error("this is a node of a cluster, not a lab: stop the lab with `vnet down` "
+        h.add(Operation.DOWN, req -> Handlers.error("this is a node of a cluster, not a lab: stop the lab with `vnet down` "
                 + "where it was started"));
         return h;
     }
@@ -244,8 +247,8 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     }
 
     @Override
-    public void admitPod(dev.vnet.apiserver.api.Pod pod) throws ApiException {
-        dev.vnet.node.pod.Namespaces.admit(pod.name(), settings.prefix());
+    public void admitPod(io.fabric8.kubernetes.api.model.Pod pod) throws ApiException {
+        dev.vnet.node.pod.Namespaces.admit(pod.getMetadata().getName(), settings.prefix());
     }
 
     @Override
@@ -276,7 +279,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
 
     @Override
     public List<String> nodeNames() {
-        return store.list(Node.KIND, Node.class).stream().map(Node::name).sorted().toList();
+        return store.list(NodeKind.KIND).stream().map(NodeKind::name).sorted().toList();
     }
 
     @Override
@@ -309,15 +312,14 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     @Override
     public List<ApiClient> otherNodes() {
         java.util.Set<String> live = new java.util.HashSet<>();
-        store.list(dev.vnet.apiserver.api.SubnetLease.KIND, dev.vnet.apiserver.api.SubnetLease.class)
-                .forEach(l -> live.add(l.spec().node()));
+        store.list(SubnetLeaseKind.KIND).forEach(l -> live.add(l.spec().node()));
         List<ApiClient> out = new ArrayList<>();
-        for (Node n : store.list(Node.KIND, Node.class)) {
-            if (n.name().equals(settings.name()) || !live.contains(n.name()) || n.status() == null) {
+        for (Node n : store.list(NodeKind.KIND)) {
+            String ip = NodeKind.internalIp(n);
+            if (NodeKind.name(n).equals(settings.name()) || !live.contains(NodeKind.name(n)) || ip == null) {
                 continue;
             }
-            n.status().addresses().stream().filter(a -> a.type().equals("InternalIP")).findFirst().ifPresent(a ->
-                    out.add(ApiClient.tcp(new InetSocketAddress(a.address(), settings.apiPort()), token)));
+            out.add(ApiClient.tcp(new InetSocketAddress(ip, settings.apiPort()), token));
         }
         return out;
     }

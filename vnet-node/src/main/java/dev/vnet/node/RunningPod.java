@@ -1,6 +1,12 @@
 package dev.vnet.node;
 
-import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.PodKind;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.workload.Workload;
 import java.util.ArrayList;
@@ -24,6 +30,14 @@ public final class RunningPod {
         return pod;
     }
 
+    public String name() {
+        return PodKind.name(pod);
+    }
+
+    public String namespace() {
+        return PodKind.namespace(pod);
+    }
+
     public PodSandbox sandbox() {
         return sandbox;
     }
@@ -36,8 +50,8 @@ public final class RunningPod {
      * The pod's status as it really is: Running while every container runs; Failed once a container has
      * exited non-zero; Succeeded when all have exited with 0. vnet does not restart containers.
      */
-    public Pod.Status status(String hostIp) {
-        List<Pod.ContainerStatus> cs = new ArrayList<>();
+    public PodStatus status(String hostIp) {
+        List<ContainerStatus> cs = new ArrayList<>();
         boolean allRunning = true;
         boolean anyFailed = false;
         boolean allSucceeded = true;
@@ -47,16 +61,25 @@ public final class RunningPod {
             allRunning &= running;
             anyFailed |= exit != null && exit != 0;
             allSucceeded &= exit != null && exit == 0;
-            String image = pod.spec().containers().stream().filter(c -> c.name().equals(w.containerName()))
-                    .findFirst().map(Pod.Container::image).orElse(null); // a command container may have none
-            cs.add(new Pod.ContainerStatus(w.containerName(), image, running, 0,
-                    running ? "running" : "terminated", exit));
+            String image = pod.getSpec().getContainers().stream().filter(c -> c.getName().equals(w.containerName()))
+                    .findFirst().map(Container::getImage).orElse(null); // a command container may have none
+            ContainerStatusBuilder b = new ContainerStatusBuilder().withName(w.containerName()).withImage(image)
+                    .withReady(running).withRestartCount(0).withStarted(running);
+            if (running) {
+                b.withNewState().withNewRunning().withStartedAt(startTime).endRunning().endState();
+            } else {
+                b.withNewState().withNewTerminated().withExitCode(exit).withReason(exit != null && exit == 0
+                        ? "Completed" : "Error").endTerminated().endState();
+            }
+            cs.add(b.build());
         }
         String phase = allRunning ? "Running" : anyFailed ? "Failed" : allSucceeded ? "Succeeded" : "Running";
-        String message = anyFailed ? "a container exited with an error: see `vnet logs " + pod.name() + "`" : null;
+        String message = anyFailed ? "a container exited with an error: see `vnet logs " + PodKind.name(pod) + "`"
+                : null;
         String ip = sandbox.spec().ip().toString();
-        return new Pod.Status(phase, anyFailed ? "Error" : null, message, hostIp, ip, List.of(new Pod.PodIP(ip)),
-                startTime, cs);
+        return new PodStatusBuilder().withPhase(phase).withReason(anyFailed ? "Error" : null).withMessage(message)
+                .withHostIP(hostIp).withPodIP(ip).addNewPodIP(ip).withStartTime(startTime).withContainerStatuses(cs)
+                .build();
     }
 
     void stop() {

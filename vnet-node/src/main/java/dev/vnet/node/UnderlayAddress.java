@@ -1,6 +1,6 @@
 package dev.vnet.node;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;

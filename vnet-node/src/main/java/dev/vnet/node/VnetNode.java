@@ -20,7 +20,11 @@ import dev.vnet.overlay.PeerTable;
 import dev.vnet.overlay.UdpTransport;
 import dev.vnet.overlay.Vtep;
 import java.nio.ByteBuffer;
-import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.PodKind;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import dev.vnet.node.pod.Ipam;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.workload.CommandContainer;
@@ -255,14 +259,14 @@ public final class VnetNode implements AutoCloseable {
     }
 
     public static String key(Pod pod) {
-        return pod.namespace() + "/" + pod.name();
+        return PodKind.key(pod);
     }
 
     /**
      * Builds the pod's sandbox and starts its containers; returns the status to record. On failure nothing
      * of the pod is left and the status says Failed with the reason.
      */
-    public Pod.Status startPod(Pod pod) {
+    public PodStatus startPod(Pod pod) {
         String key = key(pod);
         RunningPod existing = pods.get(key);
         if (existing != null) {
@@ -282,7 +286,7 @@ public final class VnetNode implements AutoCloseable {
             LOG.warning("pod failed to start: pod=" + key + " node=" + config.name() + " error=" + e.getMessage());
             return failed(e.getMessage());
         }
-        Pod.Status status = startContainers(pod, key, ip, sandbox);
+        PodStatus status = startContainers(pod, key, ip, sandbox);
         if (pods.containsKey(key)) {
             LOG.info("pod started: pod=" + key + " node=" + config.name() + " ip=" + ip);
         }
@@ -294,7 +298,7 @@ public final class VnetNode implements AutoCloseable {
      * namespace, IP and MAC) and starts its containers again; if its network is gone, builds it anew with the
      * same IP. Returns the status to record.
      */
-    public Pod.Status adoptPod(Pod pod, Ipv4Address ip) {
+    public PodStatus adoptPod(Pod pod, Ipv4Address ip) {
         String key = key(pod);
         RunningPod existing = pods.get(key);
         if (existing != null) {
@@ -329,22 +333,24 @@ public final class VnetNode implements AutoCloseable {
     }
 
     private PodSandbox.Spec sandboxSpec(Pod pod, Ipv4Address ip) {
-        String hostname = pod.spec().hostname() != null ? pod.spec().hostname() : pod.name();
-        return new PodSandbox.Spec(pod.name(), pod.name(), pod.namespace(), hostname, ip, config.podSubnet(),
+        String name = PodKind.name(pod);
+        String hostname = pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : name;
+        return new PodSandbox.Spec(name, name, PodKind.namespace(pod), hostname, ip, config.podSubnet(),
                 config.gateway(), config.mtu(), config.dnsServer(), config.clusterDomain());
     }
 
-    private Pod.Status startContainers(Pod pod, String key, Ipv4Address ip, PodSandbox sandbox) {
+    private PodStatus startContainers(Pod pod, String key, Ipv4Address ip, PodSandbox sandbox) {
         List<Workload> started = new ArrayList<>();
         try {
-            PodInfo info = new PodInfo(pod.name(), pod.namespace(), pod.name(), ip.toString(), config.name());
-            Path logs = config.logDir().resolve(pod.name());
+            PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), PodKind.name(pod), ip.toString(),
+                    config.name());
+            Path logs = config.logDir().resolve(PodKind.name(pod));
             Files.createDirectories(logs);
-            for (Pod.Container c : pod.spec().containers()) {
-                started.add(startContainer(key, c, info, logs.resolve(c.name() + ".log")));
+            for (Container c : pod.getSpec().getContainers()) {
+                started.add(startContainer(key, c, info, logs.resolve(c.getName() + ".log")));
             }
             RunningPod running = new RunningPod(pod, sandbox, started, Instant.now().toString());
-            Pod.Status status = running.status(config.underlayIp().toString());
+            PodStatus status = running.status(config.underlayIp().toString());
             pods.put(key, running); // only once nothing can fail any more: a listed pod is a whole pod
             router.podAdded(ip.bits(), sandbox.mac().bits());
             return status;
@@ -374,29 +380,28 @@ public final class VnetNode implements AutoCloseable {
         }
     }
 
-    private Workload startContainer(String key, Pod.Container c, PodInfo info, Path log) throws IOException {
+    private Workload startContainer(String key, Container c, PodInfo info, Path log) throws IOException {
         Files.deleteIfExists(log);
         Files.createFile(log);
-        if (c.command() != null && !c.command().isEmpty()) {
+        if (!c.getCommand().isEmpty()) {
             Map<String, String> env = new HashMap<>();
-            if (c.env() != null) {
-                c.env().forEach(e -> env.put(e.name(), e.value() == null ? "" : e.value()));
-            }
-            return new CommandContainer(c.name(), info, c.command(), c.args(), env, log, w -> podChanged.accept(key));
+            c.getEnv().forEach(e -> env.put(e.getName(), e.getValue() == null ? "" : e.getValue()));
+            return new CommandContainer(c.getName(), info, c.getCommand(), c.getArgs(), env, log,
+                    w -> podChanged.accept(key));
         }
-        return switch (c.image()) {
-            case "whoami" -> new WhoamiServer(c.name(), info, c.firstPort(DEFAULT_WHOAMI_PORT), log);
-            case "echo" -> new EchoServer(c.name(), info, c.firstPort(DEFAULT_ECHO_PORT), log);
-            default -> throw new IOException("container " + c.name() + ": unknown image " + c.image());
+        return switch (c.getImage()) {
+            case "whoami" -> new WhoamiServer(c.getName(), info, PodKind.firstPort(c, DEFAULT_WHOAMI_PORT), log);
+            case "echo" -> new EchoServer(c.getName(), info, PodKind.firstPort(c, DEFAULT_ECHO_PORT), log);
+            default -> throw new IOException("container " + c.getName() + ": unknown image " + c.getImage());
         };
     }
 
-    private static Pod.Status failed(String why) {
-        return new Pod.Status("Failed", "SandboxFailed", why, null, null, null, null, null);
+    private static PodStatus failed(String why) {
+        return new PodStatusBuilder().withPhase("Failed").withReason("SandboxFailed").withMessage(why).build();
     }
 
     /** The current status of a pod running here, or null. */
-    public Pod.Status status(String key) {
+    public PodStatus status(String key) {
         RunningPod p = pods.get(key);
         return p == null ? null : p.status(config.underlayIp().toString());
     }

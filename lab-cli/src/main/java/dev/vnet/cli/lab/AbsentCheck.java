@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 
 /** {@code absent: {pod}} or {@code absent: {service}}: the resource must no longer exist (for "delete it" steps). */
 final class AbsentCheck extends AbstractCheck {

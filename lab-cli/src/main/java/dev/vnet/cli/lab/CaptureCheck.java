@@ -1,7 +1,9 @@
 package dev.vnet.cli.lab;
 
+import dev.vnet.apiserver.api.Operation;
+
 import dev.vnet.core.capture.CaptureFilter;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,7 +65,7 @@ final class CaptureCheck extends AbstractCheck {
         AtomicReference<ApiException> failed = new AtomicReference<>();
         Thread capture = new Thread(() -> {
             try {
-                ctx.capture(LabContext.request("capture").put("pod", pod).put("filter", filter).put("count", min)
+                ctx.capture(Operation.CAPTURE.request().put("pod", pod).put("filter", filter).put("count", min)
                         .put("format", "pcap"), pcap);
             } catch (ApiException e) {
                 failed.set(e);

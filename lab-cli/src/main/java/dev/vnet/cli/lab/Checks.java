@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -31,7 +31,7 @@ final class Checks {
             throw new LabFileException(where + ": a check is one type with its fields, e.g. "
                     + "\"- pod: {name: lab1-a}\" (types: " + String.join(", ", TYPES.keySet()) + ")");
         }
-        String type = entry.fieldNames().next();
+        String type = entry.propertyNames().iterator().next();
         Parser parser = TYPES.get(type);
         if (parser == null) {
             throw new LabFileException(where + ": unknown check type \"" + type + "\" (types: "

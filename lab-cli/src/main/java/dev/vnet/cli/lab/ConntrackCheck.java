@@ -1,7 +1,9 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -53,12 +55,12 @@ final class ConntrackCheck extends AbstractCheck {
 
     /** The baseline key of one flow: its node and original tuple (source ports make each connection's own). */
     private static String key(JsonNode entry) {
-        return "conntrack/" + entry.path("node").asText() + "/" + entry.path("protocol").asText() + " "
-                + entry.path("original").asText();
+        return "conntrack/" + entry.path("node").asString() + "/" + entry.path("protocol").asString() + " "
+                + entry.path("original").asString();
     }
 
     private boolean ours(JsonNode entry) {
-        String label = entry.path("label").asText();
+        String label = entry.path("label").asString();
         String prefix = "default/" + service;
         return label.startsWith(prefix + ":") || label.startsWith(prefix + " ");
     }
@@ -66,7 +68,7 @@ final class ConntrackCheck extends AbstractCheck {
     @Override
     public void begin(LabContext ctx) {
         try {
-            for (JsonNode e : ctx.call(LabContext.request("conntrack").put("node", "")).path("entries")) {
+            for (JsonNode e : ctx.call(Operation.CONNTRACK.request().put("node", "")).path("entries")) {
                 if (ours(e)) {
                     ctx.setBaseline(key(e), 1);
                 }
@@ -80,7 +82,7 @@ final class ConntrackCheck extends AbstractCheck {
     public Result run(LabContext ctx) {
         JsonNode entries;
         try {
-            entries = ctx.call(LabContext.request("conntrack").put("node", "")).path("entries");
+            entries = ctx.call(Operation.CONNTRACK.request().put("node", "")).path("entries");
         } catch (ApiException e) {
             return fail(ctx, "cannot read conntrack: " + e.getMessage());
         }
@@ -91,7 +93,7 @@ final class ConntrackCheck extends AbstractCheck {
                 continue;
             }
             flows++;
-            Matcher m = REPLY_SOURCE.matcher(e.path("reply").asText());
+            Matcher m = REPLY_SOURCE.matcher(e.path("reply").asString());
             if (m.find()) {
                 reached.add(m.group(1) + ":" + m.group(2));
             }

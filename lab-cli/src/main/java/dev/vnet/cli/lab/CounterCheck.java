@@ -1,8 +1,8 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import dev.vnet.core.packet.DropReason;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.node.router.RouterCounters;
 import java.util.Arrays;
 import java.util.List;
@@ -155,7 +155,7 @@ final class CounterCheck extends AbstractCheck {
             if (at.isArray()) {
                 JsonNode found = null;
                 for (JsonNode e : at) {
-                    if (e.path("name").asText().equals(seg[i])) {
+                    if (e.path("name").asString().equals(seg[i])) {
                         found = e;
                     }
                 }

@@ -1,7 +1,9 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
 
 /**
  * {@code endpoints: {service, count | min}}: how many ready endpoint addresses the Service's Endpoints have
@@ -48,7 +50,7 @@ final class EndpointsCheck extends AbstractCheck {
             if (ctx.service(service).isEmpty()) {
                 return fail(ctx, "Service " + service + " does not exist");
             }
-            JsonNode ep = ctx.call(LabContext.request("get").put("kind", "endpoints").put("name", service)
+            JsonNode ep = ctx.call(Operation.GET.request().put("kind", "endpoints").put("name", service)
                     .put("namespace", "default")).path("list").path("items").path(0);
             int n = 0;
             for (JsonNode subset : ep.path("subsets")) {

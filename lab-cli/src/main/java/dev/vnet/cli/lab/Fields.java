@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -27,7 +27,7 @@ final class Fields {
     /** A place in a lab file with no fields of its own, for reading bare values there. */
     static Fields place(String where) {
         try {
-            return new Fields(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode(), where);
+            return new Fields(tools.jackson.databind.node.JsonNodeFactory.instance.objectNode(), where);
         } catch (LabFileException e) {
             throw new IllegalStateException(e);
         }
@@ -64,7 +64,7 @@ final class Fields {
         if (!v.isValueNode() || v.isBoolean()) {
             throw error("\"" + key + "\" must be a string");
         }
-        String s = v.asText();
+        String s = v.asString();
         if (s.isBlank()) {
             throw error("\"" + key + "\" is empty");
         }
@@ -104,13 +104,13 @@ final class Fields {
     List<String> texts(JsonNode v, String what, int minSize) throws LabFileException {
         List<String> out = new ArrayList<>();
         if (v.isTextual()) {
-            out.add(v.asText());
+            out.add(v.asString());
         } else if (v.isArray()) {
             for (JsonNode e : v) {
                 if (!e.isValueNode() || e.isNull() || e.isBoolean()) {
                     throw error(what + " must be a list of strings");
                 }
-                out.add(e.asText());
+                out.add(e.asString());
             }
         } else {
             throw error(what + " must be a list of strings");
@@ -143,7 +143,7 @@ final class Fields {
 
     /** Fails on the first field that no getter asked for: a typo must not silently drop a check's condition. */
     void done() throws LabFileException {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+        for (Iterator<String> it = node.propertyNames().iterator(); it.hasNext(); ) {
             String k = it.next();
             if (!read.contains(k)) {
                 throw error("unknown field \"" + k + "\" (known: " + String.join(", ", new java.util.TreeSet<>(read)) + ")");

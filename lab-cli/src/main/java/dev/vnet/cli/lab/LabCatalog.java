@@ -1,6 +1,6 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

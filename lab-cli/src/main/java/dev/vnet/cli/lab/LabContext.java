@@ -1,9 +1,11 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -112,10 +114,6 @@ public final class LabContext {
         return workdir;
     }
 
-    public static ObjectNode request(String op) {
-        return JSON.createObjectNode().put("op", op);
-    }
-
     /** Runs a capture request and copies its pcap stream into {@code sink}. */
     public void capture(ObjectNode request, java.io.OutputStream sink) throws ApiException {
         api.stream(request, sink);
@@ -128,7 +126,7 @@ public final class LabContext {
     /** The lab's {@code status}: its pid, start time and nodes. */
     public JsonNode status() throws ApiException {
         if (status == null) {
-            status = api.call(request("status"));
+            status = api.call(Operation.STATUS.request());
         }
         return status;
     }
@@ -136,7 +134,7 @@ public final class LabContext {
     /** The node named {@code name} in the lab's status. */
     Optional<JsonNode> node(String name) throws ApiException {
         for (JsonNode n : status().path("nodes")) {
-            if (n.path("name").asText().equals(name)) {
+            if (n.path("name").asString().equals(name)) {
                 return Optional.of(n);
             }
         }
@@ -146,7 +144,7 @@ public final class LabContext {
     /** The pod named {@code name} (pod names are unique in a lab), as the API prints it. */
     public Optional<JsonNode> pod(String name) throws ApiException {
         if (pods == null) {
-            pods = byName(api.call(request("get").put("kind", "pods").put("allNamespaces", true)));
+            pods = byName(api.call(Operation.GET.request().put("kind", "pods").put("allNamespaces", true)));
         }
         return Optional.ofNullable(pods.get(name));
     }
@@ -154,7 +152,7 @@ public final class LabContext {
     /** The Service named {@code name} in namespace default. */
     public Optional<JsonNode> service(String name) throws ApiException {
         if (services == null) {
-            services = byName(api.call(request("get").put("kind", "services").put("namespace", "default")));
+            services = byName(api.call(Operation.GET.request().put("kind", "services").put("namespace", "default")));
         }
         return Optional.ofNullable(services.get(name));
     }
@@ -162,7 +160,7 @@ public final class LabContext {
     private static Map<String, JsonNode> byName(JsonNode reply) {
         Map<String, JsonNode> out = new HashMap<>();
         for (JsonNode item : reply.path("list").path("items")) {
-            out.put(item.path("metadata").path("name").asText(), item);
+            out.put(item.path("metadata").path("name").asString(), item);
         }
         return out;
     }
@@ -171,7 +169,7 @@ public final class LabContext {
     JsonNode stats(String node) throws ApiException {
         JsonNode s = stats.get(node);
         if (s == null) {
-            s = api.call(request("stats").put("node", node)).path("nodes").path(0);
+            s = api.call(Operation.STATS.request().put("node", node)).path("nodes").path(0);
             stats.put(node, s);
         }
         return s;
@@ -201,7 +199,7 @@ public final class LabContext {
 
     /** The network namespace of a pod, {@code node/NAME} or {@code outside}. */
     String netns(String where) throws ApiException {
-        return api.call(request("target").put("name", where)).path("netns").asText();
+        return api.call(Operation.TARGET.request().put("name", where)).path("netns").asString();
     }
 
     /** {@code text} with its variables filled in from the lab; throws with the reason if one cannot be yet. */
@@ -226,7 +224,7 @@ public final class LabContext {
                 case "tun" -> nodeField(ref.arg(), "podCIDR").replaceFirst("/.*", "");
                 case "underlay" -> nodeField(ref.arg(), "underlayIP");
                 case "clusterip" -> service(ref.arg())
-                        .map(s -> s.path("spec").path("clusterIP").asText(""))
+                        .map(s -> s.path("spec").path("clusterIP").asString(""))
                         .filter(ip -> !ip.isEmpty() && !ip.equals("None"))
                         .orElseThrow(() -> new Vars.Unresolved("Service " + ref.arg() + " does not exist yet"));
                 default -> throw new Vars.Unresolved("unknown variable " + ref);
@@ -238,17 +236,17 @@ public final class LabContext {
 
     private String podIp(String name) throws ApiException, Vars.Unresolved {
         JsonNode p = pod(name).orElseThrow(() -> new Vars.Unresolved("pod " + name + " does not exist yet"));
-        String ip = p.path("status").path("podIP").asText("");
+        String ip = p.path("status").path("podIP").asString("");
         if (ip.isEmpty()) {
             throw new Vars.Unresolved("pod " + name + " has no IP yet (it is "
-                    + p.path("status").path("phase").asText("Pending") + ")");
+                    + p.path("status").path("phase").asString("Pending") + ")");
         }
         return ip;
     }
 
     private String podNode(String name) throws ApiException, Vars.Unresolved {
         JsonNode p = pod(name).orElseThrow(() -> new Vars.Unresolved("pod " + name + " does not exist yet"));
-        String node = p.path("spec").path("nodeName").asText("");
+        String node = p.path("spec").path("nodeName").asString("");
         if (node.isEmpty()) {
             throw new Vars.Unresolved("pod " + name + " is not scheduled to a node yet");
         }
@@ -256,7 +254,7 @@ public final class LabContext {
     }
 
     private String nodeField(String node, String field) throws ApiException, Vars.Unresolved {
-        return node(node).map(n -> n.path(field).asText()).filter(s -> !s.isEmpty())
+        return node(node).map(n -> n.path(field).asString()).filter(s -> !s.isEmpty())
                 .orElseThrow(() -> new Vars.Unresolved("the lab has no " + node + ": this lab needs "
                         + lab.nodes() + " nodes (`vnet up -d --nodes " + lab.nodes() + "`)"));
     }

@@ -1,12 +1,10 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import dev.vnet.apiserver.api.Manifests;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -28,8 +26,7 @@ public final class LabLoader {
     /** The file of a lab in its folder. */
     public static final String FILE = "lab.yaml";
     static final Pattern ID = Pattern.compile("\\d\\d-[a-z0-9]+(-[a-z0-9]+)*");
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper YAML = dev.vnet.apiserver.api.Json.YAML;
     private static final int MAX_NODES = dev.vnet.lab.LabConfig.MAX_NODES;
 
     private LabLoader() {}
@@ -42,7 +39,7 @@ public final class LabLoader {
             root = YAML.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new LabFileException(LabCatalog.display(dir) + ": no " + FILE + " in the lab's folder");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (tools.jackson.core.JacksonException e) {
             String at = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
             throw new LabFileException(where + ": not valid YAML" + at + ": " + firstLine(e.getOriginalMessage()));
         } catch (IOException e) {
@@ -127,21 +124,23 @@ public final class LabLoader {
                 throw f.error("manifest " + name + " is listed twice");
             }
             Path file = dir.resolve(name);
-            List<Object> resources;
+            List<Manifests.Document> resources;
             try {
                 resources = Manifests.parse(Files.readString(file), LabCatalog.display(file));
             } catch (NoSuchFileException e) {
                 throw f.error("manifest " + name + " is not in " + LabCatalog.display(dir));
             } catch (IOException e) {
                 throw f.error("cannot read manifest " + name + ": " + e.getMessage());
-            } catch (Manifests.InvalidManifestException e) {
+            } catch (dev.vnet.apiserver.api.InvalidManifestException e) {
                 throw new LabFileException(e.getMessage());
             }
-            for (Object r : resources) {
-                boolean fresh = r instanceof Pod p ? pods.add(p.name()) : services.add(((Service) r).name());
+            for (Manifests.Document d : resources) {
+                String n = d.object().getMetadata().getName();
+                boolean pod = d.object() instanceof Pod;
+                boolean fresh = pod ? pods.add(n) : d.object() instanceof Service ? services.add(n) : true;
                 if (!fresh) {
-                    throw f.error("manifest " + name + " defines " + (r instanceof Pod p ? "pod " + p.name()
-                            : "Service " + ((Service) r).name()) + " that another manifest of the lab defines too");
+                    throw f.error("manifest " + name + " defines " + (pod ? "pod " : "Service ") + n
+                            + " that another manifest of the lab defines too");
                 }
             }
         }

@@ -1,7 +1,9 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -60,7 +62,7 @@ public final class LabSession {
         JsonNode status = requireLab(ctx, lab);
         Progress progress = store.load();
         Progress.LabProgress p = progress.of(lab.id());
-        String runStarted = status.path("startedAt").asText();
+        String runStarted = status.path("startedAt").asString();
         String other = progress.current != null && !progress.current.equals(lab.id())
                 && progress.of(progress.current) != null && !progress.of(progress.current).done ? progress.current : null;
         if (p != null && !p.done && Objects.equals(p.labStartedAt, runStarted)) {
@@ -84,9 +86,9 @@ public final class LabSession {
         }
         for (String m : lab.manifests()) {
             Path file = lab.dir().resolve(m);
-            JsonNode reply = api.call(LabContext.request("apply").put("source", LabCatalog.display(file))
+            JsonNode reply = api.call(Operation.APPLY.request().put("source", LabCatalog.display(file))
                     .put("text", read(file)));
-            reply.path("messages").forEach(line -> out.println(line.asText()));
+            reply.path("messages").forEach(line -> out.println(line.asString()));
         }
         p = new Progress.LabProgress();
         p.startedAt = Instant.now().toString();
@@ -234,7 +236,7 @@ public final class LabSession {
         Lab lab = chosen(progress, id);
         boolean running;
         try {
-            api.call(LabContext.request("status"));
+            api.call(Operation.STATUS.request());
             running = true;
         } catch (ApiException e) {
             running = false;
@@ -263,9 +265,9 @@ public final class LabSession {
         List<String> deleted = new java.util.ArrayList<>();
         for (String m : files) {
             Path file = lab.dir().resolve(m);
-            JsonNode reply = api.call(LabContext.request("delete").put("namespace", "default")
+            JsonNode reply = api.call(Operation.DELETE.request().put("namespace", "default")
                     .put("source", LabCatalog.display(file)).put("text", read(file)));
-            reply.path("messages").forEach(line -> deleted.add(line.asText()));
+            reply.path("messages").forEach(line -> deleted.add(line.asString()));
         }
         return deleted;
     }
@@ -299,7 +301,7 @@ public final class LabSession {
             }
             throw e;
         }
-        boolean processes = status.path("store").asText("").startsWith("etcd://");
+        boolean processes = status.path("store").asString("").startsWith("etcd://");
         if (lab.store().equals("etcd") && !processes) {
             throw new ApiException("lab " + lab.id() + " runs on node processes over etcd: `vnet down`, then `vnet up -d "
                     + "--store etcd" + (lab.nodes() > 2 ? " --nodes " + lab.nodes() : "") + "`");
@@ -314,7 +316,7 @@ public final class LabSession {
 
     /** Refuses to check a lab whose pods went with a vnet lab that has since been restarted. */
     private static void sameRun(LabContext ctx, Lab lab, Progress.LabProgress p) throws ApiException {
-        String now = ctx.status().path("startedAt").asText();
+        String now = ctx.status().path("startedAt").asString();
         if (p.labStartedAt != null && !p.labStartedAt.equals(now)) {
             throw new ApiException("the vnet lab was restarted since lab " + lab.id() + " began, and its pods went "
                     + "with it: `vnet lab start " + lab.id() + "` sets it up again");

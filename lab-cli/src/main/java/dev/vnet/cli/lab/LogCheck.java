@@ -1,6 +1,8 @@
 package dev.vnet.cli.lab;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
+
+import dev.vnet.apiserver.api.ApiException;
 
 /** {@code log: {pod, container, contains}}: a container's output (as {@code vnet logs}) contains the text. */
 final class LogCheck extends AbstractCheck {
@@ -38,8 +40,8 @@ final class LogCheck extends AbstractCheck {
     public Result run(LabContext ctx) {
         try {
             String want = ctx.expand(contains);
-            String text = ctx.call(LabContext.request("logs").put("pod", pod).put("namespace", "default")
-                    .put("container", container)).path("text").asText();
+            String text = ctx.call(Operation.LOGS.request().put("pod", pod).put("namespace", "default")
+                    .put("container", container)).path("text").asString();
             return text.contains(want) ? Result.pass() : fail(ctx, who() + "'s log does not show \"" + want + "\" yet");
         } catch (ApiException e) {
             return fail(ctx, "cannot read " + who() + "'s log: " + e.getMessage());

@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.server.ApiException;
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,9 +44,9 @@ final class PodCheck extends AbstractCheck {
                 return fail(ctx, "pod " + name + " does not exist yet");
             }
             JsonNode status = pod.get().path("status");
-            String now = status.path("phase").asText("Pending");
+            String now = status.path("phase").asString("Pending");
             if (!now.equals(phase)) {
-                String why = status.path("message").asText("");
+                String why = status.path("message").asString("");
                 return fail(ctx, "pod " + name + " is " + now + ", not " + phase + (why.isEmpty() ? "" : " (" + why + ")"));
             }
             return Result.pass();

@@ -1,9 +1,8 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.vnet.apiserver.server.ApiException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -20,9 +19,8 @@ import java.util.Map;
 public final class ProgressStore {
     /** The environment variable that overrides the progress file. */
     public static final String ENV = "VNET_LAB_STATE";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = dev.vnet.apiserver.api.Json.PRETTY.rebuild()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
 
     private final Path file;
 
@@ -64,7 +62,7 @@ public final class ProgressStore {
                 p.labs = new java.util.TreeMap<>();
             }
             return p;
-        } catch (IOException e) {
+        } catch (tools.jackson.core.JacksonException e) {
             throw new ApiException("cannot read the lab progress in " + file + " (" + e.getClass().getSimpleName()
                     + "): remove the file to start over");
         }

@@ -1,7 +1,7 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.server.ApiException;
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -104,11 +104,11 @@ final class ReachCheck extends AbstractCheck {
         }
         Optional<JsonNode> svc = ctx.service(name);
         if (svc.isPresent()) {
-            return Optional.of(svc.get().path("spec").path("clusterIP").asText());
+            return Optional.of(svc.get().path("spec").path("clusterIP").asString());
         }
         Optional<JsonNode> pod = ctx.pod(name);
-        if (pod.isPresent() && !pod.get().path("status").path("podIP").asText("").isEmpty()) {
-            return Optional.of(pod.get().path("status").path("podIP").asText());
+        if (pod.isPresent() && !pod.get().path("status").path("podIP").asString("").isEmpty()) {
+            return Optional.of(pod.get().path("status").path("podIP").asString());
         }
         return Optional.empty();
     }

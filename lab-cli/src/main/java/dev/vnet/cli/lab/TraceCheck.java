@@ -1,7 +1,9 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
+
+import tools.jackson.databind.JsonNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -91,13 +93,13 @@ final class TraceCheck extends AbstractCheck {
         }
         JsonNode t;
         try {
-            t = ctx.call(LabContext.request("trace").put("source", from).put("target", target).put("protocol", proto));
+            t = ctx.call(Operation.TRACE.request().put("source", from).put("target", target).put("protocol", proto));
         } catch (ApiException e) {
             return fail(ctx, "the trace from " + from + " to " + target + " could not run: " + e.getMessage());
         }
         Set<String> seen = new LinkedHashSet<>();
-        t.path("hops").forEach(h -> seen.add(h.path("stage").asText()));
-        String ended = t.path("outcome").asText();
+        t.path("hops").forEach(h -> seen.add(h.path("stage").asString()));
+        String ended = t.path("outcome").asString();
         String route = "it went through " + (seen.isEmpty() ? "nothing" : String.join(", ", seen)) + " and ended: " + ended;
         for (String s : stages) {
             if (!seen.contains(s)) {

@@ -1,10 +1,10 @@
 package dev.vnet.cli.lab;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.apiserver.server.ApiException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,7 +80,7 @@ final class FakeLab {
     }
 
     JsonNode call(ObjectNode req) throws ApiException {
-        String op = req.path("op").asText();
+        String op = req.path("op").asString();
         ops.add(op);
         ObjectNode out = JSON.createObjectNode().put("ok", true);
         switch (op) {
@@ -94,7 +94,7 @@ final class FakeLab {
             }
             case "get" -> {
                 ArrayNode items = out.putObject("list").putArray("items");
-                if (req.path("kind").asText().startsWith("pod")) {
+                if (req.path("kind").asString().startsWith("pod")) {
                     ObjectNode p = items.addObject();
                     p.putObject("metadata").put("name", "t1-a");
                     p.putObject("spec").put("nodeName", "node-1");
@@ -117,8 +117,8 @@ final class FakeLab {
                 }
                 applied = false;
             }
-            case "target" -> out.put("netns", req.path("name").asText());
-            case "stats" -> out.putArray("nodes").addObject().put("name", req.path("node").asText())
+            case "target" -> out.put("netns", req.path("name").asString());
+            case "stats" -> out.putArray("nodes").addObject().put("name", req.path("node").asString())
                     .putObject("vxlan").put("rxPackets", vxlanRx);
             default -> throw new ApiException("unknown request \"" + op + "\"");
         }

@@ -1,10 +1,22 @@
 package dev.vnet.apiserver.admission;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.ServiceSpecBuilder;
+import io.fabric8.kubernetes.api.model.ServiceStatus;
+import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
+import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
+import io.fabric8.kubernetes.api.model.SessionAffinityConfigBuilder;
+
+import dev.vnet.apiserver.api.ApiException;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.apiserver.api.Service;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,35 +52,34 @@ public final class ServiceAllocator {
     }
 
     /**
-     * Returns {@code want} with its allocations filled in, given the other Services of the cluster and the
-     * version of this Service already stored (or null).
+     * Returns a copy of {@code want} with its allocations filled in, given the other Services of the cluster and
+     * the version of this Service already stored (or null).
      */
     public Service allocate(Service want, Service existing, List<Service> others) throws ApiException {
-        String what = "Service " + want.name();
-        Service.Spec spec = want.spec();
-        String type = want.type();
+        String what = "Service " + want.getMetadata().getName();
+        ServiceSpec spec = want.getSpec();
+        String type = ServiceKind.type(want);
         Set<Integer> takenIps = new HashSet<>(reservedIps);
         Set<String> takenNodePorts = new HashSet<>();
         Set<Integer> takenLbIps = new HashSet<>();
         for (Service s : others) {
-            if (s.spec().clusterIP() != null && !s.headless() && !s.spec().clusterIP().isEmpty()) {
-                takenIps.add(Ipv4Address.parse(s.spec().clusterIP()).bits());
+            String ip = s.getSpec().getClusterIP();
+            if (ip != null && !ServiceKind.headless(s) && !ip.isEmpty()) {
+                takenIps.add(Ipv4Address.parse(ip).bits());
             }
-            if (s.spec().ports() != null) {
-                for (Service.ServicePort p : s.spec().ports()) {
-                    if (p.nodePort() != null) {
-                        takenNodePorts.add(p.protocolOrDefault() + "/" + p.nodePort());
-                    }
+            for (ServicePort p : s.getSpec().getPorts()) {
+                if (p.getNodePort() != null) {
+                    takenNodePorts.add(ServiceKind.protocol(p) + "/" + p.getNodePort());
                 }
             }
-            if (s.loadBalancerIp() != null) {
-                takenLbIps.add(Ipv4Address.parse(s.loadBalancerIp()).bits());
+            if (ServiceKind.loadBalancerIp(s) != null) {
+                takenLbIps.add(Ipv4Address.parse(ServiceKind.loadBalancerIp(s)).bits());
             }
         }
         // ClusterIP: immutable once allocated.
-        String clusterIp = spec.clusterIP();
-        String had = existing == null ? null : existing.spec().clusterIP();
-        if (type.equals(Service.EXTERNAL_NAME)) {
+        String clusterIp = spec.getClusterIP();
+        String had = existing == null ? null : existing.getSpec().getClusterIP();
+        if (type.equals(ServiceKind.EXTERNAL_NAME)) {
             clusterIp = null;
         } else if (had != null && !had.isEmpty() && (clusterIp == null || clusterIp.isEmpty())) {
             clusterIp = had;
@@ -91,13 +102,13 @@ public final class ServiceAllocator {
             }
         }
         // NodePorts: for NodePort and LoadBalancer Services, kept across updates per port.
-        List<Service.ServicePort> ports = new ArrayList<>();
-        boolean exposed = type.equals(Service.NODE_PORT) || type.equals(Service.LOAD_BALANCER);
-        for (Service.ServicePort p : spec.ports() == null ? List.<Service.ServicePort>of() : spec.ports()) {
+        List<ServicePort> ports = new ArrayList<>();
+        boolean exposed = type.equals(ServiceKind.NODE_PORT) || type.equals(ServiceKind.LOAD_BALANCER);
+        for (ServicePort p : spec.getPorts()) {
             Integer nodePort = null;
+            String proto = ServiceKind.protocol(p);
             if (exposed) {
-                String proto = p.protocolOrDefault();
-                nodePort = p.nodePort();
+                nodePort = p.getNodePort();
                 if (nodePort == null) {
                     nodePort = previousNodePort(existing, p);
                 }
@@ -115,20 +126,26 @@ public final class ServiceAllocator {
                 }
                 takenNodePorts.add(proto + "/" + nodePort);
             }
-            ports.add(new Service.ServicePort(p.name(), p.protocolOrDefault(), p.port(),
-                    p.targetPort() == null ? dev.vnet.apiserver.api.IntOrString.of(p.port()) : p.targetPort(), nodePort));
+            Integer number = ServiceKind.targetNumber(p);
+            IntOrString target = p.getTargetPort() == null ? new IntOrString(p.getPort())
+                    : number != null ? new IntOrString(number) : p.getTargetPort();
+            ports.add(new ServicePortBuilder(p).withProtocol(proto).withTargetPort(target).withNodePort(nodePort)
+                    .build());
         }
-        Service.Spec filled = new Service.Spec(type, spec.selector(), ports, clusterIp,
-                clusterIp == null ? null : List.of(clusterIp),
-                spec.sessionAffinity() == null ? "None" : spec.sessionAffinity(), affinityConfig(spec),
-                exposed ? Objects.requireNonNullElse(spec.externalTrafficPolicy(), "Cluster") : null,
-                type.equals(Service.EXTERNAL_NAME) ? null : Objects.requireNonNullElse(spec.internalTrafficPolicy(), "Cluster"),
-                spec.externalName(), spec.loadBalancerIP());
-        Service.Status status = null;
-        if (type.equals(Service.LOAD_BALANCER)) {
-            String lbIp = existing == null ? null : existing.loadBalancerIp();
-            if (spec.loadBalancerIP() != null && !spec.loadBalancerIP().isEmpty()) {
-                Ipv4Address asked = Ipv4Address.parse(spec.loadBalancerIP());
+        ServiceSpec filled = new ServiceSpecBuilder(spec).withType(type).withPorts(ports).withClusterIP(clusterIp)
+                .withClusterIPs(clusterIp == null ? List.of() : List.of(clusterIp))
+                .withSessionAffinity(spec.getSessionAffinity() == null ? "None" : spec.getSessionAffinity())
+                .withSessionAffinityConfig(affinityConfig(spec))
+                .withExternalTrafficPolicy(exposed ? Objects.requireNonNullElse(spec.getExternalTrafficPolicy(), "Cluster")
+                        : null)
+                .withInternalTrafficPolicy(type.equals(ServiceKind.EXTERNAL_NAME) ? null
+                        : Objects.requireNonNullElse(spec.getInternalTrafficPolicy(), "Cluster"))
+                .build();
+        ServiceStatus status = null;
+        if (type.equals(ServiceKind.LOAD_BALANCER)) {
+            String lbIp = existing == null ? null : ServiceKind.loadBalancerIp(existing);
+            if (spec.getLoadBalancerIP() != null && !spec.getLoadBalancerIP().isEmpty()) {
+                Ipv4Address asked = Ipv4Address.parse(spec.getLoadBalancerIP());
                 if (!inPool(asked.bits())) {
                     throw new ApiException(what + ": spec.loadBalancerIP: " + asked + " is not in the pool "
                             + poolStart + "-" + poolEnd);
@@ -141,27 +158,29 @@ public final class ServiceAllocator {
             if (lbIp == null) {
                 lbIp = freeLbIp(takenLbIps, what);
             }
-            status = new Service.Status(new Service.LoadBalancerStatus(List.of(new Service.Ingress(lbIp))));
+            status = new ServiceStatusBuilder().withNewLoadBalancer().addNewIngress().withIp(lbIp).endIngress()
+                    .endLoadBalancer().build();
         }
-        return want.withSpec(filled).withStatus(status);
+        return new ServiceBuilder(want).withSpec(filled).withStatus(status).build();
     }
 
-    private static Service.SessionAffinityConfig affinityConfig(Service.Spec spec) {
-        if (!"ClientIP".equals(spec.sessionAffinity())) {
+    private static SessionAffinityConfig affinityConfig(ServiceSpec spec) {
+        if (!"ClientIP".equals(spec.getSessionAffinity())) {
             return null;
         }
-        Integer t = spec.sessionAffinityConfig() == null || spec.sessionAffinityConfig().clientIP() == null
-                ? null : spec.sessionAffinityConfig().clientIP().timeoutSeconds();
-        return new Service.SessionAffinityConfig(new Service.ClientIPConfig(t == null ? 10800 : t));
+        Integer t = spec.getSessionAffinityConfig() == null || spec.getSessionAffinityConfig().getClientIP() == null
+                ? null : spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds();
+        return new SessionAffinityConfigBuilder().withNewClientIP().withTimeoutSeconds(t == null ? 10800 : t)
+                .endClientIP().build();
     }
 
-    private static Integer previousNodePort(Service existing, Service.ServicePort p) {
-        if (existing == null || existing.spec().ports() == null) {
+    private static Integer previousNodePort(Service existing, ServicePort p) {
+        if (existing == null) {
             return null;
         }
-        for (Service.ServicePort old : existing.spec().ports()) {
-            if (Objects.equals(old.port(), p.port()) && old.protocolOrDefault().equals(p.protocolOrDefault())) {
-                return old.nodePort();
+        for (ServicePort old : existing.getSpec().getPorts()) {
+            if (Objects.equals(old.getPort(), p.getPort()) && ServiceKind.protocol(old).equals(ServiceKind.protocol(p))) {
+                return old.getNodePort();
             }
         }
         return null;

@@ -1,61 +1,48 @@
 package dev.vnet.apiserver.api;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import java.io.IOException;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.List;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.DatabindException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.MappingIterator;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /**
  * Reads Kubernetes-shaped manifests (multi-document YAML or JSON) strictly, as {@code kubectl apply} does
  * with strict field validation: an unknown field, a duplicate key or an unknown kind is an error that names
- * the document and the field path, and nothing of the file is applied.
+ * the document and the field path, and nothing of the file is applied. A field Kubernetes knows but vnet does
+ * not act on ({@code resources}, probes, tolerations...) is accepted, and named in the document's warnings.
  */
 public final class Manifests {
-    public static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
-            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
-    public static final ObjectMapper JSON = configure(new ObjectMapper());
-
     private Manifests() {}
 
-    private static ObjectMapper configure(ObjectMapper m) {
-        m.enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-        m.enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-        m.enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-        m.enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        m.enable(SerializationFeature.INDENT_OUTPUT);
-        return m;
+    /**
+     * One document of a manifest.
+     *
+     * @param ignored the fields it sets that vnet accepts but does not act on, indices written {@code []}
+     */
+    public record Document(Kind<?> kind, HasMetadata object, List<String> ignored) {}
+
+    /** Parses every document of {@code text} against the built-in kinds; {@code source} names the file. */
+    public static List<Document> parse(String text, String source) throws InvalidManifestException {
+        return parse(text, source, Kinds.builtIn());
     }
 
-    /** Thrown for a manifest that cannot be applied; the message is one line for the user. */
-    public static final class InvalidManifestException extends Exception {
-        public InvalidManifestException(String message) {
-            super(message);
-        }
-    }
-
-    /** Parses every document of {@code text}; {@code source} names the file in messages. */
-    public static List<Object> parse(String text, String source) throws InvalidManifestException {
-        List<Object> out = new ArrayList<>();
+    public static List<Document> parse(String text, String source, Kinds kinds) throws InvalidManifestException {
+        List<Document> out = new ArrayList<>();
         List<JsonNode> docs = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(text)) {
+        try (MappingIterator<JsonNode> it = Json.YAML.readerFor(JsonNode.class).readValues(text)) {
             while (it.hasNextValue()) {
                 docs.add(it.nextValue());
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (JacksonException | IllegalStateException e) {
             String where = source + " document " + (docs.size() + 1);
-            String field = fieldOf(e);
-            if (field != null && String.valueOf(e.getMessage()).startsWith("Duplicate field")) {
+            String field = duplicateField(e);
+            if (field != null) {
                 throw new InvalidManifestException(where + ": duplicate field \"" + field + "\"");
             }
             throw new InvalidManifestException(where + ": not valid YAML: " + describe(e));
@@ -70,7 +57,7 @@ public final class Manifests {
             if (!doc.isObject()) {
                 throw new InvalidManifestException(where + ": expected a mapping with apiVersion, kind and metadata");
             }
-            out.add(toResource(doc, where));
+            out.add(toDocument(doc, where, kinds));
         }
         if (out.isEmpty()) {
             throw new InvalidManifestException(source + ": no resources found");
@@ -78,44 +65,61 @@ public final class Manifests {
         return out;
     }
 
-    private static Object toResource(JsonNode doc, String where) throws InvalidManifestException {
-        String kind = doc.path("kind").asText("");
-        String apiVersion = doc.path("apiVersion").asText("");
-        if (kind.isEmpty() || apiVersion.isEmpty()) {
-            throw new InvalidManifestException(where + ": apiVersion and kind are required");
-        }
-        String name = doc.path("metadata").path("name").asText("");
-        where = where + " (" + clean(kind) + (name.isEmpty() ? "" : " " + clean(name)) + ")";
-        Class<?> type = switch (kind) {
-            case Pod.KIND -> Pod.class;
-            case Service.KIND -> Service.class;
-            default -> throw new InvalidManifestException(where + ": unknown kind \"" + clean(kind)
-                    + "\": vnet knows Pod and Service");
-        };
-        if (!"v1".equals(apiVersion)) {
-            throw new InvalidManifestException(where + ": apiVersion \"" + clean(apiVersion) + "\" is not served for "
-                    + kind + ": use v1");
-        }
+    /** Reads one object of a known kind from its JSON or YAML tree, strictly. */
+    public static <T extends HasMetadata> T read(JsonNode doc, Kind<T> kind, String where)
+            throws InvalidManifestException {
+        T object;
         try {
-            return YAML.treeToValue(doc, type);
+            object = Json.convert(doc, kind.type());
         } catch (UnrecognizedPropertyException e) {
             throw new InvalidManifestException(where + ": unknown field \"" + path(e) + "\"");
-        } catch (JsonMappingException e) {
+        } catch (DatabindException e) {
             throw new InvalidManifestException(where + ": bad value at \"" + path(e) + "\": " + oneLine(e));
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException | IllegalArgumentException e) {
             throw new InvalidManifestException(where + ": " + oneLine(e));
         }
+        List<String> unknown = FieldPaths.unknown(object);
+        if (!unknown.isEmpty()) {
+            throw new InvalidManifestException(where + ": unknown field \"" + unknown.get(0) + "\"");
+        }
+        return object;
+    }
+
+    private static Document toDocument(JsonNode doc, String where, Kinds kinds) throws InvalidManifestException {
+        String kindName = doc.path("kind").asString("");
+        String apiVersion = doc.path("apiVersion").asString("");
+        if (kindName.isEmpty() || apiVersion.isEmpty()) {
+            throw new InvalidManifestException(where + ": apiVersion and kind are required");
+        }
+        String name = doc.path("metadata").path("name").asString("");
+        where = where + " (" + clean(kindName) + (name.isEmpty() ? "" : " " + clean(name)) + ")";
+        String at = where;
+        Kind<?> kind = kinds.byKind(kindName).orElseThrow(() -> new InvalidManifestException(at + ": unknown kind \""
+                + clean(kindName) + "\": vnet knows " + appliable(kinds)));
+        if (!kind.apiVersion().equals(apiVersion)) {
+            throw new InvalidManifestException(where + ": apiVersion \"" + clean(apiVersion) + "\" is not served for "
+                    + kindName + ": use " + kind.apiVersion());
+        }
+        HasMetadata object = read(doc, kind, where);
+        return new Document(kind, object, FieldPaths.ignored(doc, kind.actedOn()));
+    }
+
+    /** "Pod and Service": the kinds users write, for messages. */
+    static String appliable(Kinds kinds) {
+        List<String> names = kinds.all().stream().filter(k -> k.managedBy() == null).map(Kind::kind).toList();
+        return names.size() < 2 ? String.join("", names)
+                : String.join(", ", names.subList(0, names.size() - 1)) + " and " + names.get(names.size() - 1);
     }
 
     /** The field path of a mapping error as kubectl prints it: spec.containers[0].imagee */
-    private static String path(JsonMappingException e) {
+    private static String path(JacksonException e) {
         StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getFieldName() != null) {
+        for (JacksonException.Reference r : e.getPath()) {
+            if (r.getPropertyName() != null) {
                 if (sb.length() > 0) {
                     sb.append('.');
                 }
-                sb.append(r.getFieldName());
+                sb.append(r.getPropertyName());
             } else if (r.getIndex() >= 0) {
                 sb.append('[').append(r.getIndex()).append(']');
             }
@@ -125,7 +129,7 @@ public final class Manifests {
 
     /** A YAML syntax error as one line: what is wrong, then where ("line 4, column 1"). */
     private static String describe(Exception e) {
-        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        String m = e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage();
         StringBuilder sb = new StringBuilder();
         for (String line : String.valueOf(m).split("\n")) {
             // SnakeYAML adds the context, the problem, then " in 'reader', line L..." and a quoted snippet.
@@ -141,7 +145,7 @@ public final class Manifests {
         while (mark.find()) {
             where = "line " + mark.group(1) + ", column " + mark.group(2);
         }
-        if (where == null && e instanceof JsonProcessingException j && j.getLocation() != null
+        if (where == null && e instanceof JacksonException j && j.getLocation() != null
                 && j.getLocation().getLineNr() > 0) {
             where = "line " + j.getLocation().getLineNr() + ", column " + j.getLocation().getColumnNr();
         }
@@ -151,20 +155,22 @@ public final class Manifests {
         return clean(sb.toString());
     }
 
-    /** The field path where a streaming parse error happened, from the parser's context, or null. */
-    private static String fieldOf(Exception e) {
-        if (!(e instanceof com.fasterxml.jackson.core.JsonParseException p) || p.getProcessor() == null) {
+    /** The field path of a duplicate key, from the parser's context, or null for any other error. */
+    private static String duplicateField(Exception e) {
+        if (!(e instanceof StreamReadException p) || !String.valueOf(e.getMessage()).startsWith("Duplicate")
+                || p.processor() == null) {
             return null;
         }
         java.util.Deque<String> parts = new java.util.ArrayDeque<>();
-        com.fasterxml.jackson.core.JsonStreamContext ctx = p.getProcessor().getParsingContext();
-        String dup = String.valueOf(e.getMessage()).replaceFirst("(?s)^Duplicate field '([^']*)'.*", "$1");
+        String dup = String.valueOf(e.getMessage()).replaceFirst("(?s)^Duplicate (?:field|Object property) ['\"]([^'\"]*)['\"].*",
+                "$1");
         parts.push(dup);
+        TokenStreamContext ctx = p.processor().streamReadContext();
         for (ctx = ctx == null ? null : ctx.getParent(); ctx != null && !ctx.inRoot(); ctx = ctx.getParent()) {
             if (ctx.inArray()) {
                 parts.push("[" + Math.max(0, ctx.getCurrentIndex()) + "]");
-            } else if (ctx.getCurrentName() != null) {
-                parts.push(ctx.getCurrentName());
+            } else if (ctx.currentName() != null) {
+                parts.push(ctx.currentName());
             }
         }
         StringBuilder sb = new StringBuilder();
@@ -175,12 +181,12 @@ public final class Manifests {
     }
 
     /** User text put into a one-line message: control characters escaped. */
-    private static String clean(String s) {
+    static String clean(String s) {
         return s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
     }
 
     private static String oneLine(Exception e) {
-        String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        String m = e instanceof JacksonException j ? j.getOriginalMessage() : e.getMessage();
         if (m == null) {
             return e.getClass().getSimpleName();
         }

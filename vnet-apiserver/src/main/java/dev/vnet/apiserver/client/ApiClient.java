@@ -1,9 +1,11 @@
 package dev.vnet.apiserver.client;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vnet.apiserver.api.ApiException;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -20,7 +22,19 @@ import java.nio.file.Path;
  * process of a multi-machine cluster, with the cluster token added to every request.
  */
 public class ApiClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.vnet.apiserver.api.Json.MAPPER;
+    /** Nodes share a link: a connection takes well under a millisecond, or the node is not there. */
+    private static final int CONNECT_TIMEOUT_MILLIS = 1000;
+
+    /**
+     * The API could not be reached, or did not answer in time: nothing was done, so the request may go to
+     * another node (a cluster client fails over on this, never on an answer).
+     */
+    public static final class UnreachableException extends ApiException {
+        public UnreachableException(String message) {
+            super(message);
+        }
+    }
     private final Path socket;
     private final java.net.InetSocketAddress node;
     private final String token;
@@ -49,20 +63,27 @@ public class ApiClient {
         this.token = null;
     }
 
-    private SocketChannel open() throws IOException {
+    private SocketChannel open() throws IOException, UnreachableException {
         if (node == null) {
             SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.connect(UnixDomainSocketAddress.of(socket));
             return ch;
         }
         SocketChannel ch = SocketChannel.open();
-        ch.socket().connect(node, 3000);
+        try {
+            ch.socket().connect(node, CONNECT_TIMEOUT_MILLIS);
+        } catch (IOException e) {
+            ch.close();
+            throw new UnreachableException(where() + (e.getMessage() != null && e.getMessage().contains("refused")
+                    ? " refused the connection" : " is unreachable (" + e.getMessage() + ")")
+                    + ": is the node process running?");
+        }
         return ch;
     }
 
     private byte[] encode(JsonNode request) throws IOException {
         JsonNode sent = request;
-        if (token != null && request instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+        if (token != null && request instanceof tools.jackson.databind.node.ObjectNode o) {
             sent = o.deepCopy().put("token", token);
         }
         return (JSON.writeValueAsString(sent) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -81,7 +102,7 @@ public class ApiClient {
             return false;
         }
         try {
-            return call(JSON.createObjectNode().put("op", "ping")).path("ok").asBoolean();
+            return call(Operation.PING.request()).path("ok").asBoolean();
         } catch (ApiException e) {
             return false;
         }
@@ -109,9 +130,10 @@ public class ApiClient {
                 header.write(b);
             }
             JsonNode reply = JSON.readTree(header.toByteArray());
-            if (reply == null || !reply.path("ok").asBoolean()) {
-                throw new ApiException(reply == null ? "the lab closed the connection without answering"
-                        : reply.path("error").asText("the lab refused the request"));
+            if (reply == null || reply.isMissingNode() || !reply.path("ok").asBoolean(false)) {
+                throw new ApiException(reply == null || reply.isMissingNode()
+                        ? where() + " closed the connection without answering"
+                        : reply.path("error").asString("the lab refused the request"));
             }
             byte[] buf = new byte[65536];
             int n;
@@ -129,23 +151,45 @@ public class ApiClient {
 
     /** Sends {@code request}; returns the answer if ok, else throws with the lab's one-line error. */
     public JsonNode call(JsonNode request) throws ApiException {
+        return call(request, 0);
+    }
+
+    /** Whether the API answers a ping within {@code timeoutMillis}: a process that holds a lease may still hang. */
+    public boolean answers(int timeoutMillis) {
+        try {
+            return call(Operation.PING.request(), timeoutMillis).path("ok").asBoolean(false);
+        } catch (ApiException e) {
+            return false;
+        }
+    }
+
+    /** As {@link #call(JsonNode)}, failing with {@link UnreachableException} after {@code timeoutMillis} (0: wait). */
+    public JsonNode call(JsonNode request, int timeoutMillis) throws ApiException {
         if (!reachable()) {
             throw new ApiException("no lab is running: start one with `vnet up -d`");
         }
         try (SocketChannel ch = open()) {
             ch.write(ByteBuffer.wrap(encode(request)));
-            InputStream in = Channels.newInputStream(ch);
-            JsonNode reply = JSON.readTree(in);
-            if (reply == null) {
-                throw new ApiException("the lab closed the connection without answering: see "
-                        + socket.resolveSibling("lab.log"));
+            InputStream in;
+            if (timeoutMillis > 0) {
+                ch.socket().setSoTimeout(timeoutMillis);
+                in = ch.socket().getInputStream(); // the socket's own stream honours the timeout
+            } else {
+                in = Channels.newInputStream(ch);
             }
-            if (!reply.path("ok").asBoolean()) {
-                throw new ApiException(reply.path("error").asText("the lab refused the request"));
+            JsonNode reply = JSON.readTree(in);
+            if (reply == null || reply.isMissingNode()) {
+                throw new ApiException(where() + " closed the connection without answering"
+                        + (socket == null ? "" : ": see " + socket.resolveSibling("lab.log")));
+            }
+            if (!reply.path("ok").asBoolean(false)) {
+                throw new ApiException(reply.path("error").asString("the lab refused the request"));
             }
             return reply;
-        } catch (java.net.SocketException | java.nio.channels.ClosedChannelException
-                 | java.net.SocketTimeoutException e) {
+        } catch (java.net.SocketTimeoutException e) {
+            throw new UnreachableException(where() + " did not answer within " + timeoutMillis + " ms: is the node "
+                    + "process hung?");
+        } catch (java.net.SocketException | java.nio.channels.ClosedChannelException e) {
             throw new ApiException(node == null ? stale() : where() + " is unreachable (" + e.getMessage()
                     + "): is the node process running?");
         } catch (IOException e) {

@@ -1,42 +1,53 @@
 package dev.vnet.apiserver.client;
 
-import dev.vnet.apiserver.server.ApiException;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.apiserver.api.Node;
-import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
+import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.apiserver.store.Stores;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The CLI's way into a cluster of node processes ({@code --store etcd://…}): it finds the nodes in the store and
- * sends each request to the node API that can answer it, with the cluster token. Cluster-wide requests (apply,
- * get, delete) go to one live node, which works on the store; node-local ones go to the node they name (or the
- * pod's node), and those about every node are asked of each live node and merged.
+ * sends each request where its {@link Operation.Route} says, with the cluster token. Cluster-wide requests go to
+ * a live node that answers — the first in name order, else the next: a node that holds its lease but whose API
+ * is down or hung never takes the CLI down; node-local ones go to the node they name (or the pod's node), and
+ * those about every node are asked of each live node and merged.
  */
 public final class ClusterClient extends ApiClient implements AutoCloseable {
-    /** Requests whose answer is a per-node view: without a node they are asked of every live node. */
-    private static final Set<String> PER_NODE = Set.of("conntrack", "stats", "dns-log", "topology", "status",
-            "service-dataplane");
+    /** How long a node may take to answer a ping before the next one is tried. */
+    private static final int PING_MILLIS = 2000;
 
     private final ClusterStore store;
     private final String token;
     private final int apiPort;
+    /** The node that answered last: asked first next time. */
+    private String lastGood;
 
     public ClusterClient(String storeAddress, String token, int apiPort) {
-        this.store = Stores.open(storeAddress);
+        this(Stores.open(storeAddress), token, apiPort);
+    }
+
+    ClusterClient(ClusterStore store, String token, int apiPort) {
+        this.store = store;
         this.token = token;
         this.apiPort = apiPort;
     }
@@ -46,20 +57,22 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
 
     List<Member> members() {
         Set<String> leased = new HashSet<>();
-        store.list(SubnetLease.KIND, SubnetLease.class).forEach(l -> leased.add(l.spec().node()));
+        for (SubnetLease l : store.list(SubnetLeaseKind.KIND)) {
+            leased.add(l.spec().node());
+        }
         List<Member> out = new ArrayList<>();
-        for (Node n : store.list(Node.KIND, Node.class)) {
-            String ip = n.status() == null ? null : n.status().addresses().stream()
-                    .filter(a -> a.type().equals("InternalIP")).map(Node.Address::address).findFirst().orElse(null);
+        for (Node n : store.list(NodeKind.KIND)) {
+            String ip = NodeKind.internalIp(n);
             if (ip != null) {
-                out.add(new Member(n.name(), ip, leased.contains(n.name())));
+                out.add(new Member(NodeKind.name(n), ip, leased.contains(NodeKind.name(n))));
             }
         }
         out.sort(java.util.Comparator.comparing(Member::name));
         return out;
     }
 
-    private ApiClient clientOf(Member m) {
+    /** The client of one member's API. */
+    ApiClient clientOf(Member m) {
         return ApiClient.tcp(new InetSocketAddress(m.address(), apiPort), token);
     }
 
@@ -68,18 +81,47 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
                 .orElseThrow(() -> new ApiException("nodes \"" + node + "\" not found"));
     }
 
-    private Member anyLive() throws ApiException {
-        return members().stream().filter(Member::live).findFirst().orElseThrow(() -> new ApiException(
-                "no node of the cluster holds a lease (are the node processes running?)"));
+    /** The live members, the one that answered last first, then in name order. */
+    private List<Member> liveInOrder() throws ApiException {
+        List<Member> live = new ArrayList<>(members().stream().filter(Member::live).toList());
+        if (live.isEmpty()) {
+            throw new ApiException("no node of the cluster holds a lease (are the node processes running?)");
+        }
+        live.sort(java.util.Comparator.comparing((Member m) -> !m.name().equals(lastGood)));
+        return live;
+    }
+
+    /**
+     * Sends a cluster-wide request to one live node that answers: a node whose API refuses, is unreachable or
+     * hangs is skipped for the next. Only a node that could not have acted on the request is skipped.
+     */
+    private JsonNode anyLive(JsonNode req) throws ApiException {
+        List<String> down = new ArrayList<>();
+        for (Member m : liveInOrder()) {
+            ApiClient c = clientOf(m);
+            if (!c.answers(PING_MILLIS)) {
+                down.add(m.name());
+                continue;
+            }
+            try {
+                JsonNode reply = c.call(req);
+                lastGood = m.name();
+                return reply;
+            } catch (UnreachableException e) {
+                down.add(m.name()); // it went away between the ping and the request: nothing was sent
+            }
+        }
+        throw new ApiException("no node of the cluster answers (" + String.join(", ", down)
+                + " hold a lease but their APIs do not answer): are the node processes running?");
     }
 
     private Member nodeOfPod(String name) throws ApiException {
         String pod = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
-        Optional<Pod> p = store.list(Pod.KIND, Pod.class).stream().filter(x -> x.name().equals(pod)).findFirst();
-        if (p.isEmpty() || p.get().spec().nodeName() == null) {
+        Optional<Pod> p = store.list(PodKind.KIND).stream().filter(x -> PodKind.name(x).equals(pod)).findFirst();
+        if (p.isEmpty() || PodKind.nodeName(p.get()) == null) {
             throw new ApiException("pods \"" + pod + "\" not found");
         }
-        return named(p.get().spec().nodeName());
+        return named(PodKind.nodeName(p.get()));
     }
 
     @Override
@@ -96,13 +138,13 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         try {
             return route(request);
         } catch (ClusterStore.UnavailableException | ApiException e) {
-            String name = request.path("name").asText("");
-            if (request.path("op").asText().equals("target") && !name.startsWith("node/") && !name.equals("outside")
-                    && !name.isEmpty()) {
+            String name = request.path("name").asString("");
+            if (Operation.TARGET.wire().equals(request.path("op").asString("")) && !name.startsWith("node/")
+                    && !name.equals("outside") && !name.isEmpty()) {
                 // Store or node down: a pod's namespace is named after it, so `vnet exec` still works for the
                 // pods of this machine (forwarding goes on without the control plane, and so does debugging).
                 String pod = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
-                return dev.vnet.apiserver.api.Manifests.JSON.createObjectNode().put("ok", true).put("netns", pod)
+                return Json.object().put("ok", true).put("netns", pod)
                         .put("node", "a node that does not answer (" + e.getMessage() + ")");
             }
             throw e instanceof ApiException le ? le : new ApiException(e.getMessage());
@@ -110,39 +152,39 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
     }
 
     private JsonNode route(JsonNode req) throws ApiException {
-        String op = req.path("op").asText();
-        String node = req.path("node").asText("");
-        switch (op) {
-            case "down":
+        Operation op = Operation.of(req.path("op").asString(""));
+        if (op == null) {
+            return anyLive(req); // let a node say it does not know it
+        }
+        String node = req.path("node").asString("");
+        switch (op.route()) {
+            case LAB_ONLY:
                 throw new ApiException("this is a cluster of node processes: stop the local one with `vnet down` "
                         + "where it was started, or the VMs with `vagrant halt`");
-            case "logs":
-                return clientOf(nodeOfPod(req.path("pod").asText())).call(req);
-            case "trace":
-                return clientOf(nodeOfPod(req.path("source").asText())).call(req);
-            case "target": {
-                String name = req.path("name").asText();
+            case BETWEEN_NODES:
+                throw new ApiException(op.wire() + " is sent by one node to another, not by a client");
+            case POD_NODE:
+                return clientOf(node.isEmpty() ? nodeOfPod(req.path(op.target()).asString("")) : named(node)).call(req);
+            case EXEC_TARGET: {
+                String name = req.path(op.target()).asString("");
                 if (name.startsWith("node/")) {
                     return clientOf(named(name.substring(5))).call(req);
                 }
-                if (name.equals("outside")) {
-                    return clientOf(anyLive()).call(req);
-                }
-                return clientOf(nodeOfPod(name)).call(req);
+                return name.equals("outside") ? anyLive(req) : clientOf(nodeOfPod(name)).call(req);
             }
-            case "flows":
+            case EVERY_NODE_IN_ORDER:
                 return flows(req);
-            case "proxy-rules":
-                return clientOf(node.isEmpty() ? anyLive() : named(node)).call(req);
+            case ONE_NODE:
+                return node.isEmpty() ? anyLive(req) : clientOf(named(node)).call(req);
+            case EVERY_NODE:
+                return node.isEmpty() ? everyNode(op, req) : clientOf(named(node)).call(req);
+            case ANY_NODE:
             default:
-                break;
+                return anyLive(req);
         }
-        if (!PER_NODE.contains(op)) {
-            return clientOf(anyLive()).call(req);
-        }
-        if (!node.isEmpty()) {
-            return clientOf(named(node)).call(req);
-        }
+    }
+
+    private JsonNode everyNode(Operation op, JsonNode req) throws ApiException {
         ObjectNode merged = null;
         List<String> unreachable = new ArrayList<>();
         for (Member m : members()) {
@@ -151,7 +193,7 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
             }
             JsonNode one;
             try {
-                one = clientOf(m).call(req);
+                one = clientOf(m).call(req, 30_000);
             } catch (ApiException e) {
                 unreachable.add(m.name());
                 continue;
@@ -161,14 +203,14 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         if (merged == null) {
             throw new ApiException("no node answered (" + String.join(", ", unreachable) + "): are they running?");
         }
-        if (op.equals("status")) {
+        if (op == Operation.STATUS) {
             merged.put("store", store.describe());
         }
         return merged;
     }
 
     /** The last flow sequence number seen from each node, and the numbers this client gave out. */
-    private final Map<String, Long> flowSeen = new java.util.HashMap<>();
+    private final Map<String, Long> flowSeen = new HashMap<>();
     private long flowSeq;
 
     /**
@@ -177,8 +219,8 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
      * one-process lab, and gets each event once.
      */
     private JsonNode flows(JsonNode req) throws ApiException {
-        String only = req.path("node").asText("");
-        ObjectNode out = dev.vnet.apiserver.api.Manifests.JSON.createObjectNode().put("ok", true);
+        String only = req.path("node").asString("");
+        ObjectNode out = Json.object().put("ok", true);
         ArrayNode events = out.putArray("events");
         List<ObjectNode> all = new ArrayList<>();
         for (Member m : members()) {
@@ -188,24 +230,23 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
             long since = req.path("since").asLong(0) == 0 ? 0 : flowSeen.getOrDefault(m.name(), 0L);
             JsonNode theirs;
             try {
-                theirs = clientOf(m).call(dev.vnet.apiserver.api.Manifests.JSON.createObjectNode().put("op", "flows")
-                        .put("since", since));
+                theirs = clientOf(m).call(Operation.FLOWS.request().put("since", since), 30_000);
             } catch (ApiException e) {
                 continue;
             }
             for (JsonNode e : theirs.path("events")) {
-                flowSeen.merge(m.name(), e.path("seq").asLong(), Math::max);
+                flowSeen.merge(m.name(), e.path("seq").asLong(0), Math::max);
                 all.add((ObjectNode) e.deepCopy());
             }
         }
-        all.sort(java.util.Comparator.comparing((ObjectNode e) -> e.path("at").asText())); // interleave by time
+        all.sort(java.util.Comparator.comparing((ObjectNode e) -> e.path("at").asString(""))); // interleave by time
         all.forEach(e -> events.add(e.put("seq", ++flowSeq)));
         return out;
     }
 
     /** Joins per-node answers: lists are concatenated, counts added, anything else kept from the first. */
     static ObjectNode merge(ObjectNode into, JsonNode more) {
-        Iterator<Map.Entry<String, JsonNode>> fields = more.fields();
+        Iterator<Map.Entry<String, JsonNode>> fields = more.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
             JsonNode have = into.get(f.getKey());
@@ -225,14 +266,14 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
 
     @Override
     public void stream(JsonNode request, OutputStream sink) throws ApiException {
-        String pod = request.path("pod").asText("");
-        String node = request.path("node").asText("");
+        String pod = request.path("pod").asString("");
+        String node = request.path("node").asString("");
         if (pod.isEmpty() && node.isEmpty() && members().stream().filter(Member::live).count() > 1) {
             // One capture stream comes from one node process: say which, rather than pick one silently.
             throw new ApiException("in a cluster of node processes a capture runs on one node: add --node NAME "
                     + "(or capture a pod, on its node)");
         }
-        Member m = !pod.isEmpty() ? nodeOfPod(pod) : !node.isEmpty() ? named(node) : anyLive();
+        Member m = !pod.isEmpty() ? nodeOfPod(pod) : !node.isEmpty() ? named(node) : liveInOrder().get(0);
         clientOf(m).stream(request, sink);
     }
 
@@ -240,5 +281,4 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
     public void close() {
         store.close();
     }
-
 }

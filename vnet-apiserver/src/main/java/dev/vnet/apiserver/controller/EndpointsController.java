@@ -1,11 +1,29 @@
 package dev.vnet.apiserver.controller;
 
-import dev.vnet.apiserver.api.EndpointSlice;
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.ObjectMeta;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
+import dev.vnet.apiserver.api.EndpointSliceKind;
+import dev.vnet.apiserver.api.EndpointsKind;
+import dev.vnet.apiserver.api.Kind;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
 import dev.vnet.apiserver.store.ClusterStore;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointAddressBuilder;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.EndpointSubsetBuilder;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.EndpointsBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,130 +36,133 @@ import java.util.logging.Logger;
 
 /**
  * Keeps every selector Service's Endpoints and EndpointSlices equal to the pods its selector picks, as the
- * Kubernetes endpoints and EndpointSlice controllers do. Any Pod or Service change triggers one full
- * {@link #sync}: recompute all, write what differs, delete what no longer has a Service (set difference).
- * A pod counts once it has an IP; it is ready while Running.
+ * Kubernetes endpoints and EndpointSlice controllers do. A Pod or Service change schedules one full
+ * {@link #sync} (coalesced, see {@link Reconciler}): recompute all, write what differs, delete what no longer has
+ * a Service (set difference). A pod counts once it has an IP; it is ready while Running.
  */
 public final class EndpointsController implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(EndpointsController.class.getName());
 
     private final ClusterStore store;
-    private final ClusterStore.Watch pods;
-    private final ClusterStore.Watch services;
+    private final Reconciler reconciler;
 
     public EndpointsController(ClusterStore store) {
         this.store = store;
-        long from = store.revision(); // before the first list: a change in between is then delivered too
-        sync();
-        this.pods = store.watch(Pod.KIND, from, e -> sync());
-        this.services = store.watch(Service.KIND, from, e -> sync());
+        this.reconciler = Reconciler.start("endpoints", store, List.of(PodKind.KIND, ServiceKind.KIND), this::sync);
     }
 
     public synchronized void sync() {
-        List<Pod> allPods = store.list(Pod.KIND, Pod.class);
+        List<Pod> allPods = store.list(PodKind.KIND);
         Set<String> wantEndpoints = new HashSet<>();
         Set<String> wantSlices = new HashSet<>();
-        for (Service svc : store.list(Service.KIND, Service.class)) {
-            if (svc.spec().selector() == null || svc.spec().selector().isEmpty()
-                    || svc.type().equals(Service.EXTERNAL_NAME)) {
+        for (Service svc : store.list(ServiceKind.KIND)) {
+            if (svc.getSpec().getSelector().isEmpty() || ServiceKind.type(svc).equals(ServiceKind.EXTERNAL_NAME)) {
                 continue; // no selector: endpoints are the user's business (or, for kube-dns, the node's)
             }
-            String key = ClusterStore.key(svc.namespace(), svc.name());
+            String key = ServiceKind.key(svc);
             Endpoints ep = endpointsFor(svc, allPods);
             wantEndpoints.add(key);
-            put(Endpoints.KIND, key, ep);
+            put(EndpointsKind.KIND, key, ep);
             for (EndpointSlice slice : slicesFor(svc, ep)) {
-                String sk = ClusterStore.key(svc.namespace(), slice.name());
+                String sk = ClusterStore.key(slice);
                 wantSlices.add(sk);
-                put(EndpointSlice.KIND, sk, slice);
+                put(EndpointSliceKind.KIND, sk, slice);
             }
         }
-        removeOthers(Endpoints.KIND, Endpoints.class, wantEndpoints);
-        removeOthers(EndpointSlice.KIND, EndpointSlice.class, wantSlices);
+        removeOthers(EndpointsKind.KIND, wantEndpoints);
+        removeOthers(EndpointSliceKind.KIND, wantSlices);
     }
 
     /** The Endpoints of one Service: pods matching its selector, grouped by resolved ports. */
     static Endpoints endpointsFor(Service svc, List<Pod> pods) {
-        Map<List<Endpoints.Port>, List<Endpoints.Address>> ready = new LinkedHashMap<>();
-        Map<List<Endpoints.Port>, List<Endpoints.Address>> notReady = new LinkedHashMap<>();
+        Map<List<EndpointPort>, List<EndpointAddress>> ready = new LinkedHashMap<>();
+        Map<List<EndpointPort>, List<EndpointAddress>> notReady = new LinkedHashMap<>();
+        String ns = svc.getMetadata().getNamespace();
         for (Pod pod : pods) {
-            if (!pod.namespace().equals(svc.namespace()) || !matches(svc.spec().selector(), pod)
-                    || pod.status() == null || pod.status().podIP() == null) {
+            if (!ns.equals(PodKind.namespace(pod)) || !matches(svc.getSpec().getSelector(), pod)
+                    || PodKind.podIp(pod) == null) {
                 continue;
             }
-            List<Endpoints.Port> ports = resolvePorts(svc, pod);
+            List<EndpointPort> ports = resolvePorts(svc, pod);
             if (ports == null) {
                 continue; // a named targetPort this pod does not have
             }
-            String hostname = svc.headless() && pod.spec().hostname() != null
-                    && svc.name().equals(pod.spec().subdomain()) ? pod.spec().hostname() : null;
-            Endpoints.Address addr = new Endpoints.Address(pod.status().podIP(), hostname, pod.spec().nodeName(),
-                    new Endpoints.TargetRef("Pod", pod.namespace(), pod.name()));
-            ("Running".equals(pod.phase()) ? ready : notReady).computeIfAbsent(ports, k -> new ArrayList<>()).add(addr);
+            String hostname = ServiceKind.headless(svc) && pod.getSpec().getHostname() != null
+                    && svc.getMetadata().getName().equals(pod.getSpec().getSubdomain()) ? pod.getSpec().getHostname() : null;
+            EndpointAddress addr = new EndpointAddressBuilder().withIp(PodKind.podIp(pod)).withHostname(hostname)
+                    .withNodeName(PodKind.nodeName(pod)).withNewTargetRef().withKind("Pod")
+                    .withNamespace(PodKind.namespace(pod)).withName(PodKind.name(pod)).endTargetRef().build();
+            ("Running".equals(PodKind.phase(pod)) ? ready : notReady).computeIfAbsent(ports, k -> new ArrayList<>())
+                    .add(addr);
         }
-        Set<List<Endpoints.Port>> portSets = new java.util.LinkedHashSet<>(ready.keySet());
+        Set<List<EndpointPort>> portSets = new java.util.LinkedHashSet<>(ready.keySet());
         portSets.addAll(notReady.keySet());
-        List<Endpoints.Subset> subsets = new ArrayList<>();
-        for (List<Endpoints.Port> ports : portSets) {
-            List<Endpoints.Address> r = sorted(ready.getOrDefault(ports, List.of()));
-            List<Endpoints.Address> n = sorted(notReady.getOrDefault(ports, List.of()));
-            subsets.add(new Endpoints.Subset(r.isEmpty() ? null : r, n.isEmpty() ? null : n, ports));
+        List<EndpointSubset> subsets = new ArrayList<>();
+        for (List<EndpointPort> ports : portSets) {
+            subsets.add(new EndpointSubsetBuilder().withAddresses(sorted(ready.getOrDefault(ports, List.of())))
+                    .withNotReadyAddresses(sorted(notReady.getOrDefault(ports, List.of()))).withPorts(ports).build());
         }
-        ObjectMeta meta = new ObjectMeta(svc.name(), svc.namespace(), svc.metadata().labels(), null, null,
-                svc.metadata().creationTimestamp(), null);
-        return new Endpoints("v1", Endpoints.KIND, meta, subsets.isEmpty() ? null : subsets);
+        return new EndpointsBuilder().withMetadata(new ObjectMetaBuilder().withName(svc.getMetadata().getName())
+                        .withNamespace(ns).withLabels(svc.getMetadata().getLabels())
+                        .withCreationTimestamp(svc.getMetadata().getCreationTimestamp()).build())
+                .withSubsets(subsets).build();
     }
 
-    private static List<Endpoints.Address> sorted(List<Endpoints.Address> in) {
-        List<Endpoints.Address> out = new ArrayList<>(in);
-        out.sort((a, b) -> Integer.compareUnsigned(dev.vnet.core.addr.Ipv4Address.parse(a.ip()).bits(),
-                dev.vnet.core.addr.Ipv4Address.parse(b.ip()).bits()));
+    private static List<EndpointAddress> sorted(List<EndpointAddress> in) {
+        List<EndpointAddress> out = new ArrayList<>(in);
+        out.sort((a, b) -> Integer.compareUnsigned(dev.vnet.core.addr.Ipv4Address.parse(a.getIp()).bits(),
+                dev.vnet.core.addr.Ipv4Address.parse(b.getIp()).bits()));
         return out;
     }
 
     /** EndpointSlices of at most 100 endpoints each, named after the Service. */
     static List<EndpointSlice> slicesFor(Service svc, Endpoints ep) {
         List<EndpointSlice> out = new ArrayList<>();
-        if (ep.subsets() == null) {
+        if (ep.getSubsets().isEmpty()) {
             out.add(slice(svc, 0, List.of(), slicePorts(svc)));
             return out;
         }
         int index = 0;
-        for (Endpoints.Subset subset : ep.subsets()) {
-            List<EndpointSlice.Endpoint> all = new ArrayList<>();
+        for (EndpointSubset subset : ep.getSubsets()) {
+            List<Endpoint> all = new ArrayList<>();
             for (boolean isReady : new boolean[] {true, false}) {
-                List<Endpoints.Address> addrs = isReady ? subset.addresses() : subset.notReadyAddresses();
-                if (addrs == null) {
-                    continue;
-                }
-                for (Endpoints.Address a : addrs) {
-                    all.add(new EndpointSlice.Endpoint(List.of(a.ip()), new EndpointSlice.Conditions(isReady, isReady, false),
-                            a.hostname(), a.nodeName(), a.targetRef()));
+                for (EndpointAddress a : isReady ? subset.getAddresses() : subset.getNotReadyAddresses()) {
+                    all.add(new EndpointBuilder().withAddresses(a.getIp()).withNewConditions().withReady(isReady)
+                            .withServing(isReady).withTerminating(false).endConditions().withHostname(a.getHostname())
+                            .withNodeName(a.getNodeName()).withTargetRef(a.getTargetRef()).build());
                 }
             }
-            for (int from = 0; from < all.size(); from += EndpointSlice.MAX_ENDPOINTS) {
-                out.add(slice(svc, index++, all.subList(from, Math.min(all.size(), from + EndpointSlice.MAX_ENDPOINTS)),
-                        subset.ports()));
+            List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> ports = new ArrayList<>();
+            for (EndpointPort p : subset.getPorts()) {
+                ports.add(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder().withName(p.getName())
+                        .withPort(p.getPort()).withProtocol(p.getProtocol()).build());
+            }
+            for (int from = 0; from < all.size(); from += EndpointSliceKind.MAX_ENDPOINTS) {
+                out.add(slice(svc, index++, all.subList(from, Math.min(all.size(), from + EndpointSliceKind.MAX_ENDPOINTS)),
+                        ports));
             }
         }
         return out;
     }
 
-    private static List<Endpoints.Port> slicePorts(Service svc) {
-        List<Endpoints.Port> ports = new ArrayList<>();
-        for (Service.ServicePort p : svc.spec().ports() == null ? List.<Service.ServicePort>of() : svc.spec().ports()) {
-            ports.add(new Endpoints.Port(p.name(), p.targetPort() != null && p.targetPort().isNumber()
-                    ? p.targetPort().number() : null, p.protocolOrDefault()));
+    private static List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> slicePorts(Service svc) {
+        List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> ports = new ArrayList<>();
+        for (ServicePort p : svc.getSpec().getPorts()) {
+            ports.add(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder().withName(p.getName())
+                    .withPort(ServiceKind.targetNumber(p)).withProtocol(ServiceKind.protocol(p)).build());
         }
         return ports;
     }
 
-    private static EndpointSlice slice(Service svc, int index, List<EndpointSlice.Endpoint> endpoints,
-                                       List<Endpoints.Port> ports) {
-        String name = svc.name() + "-" + suffix(svc.namespace() + "/" + svc.name() + "/" + index);
-        ObjectMeta meta = new ObjectMeta(name, svc.namespace(), Map.of(EndpointSlice.SERVICE_NAME_LABEL, svc.name()),
-                null, null, svc.metadata().creationTimestamp(), null);
-        return new EndpointSlice("discovery.k8s.io/v1", EndpointSlice.KIND, meta, "IPv4", List.copyOf(endpoints), ports);
+    private static EndpointSlice slice(Service svc, int index, List<Endpoint> endpoints,
+                                       List<io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort> ports) {
+        String ns = svc.getMetadata().getNamespace();
+        String svcName = svc.getMetadata().getName();
+        String name = svcName + "-" + suffix(ns + "/" + svcName + "/" + index);
+        return new EndpointSliceBuilder().withMetadata(new ObjectMetaBuilder().withName(name).withNamespace(ns)
+                        .withLabels(Map.of(EndpointSliceKind.SERVICE_NAME_LABEL, svcName))
+                        .withCreationTimestamp(svc.getMetadata().getCreationTimestamp()).build())
+                .withAddressType("IPv4").withEndpoints(List.copyOf(endpoints)).withPorts(ports).build();
     }
 
     /** Five stable lower-case characters, as Kubernetes' generated names have. */
@@ -157,31 +178,31 @@ public final class EndpointsController implements AutoCloseable {
     }
 
     /** The pod's ports for each Service port, or null if a named targetPort is missing on this pod. */
-    static List<Endpoints.Port> resolvePorts(Service svc, Pod pod) {
-        List<Endpoints.Port> out = new ArrayList<>();
-        for (Service.ServicePort sp : svc.spec().ports() == null ? List.<Service.ServicePort>of() : svc.spec().ports()) {
+    static List<EndpointPort> resolvePorts(Service svc, Pod pod) {
+        List<EndpointPort> out = new ArrayList<>();
+        for (ServicePort sp : svc.getSpec().getPorts()) {
             Integer port;
-            if (sp.targetPort() == null) {
-                port = sp.port();
-            } else if (sp.targetPort().isNumber()) {
-                port = sp.targetPort().number();
+            if (sp.getTargetPort() == null) {
+                port = sp.getPort();
+            } else if (ServiceKind.targetNumber(sp) != null) {
+                port = ServiceKind.targetNumber(sp);
             } else {
-                port = namedPort(pod, sp.targetPort().name(), sp.protocolOrDefault());
+                port = namedPort(pod, ServiceKind.targetName(sp), ServiceKind.protocol(sp));
                 if (port == null) {
                     return null;
                 }
             }
-            out.add(new Endpoints.Port(sp.name(), port, sp.protocolOrDefault()));
+            out.add(new EndpointPort(null, sp.getName(), port, ServiceKind.protocol(sp)));
         }
         return out;
     }
 
-    private static Integer namedPort(Pod pod, String name, String protocol) {
-        for (Pod.Container c : pod.spec().containers()) {
-            for (Pod.ContainerPort p : c.ports() == null ? List.<Pod.ContainerPort>of() : c.ports()) {
-                String proto = p.protocol() == null ? "TCP" : p.protocol();
-                if (name.equals(p.name()) && proto.equals(protocol)) {
-                    return p.containerPort();
+    /** A container port's number by its name and protocol, on any container of the pod; null if none. */
+    public static Integer namedPort(Pod pod, String name, String protocol) {
+        for (Container c : pod.getSpec().getContainers()) {
+            for (ContainerPort p : c.getPorts()) {
+                if (name.equals(p.getName()) && PodKind.protocol(p).equals(protocol)) {
+                    return p.getContainerPort();
                 }
             }
         }
@@ -189,7 +210,7 @@ public final class EndpointsController implements AutoCloseable {
     }
 
     static boolean matches(Map<String, String> selector, Pod pod) {
-        Map<String, String> labels = pod.metadata().labels() == null ? Map.of() : pod.metadata().labels();
+        Map<String, String> labels = pod.getMetadata().getLabels();
         for (Map.Entry<String, String> e : selector.entrySet()) {
             if (!Objects.equals(labels.get(e.getKey()), e.getValue())) {
                 return false;
@@ -198,8 +219,8 @@ public final class EndpointsController implements AutoCloseable {
         return true;
     }
 
-    private void put(String kind, String key, Object value) {
-        Optional<ClusterStore.Versioned<Object>> have = store.get(kind, key, Object.class);
+    private <T extends HasMetadata> void put(Kind<T> kind, String key, T value) {
+        Optional<ClusterStore.Versioned<T>> have = store.get(kind, key);
         try {
             if (have.isEmpty()) {
                 store.create(kind, key, value);
@@ -211,10 +232,9 @@ public final class EndpointsController implements AutoCloseable {
         }
     }
 
-    private <T> void removeOthers(String kind, Class<T> type, Set<String> keep) {
-        for (T item : store.list(kind, type)) {
-            ObjectMeta m = item instanceof Endpoints e ? e.metadata() : ((EndpointSlice) item).metadata();
-            String key = ClusterStore.key(m.namespace(), m.name());
+    private <T extends HasMetadata> void removeOthers(Kind<T> kind, Set<String> keep) {
+        for (T item : store.list(kind)) {
+            String key = ClusterStore.key(item);
             if (!keep.contains(key)) {
                 store.delete(kind, key);
             }
@@ -223,7 +243,6 @@ public final class EndpointsController implements AutoCloseable {
 
     @Override
     public void close() {
-        pods.close();
-        services.close();
+        reconciler.close();
     }
 }

@@ -1,9 +1,13 @@
 package dev.vnet.apiserver.controller;
 
-import dev.vnet.apiserver.api.Node;
+import dev.vnet.apiserver.api.NodeKind;
 import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
 import dev.vnet.apiserver.store.ClusterStore;
-import java.util.ArrayList;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -19,51 +23,44 @@ public final class NodeLifecycle implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeLifecycle.class.getName());
 
     private final ClusterStore store;
-    private final List<ClusterStore.Watch> watches = new ArrayList<>();
+    private final Reconciler reconciler;
 
     public NodeLifecycle(ClusterStore store) {
         this.store = store;
-        long from = store.revision(); // before the first list: a change in between is then delivered too
-        sync();
-        watches.add(store.watch(SubnetLease.KIND, from, e -> sync()));
-        watches.add(store.watch(Node.KIND, from, e -> {
-            if (e.type() != ClusterStore.EventType.DELETE) {
-                sync();
-            }
-        }));
+        this.reconciler = Reconciler.start("node-lifecycle", store, List.of(SubnetLeaseKind.KIND, NodeKind.KIND),
+                this::sync);
     }
 
     /** Sets every Node's Ready condition from the leases now in the store. */
     public synchronized void sync() {
-        try {
-            Set<String> leased = new HashSet<>();
-            store.list(SubnetLease.KIND, SubnetLease.class).forEach(l -> leased.add(l.spec().node()));
-            for (Node n : store.list(Node.KIND, Node.class)) {
-                boolean ready = leased.contains(n.name());
-                if (ready == n.ready() && n.status() != null && n.status().conditions() != null
-                        && n.status().conditions().stream().noneMatch(c -> "Unknown".equals(c.status()))) {
-                    continue;
-                }
-                write(n.name(), ready);
+        Set<String> leased = new HashSet<>();
+        for (SubnetLease l : store.list(SubnetLeaseKind.KIND)) {
+            leased.add(l.spec().node());
+        }
+        for (Node n : store.list(NodeKind.KIND)) {
+            boolean ready = leased.contains(NodeKind.name(n));
+            String status = NodeKind.readyStatus(n);
+            if (status != null && !status.equals("Unknown") && ready == NodeKind.ready(n)) {
+                continue;
             }
-        } catch (ClusterStore.UnavailableException e) {
-            LOG.warning("node conditions not updated: " + e.getMessage());
+            write(NodeKind.name(n), ready);
         }
     }
 
     private void write(String name, boolean ready) {
-        Optional<ClusterStore.Versioned<Node>> cur = store.get(Node.KIND, ClusterStore.key("", name), Node.class);
+        String key = ClusterStore.key("", name);
+        Optional<ClusterStore.Versioned<Node>> cur = store.get(NodeKind.KIND, key);
         if (cur.isEmpty()) {
             return;
         }
-        Node n = cur.get().value();
-        Node.Condition c = ready
-                ? new Node.Condition("Ready", "True", "SubnetLeaseHeld", "node holds its subnet lease")
-                : new Node.Condition("Ready", "False", "LeaseExpired", "node stopped renewing its subnet lease");
-        Node updated = new Node(n.apiVersion(), n.kind(), n.metadata(), n.spec(),
-                new Node.Status(List.of(c), n.status() == null ? List.of() : n.status().addresses()));
+        NodeCondition c = ready
+                ? new NodeConditionBuilder().withType("Ready").withStatus("True").withReason("SubnetLeaseHeld")
+                        .withMessage("node holds its subnet lease").build()
+                : new NodeConditionBuilder().withType("Ready").withStatus("False").withReason("LeaseExpired")
+                        .withMessage("node stopped renewing its subnet lease").build();
+        Node updated = new NodeBuilder(cur.get().value()).editOrNewStatus().withConditions(c).endStatus().build();
         try {
-            store.update(Node.KIND, ClusterStore.key("", name), updated, cur.get().revision());
+            store.update(NodeKind.KIND, key, updated, cur.get().revision());
             LOG.info("node " + (ready ? "Ready" : "NotReady") + ": node=" + name);
         } catch (ClusterStore.ConflictException e) {
             LOG.fine("node condition write raced, the next event retries: " + e.getMessage());
@@ -72,6 +69,6 @@ public final class NodeLifecycle implements AutoCloseable {
 
     @Override
     public void close() {
-        watches.forEach(ClusterStore.Watch::close);
+        reconciler.close();
     }
 }

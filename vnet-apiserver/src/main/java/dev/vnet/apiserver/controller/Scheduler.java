@@ -1,7 +1,8 @@
 package dev.vnet.apiserver.controller;
 
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.PodKind;
+import io.fabric8.kubernetes.api.model.Pod;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.store.ClusterStore;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -18,16 +19,16 @@ public final class Scheduler {
 
     /** The node for {@code pod}; {@code load} is the number of pods each node has now. */
     public static String schedule(Pod pod, List<String> nodeNames, Map<String, Integer> load) throws ApiException {
-        String wanted = pod.spec().nodeName();
+        String wanted = PodKind.nodeName(pod);
         if (wanted != null) {
             if (!nodeNames.contains(wanted)) {
-                throw new ApiException("Pod " + pod.name() + ": spec.nodeName: no node named " + wanted
+                throw new ApiException("Pod " + PodKind.name(pod) + ": spec.nodeName: no node named " + wanted
                         + " (nodes: " + String.join(", ", nodeNames) + ")");
             }
             return wanted;
         }
         if (nodeNames.isEmpty()) {
-            throw new ApiException("Pod " + pod.name() + ": no node to run it on (are the nodes running?)");
+            throw new ApiException("Pod " + PodKind.name(pod) + ": no node to run it on (are the nodes running?)");
         }
         return nodeNames.stream().min(Comparator.comparingInt((String n) -> load.getOrDefault(n, 0))
                 .thenComparing(Comparator.naturalOrder())).orElseThrow();
@@ -36,9 +37,9 @@ public final class Scheduler {
     /** How many pods each node has now. */
     public static Map<String, Integer> podsPerNode(ClusterStore store) {
         Map<String, Integer> load = new HashMap<>();
-        for (Pod p : store.list(Pod.KIND, Pod.class)) {
-            if (p.spec().nodeName() != null) {
-                load.merge(p.spec().nodeName(), 1, Integer::sum);
+        for (Pod p : store.list(PodKind.KIND)) {
+            if (PodKind.nodeName(p) != null) {
+                load.merge(PodKind.nodeName(p), 1, Integer::sum);
             }
         }
         return load;

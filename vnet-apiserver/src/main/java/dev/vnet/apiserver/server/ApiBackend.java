@@ -1,7 +1,8 @@
 package dev.vnet.apiserver.server;
 
 import dev.vnet.apiserver.admission.ServiceAllocator;
-import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.ApiException;
+import io.fabric8.kubernetes.api.model.Pod;
 import dev.vnet.apiserver.store.ClusterStore;
 import java.util.List;
 

@@ -1,8 +1,10 @@
 package dev.vnet.apiserver.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.api.ApiException;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -30,7 +32,7 @@ import java.util.logging.Logger;
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ApiServer.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = dev.vnet.apiserver.api.Json.MAPPER;
 
     private final Path path;
     private final ServerSocketChannel server;
@@ -111,7 +113,7 @@ public final class ApiServer implements AutoCloseable {
             JsonNode request;
             try {
                 request = JSON.readTree(line == null ? "{}" : line);
-            } catch (IOException e) {
+            } catch (tools.jackson.core.JacksonException e) {
                 request = JSON.createObjectNode().put("op", "malformed request");
             }
             if (token != null && !authorized(request)) {
@@ -124,7 +126,7 @@ public final class ApiServer implements AutoCloseable {
                 out.flush();
                 return;
             }
-            if (streaming != null && streaming.handles(request.path("op").asText())) {
+            if (streaming != null && streaming.handles(request.path("op").asString())) {
                 serveStream(ch, request);
                 return;
             }
@@ -145,7 +147,7 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private boolean authorized(JsonNode request) {
-        byte[] given = request.path("token").asText("").strip().getBytes(StandardCharsets.UTF_8);
+        byte[] given = request.path("token").asString("").strip().getBytes(StandardCharsets.UTF_8);
         if (request instanceof ObjectNode o) {
             o.remove("token"); // never passed on, logged or echoed
         }

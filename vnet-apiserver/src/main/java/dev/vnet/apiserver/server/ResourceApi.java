@@ -1,341 +1,271 @@
 package dev.vnet.apiserver.server;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.apiserver.api.EndpointSlice;
-import dev.vnet.apiserver.api.Endpoints;
+
+import dev.vnet.apiserver.api.Operation;
+
+import dev.vnet.apiserver.admission.Admission;
+import dev.vnet.apiserver.admission.AdmissionContext;
+import dev.vnet.apiserver.admission.Admissions;
+import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.InvalidManifestException;
+import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.Kind;
+import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.Manifests;
-import dev.vnet.apiserver.api.Service;
-import dev.vnet.apiserver.api.Node;
-import dev.vnet.apiserver.api.ObjectMeta;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Validation;
-import dev.vnet.apiserver.controller.Scheduler;
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
 import dev.vnet.apiserver.store.ClusterStore;
-import java.time.Instant;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
+import java.util.TreeMap;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The API server's resource verbs: apply (validate, admit, store), get and delete, for the kinds the API serves.
- * Requests and answers are JSON; resources come back as Kubernetes would print them.
+ * The API server's resource verbs for every kind of the registry: {@code apply} (strict parse, validation,
+ * admission, then the writes), {@code get} and {@code delete}. Nothing here knows a kind by name but the few
+ * answers the store alone can give (a subnet lease's time left) and the operator's removal of a dead node.
  */
 public final class ResourceApi {
-    private static final ObjectMapper JSON = Manifests.JSON;
-    private static final long WAIT_NANOS = 30_000_000_000L;
-
-    private final ApiBackend lab;
+    private final ApiBackend backend;
     private final ClusterStore store;
+    private final Kinds kinds;
 
-    private ResourceApi(ApiBackend backend) {
-        this.lab = backend;
+    private ResourceApi(ApiBackend backend, Kinds kinds) {
+        this.backend = backend;
         this.store = backend.store();
+        this.kinds = kinds;
     }
 
-    /** Registers apply, get, delete and ping. */
+    /** Registers apply, get, delete and ping for the built-in kinds. */
     public static void register(Handlers handlers, ApiBackend backend) {
-        ResourceApi api = new ResourceApi(backend);
-        handlers.add("ping", req -> ok())
-                .add("apply", req -> api.applyManifests(req.path("text").asText(), req.path("source").asText("manifest")))
-                .add("get", api::get)
-                .add("delete", api::delete);
+        register(handlers, backend, Kinds.builtIn());
     }
 
-    private static ObjectNode ok() {
-        return Handlers.ok();
+    /** Registers apply, get, delete and ping for the kinds of {@code kinds}. */
+    public static void register(Handlers handlers, ApiBackend backend, Kinds kinds) {
+        ResourceApi api = new ResourceApi(backend, kinds);
+        handlers.add(Operation.PING, req -> Handlers.ok())
+                .add(Operation.APPLY, req -> api.apply(req.path("text").asString(""), req.path("source").asString("manifest")))
+                .add(Operation.GET, api::get)
+                .add(Operation.DELETE, api::delete);
     }
 
     // ---- apply ----
 
-    private ObjectNode applyManifests(String text, String source) throws Manifests.InvalidManifestException, ApiException {
-        List<Object> resources = Manifests.parse(text, source);
-        List<Pod> pods = new ArrayList<>();
-        List<Service> services = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        for (Object r : resources) {
-            if (r instanceof Service svc) {
-                Validation.validateService(svc);
-                svc = svc.withMetadata(svc.metadata().withDefaults("default"));
-                if (!names.add("service/" + svc.namespace() + "/" + svc.name())) {
-                    throw new ApiException(source + ": service " + svc.name() + " is defined twice");
-                }
-                services.add(svc);
+    /** One object of the apply, from its document to what is written. */
+    private static final class Step {
+        final Kind<HasMetadata> kind;
+        final HasMetadata want;
+        HasMetadata existing;
+        HasMetadata write;
+        long revision;
+
+        @SuppressWarnings("unchecked")
+        Step(Kind<?> kind, HasMetadata want) {
+            this.kind = (Kind<HasMetadata>) kind;
+            this.want = want;
+        }
+
+        String key() {
+            return ClusterStore.key(want);
+        }
+
+        String name() {
+            return kind.singular() + "/" + want.getMetadata().getName();
+        }
+    }
+
+    private ObjectNode apply(String text, String source) throws InvalidManifestException, ApiException {
+        List<Manifests.Document> docs = Manifests.parse(text, source, kinds);
+        List<Step> steps = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        Map<String, Set<String>> warnings = new TreeMap<>();
+        for (Manifests.Document d : docs) {
+            Kind<?> kind = d.kind();
+            HasMetadata o = d.object();
+            if (kind.managedBy() != null) {
+                throw new ApiException(source + ": " + kind.plural() + " are not applied: they are written by "
+                        + kind.managedBy());
+            }
+            validate(kind, o);
+            if (kind.namespaced() && (o.getMetadata().getNamespace() == null || o.getMetadata().getNamespace().isEmpty())) {
+                o.getMetadata().setNamespace("default");
+            }
+            Step step = new Step(kind, o);
+            if (!seen.add(kind.kind() + "|" + step.key())) {
+                throw new ApiException(source + ": " + kind.singular() + " " + o.getMetadata().getName()
+                        + " is defined twice");
+            }
+            d.ignored().forEach(f -> warnings.computeIfAbsent(f, x -> new java.util.TreeSet<>())
+                    .add(kind.kind() + " " + o.getMetadata().getName()));
+            steps.add(step);
+        }
+        // Admit everything before storing anything, so a bad file changes nothing.
+        Context ctx = new Context();
+        for (Step s : steps) {
+            s.existing = store.get(s.kind, s.key()).map(ClusterStore.Versioned::value).orElse(null);
+            s.write = Admissions.of(s.kind).admit(s.want, s.existing, ctx);
+            ctx.planned.computeIfAbsent(s.kind, k -> new ArrayList<>()).add(s.write != null ? s.write
+                    : s.existing != null ? s.existing : s.want);
+        }
+        for (Step s : steps) {
+            if (s.write == null) {
                 continue;
             }
-            Pod pod = (Pod) r;
-            Validation.validatePod(pod);
-            pod = pod.withMetadata(pod.metadata().withDefaults("default"));
-            if (!names.add("pod/" + pod.name())) {
-                throw new ApiException(source + ": pod " + pod.name() + " is defined twice");
-            }
-            pods.add(pod);
-        }
-        // Check and allocate everything before storing anything, so a bad file changes nothing.
-        List<String> messages = new ArrayList<>();
-        List<Service> serviceWrites = planServices(services, messages);
-        List<Pod> toCreate = planPods(pods, messages);
-        for (Service svc : serviceWrites) {
-            String key = ClusterStore.key(svc.namespace(), svc.name());
-            Optional<ClusterStore.Versioned<Service>> have = store.get(Service.KIND, key, Service.class);
             try {
-                if (have.isEmpty()) {
-                    store.create(Service.KIND, key, svc);
+                Optional<ClusterStore.Versioned<HasMetadata>> now = store.get(s.kind, s.key());
+                if (now.isEmpty()) {
+                    store.create(s.kind, s.key(), s.write);
                 } else {
-                    store.update(Service.KIND, key, svc, have.get().revision());
+                    store.update(s.kind, s.key(), s.write, now.get().revision());
                 }
             } catch (ClusterStore.ConflictException e) {
-                throw new ApiException("service " + svc.name() + " was changed meanwhile: apply again");
+                throw new ApiException(s.name() + " was changed meanwhile: apply again");
             }
         }
-        List<String> created = new ArrayList<>();
-        for (Pod pod : toCreate) {
-            try {
-                store.create(Pod.KIND, ClusterStore.key(pod.namespace(), pod.name()), pod);
-                created.add(ClusterStore.key(pod.namespace(), pod.name()));
-            } catch (ClusterStore.ConflictException e) {
-                throw new ApiException("pod " + pod.name() + " was created meanwhile: apply again");
-            }
-        }
-        awaitDecided(created);
-        for (Pod pod : toCreate) {
-            Pod now = store.get(Pod.KIND, ClusterStore.key(pod.namespace(), pod.name()), Pod.class).map(ClusterStore.Versioned::value).orElse(pod);
-            String line = "pod/" + pod.name() + " created";
-            if ("Failed".equals(now.phase())) {
-                line += " but failed to start: " + now.status().message();
-            }
-            messages.add(line);
-        }
-        ObjectNode out = ok();
+        ObjectNode out = Handlers.ok();
         ArrayNode lines = out.putArray("messages");
-        messages.forEach(lines::add);
+        for (Step s : steps) {
+            String verb = s.write == null ? "unchanged" : s.existing == null ? "created" : "configured";
+            String note = s.write == null ? "" : Admissions.of(s.kind).settled(s.write, ctx);
+            lines.add(s.name() + " " + verb + note);
+        }
+        ArrayNode warn = out.putArray("warnings");
+        warnings.forEach((field, objects) -> warn.add(field + " is accepted but not acted on by vnet ("
+                + String.join(", ", objects) + ")"));
         return out;
     }
 
-    /** Allocates each Service's IPs and ports against the others; returns those that change. */
-    private List<Service> planServices(List<Service> services, List<String> messages) throws ApiException {
-        List<Service> writes = new ArrayList<>();
-        List<Service> others = new ArrayList<>(store.list(Service.KIND, Service.class));
-        for (Service want : services) {
-            String key = ClusterStore.key(want.namespace(), want.name());
-            Service existing = store.get(Service.KIND, key, Service.class).map(ClusterStore.Versioned::value).orElse(null);
-            others.removeIf(o -> o.namespace().equals(want.namespace()) && o.name().equals(want.name()));
-            Service filled = lab.allocator().allocate(want, existing, others);
-            if (existing != null) {
-                filled = filled.withMetadata(filled.metadata().withServerFields(existing.metadata().uid(),
-                        existing.metadata().creationTimestamp(), null));
-                if (filled.equals(existing)) {
-                    messages.add("service/" + want.name() + " unchanged");
-                    others.add(existing);
-                    continue;
-                }
-                messages.add("service/" + want.name() + " configured");
-            } else {
-                filled = filled.withMetadata(filled.metadata().withServerFields(UUID.randomUUID().toString(),
-                        Instant.now().toString(), null));
-                messages.add("service/" + want.name() + " created");
-            }
-            others.add(filled);
-            writes.add(filled);
+    private static <T extends HasMetadata> void validate(Kind<T> kind, HasMetadata o) throws InvalidManifestException {
+        kind.validate(kind.cast(o));
+    }
+
+    /** The apply's view for admission plugins. */
+    private final class Context implements AdmissionContext {
+        final Map<Kind<?>, List<HasMetadata>> planned = new LinkedHashMap<>();
+
+        @Override
+        public ClusterStore store() {
+            return store;
         }
-        return writes;
-    }
 
-    private List<Pod> planPods(List<Pod> pods, List<String> messages) throws ApiException {
-        List<Pod> toCreate = new ArrayList<>();
-        Map<String, Integer> load = Scheduler.podsPerNode(store);
-        for (Pod pod : pods) {
-            Optional<Pod> existing = findPodByName(pod.name());
-            if (existing.isPresent()) {
-                Pod have = existing.get();
-                if (!have.namespace().equals(pod.namespace())) {
-                    throw new ApiException("pod name " + pod.name() + " is taken in namespace " + have.namespace()
-                            + ": pod names are unique in the lab, since each names a network namespace");
-                }
-                if (!sameSpec(have, pod)) {
-                    throw new ApiException("pod " + pod.name() + " already exists with a different spec: pods cannot "
-                            + "be changed, delete it first (`vnet delete pod " + pod.name() + "`)");
-                }
-                messages.add("pod/" + pod.name() + " unchanged");
-                continue;
-            }
-            lab.admitPod(pod);
-            String node = Scheduler.schedule(pod, lab.nodeNames(), load);
-            load.merge(node, 1, Integer::sum);
-            toCreate.add(pod.withSpec(pod.spec().withNodeName(node)).withStatus(Pod.Status.pending("scheduled to " + node))
-                    .withMetadata(pod.metadata().withServerFields(UUID.randomUUID().toString(),
-                            Instant.now().toString(), null)));
+        @Override
+        public ServiceAllocator allocator() {
+            return backend.allocator();
         }
-        return toCreate;
-    }
 
-    private static boolean sameSpec(Pod have, Pod want) {
-        Pod.Spec a = have.spec();
-        Pod.Spec b = want.spec();
-        boolean nodeOk = b.nodeName() == null || b.nodeName().equals(a.nodeName());
-        return nodeOk && java.util.Objects.equals(a.withNodeName(null), b.withNodeName(null))
-                && java.util.Objects.equals(have.metadata().labels(), want.metadata().labels());
-    }
-
-    /** Waits until each pod has left Pending, so `apply` then `exec` works in a script. */
-    private void awaitDecided(List<String> keys) {
-        long deadline = System.nanoTime() + WAIT_NANOS;
-        for (String key : keys) {
-            while (System.nanoTime() < deadline) {
-                Optional<ClusterStore.Versioned<Pod>> p = store.get(Pod.KIND, key, Pod.class);
-                if (p.isEmpty() || !"Pending".equals(p.get().value().phase())) {
-                    break;
-                }
-                sleep(20);
-            }
+        @Override
+        public <T extends HasMetadata> List<T> planned(Kind<T> kind) {
+            return planned.getOrDefault(kind, List.of()).stream().map(kind::cast).toList();
         }
-    }
 
-    private Optional<Pod> findPodByName(String name) {
-        return store.list(Pod.KIND, Pod.class).stream().filter(p -> p.name().equals(name)).findFirst();
+        @Override
+        public List<String> nodeNames() {
+            return backend.nodeNames();
+        }
+
+        @Override
+        public void admitPod(Pod pod) throws ApiException {
+            backend.admitPod(pod);
+        }
+
+        @Override
+        public boolean runsPod(String key) {
+            return backend.runsPod(key);
+        }
     }
 
     // ---- get ----
 
     private ObjectNode get(JsonNode req) throws ApiException {
-        Kind kind = Kind.of(req.path("kind").asText());
-        String name = req.path("name").asText("");
-        String namespace = req.path("namespace").asText("default");
-        boolean all = req.path("allNamespaces").asBoolean(false) || !kind.namespaced;
-        List<Object> items = new ArrayList<>();
-        for (Object item : store.list(kind.kind, kind.type)) {
-            ObjectMeta m = metaOf(item);
-            if ((all || namespace.equals(m.namespace())) && (name.isEmpty() || name.equals(m.name()))) {
+        Kind<?> kind = kinds.named(req.path("kind").asString(""));
+        String name = req.path("name").asString("");
+        String namespace = req.path("namespace").asString("default");
+        boolean all = req.path("allNamespaces").asBoolean(false) || !kind.namespaced();
+        List<HasMetadata> items = new ArrayList<>();
+        for (HasMetadata item : store.list(kind.kind(), kind.type())) {
+            if ((all || namespace.equals(item.getMetadata().getNamespace()))
+                    && (name.isEmpty() || name.equals(item.getMetadata().getName()))) {
                 items.add(item);
             }
         }
         if (!name.isEmpty() && items.isEmpty()) {
-            throw new ApiException(kind.plural + " \"" + name + "\" not found");
+            throw new ApiException(kind.resource() + " \"" + name + "\" not found");
         }
-        ObjectNode out = ok();
+        ObjectNode out = Handlers.ok().put("kind", kind.kind());
         ObjectNode list = out.putObject("list");
         list.put("apiVersion", "v1");
         list.put("kind", "List");
         ArrayNode arr = list.putArray("items");
-        for (Object item : items) {
-            arr.add(JSON.valueToTree(item));
-        }
-        if (kind == Kind.NODE) {
-            leases(out.putObject("leases"));
+        for (HasMetadata item : items) {
+            if (item instanceof SubnetLease lease) {
+                // The store alone knows how long a lease has left: say it on the copy returned, never stored.
+                store.timeToLive(lease.spec().leaseId()).ifPresent(left -> lease.getMetadata().getAnnotations()
+                        .put(SubnetLeaseKind.REMAINING_ANNOTATION, Long.toString(left.toSeconds())));
+            }
+            arr.add(Json.tree(item));
         }
         return out;
     }
 
-    /** Each node's subnet lease and what is left of its TTL, for `get nodes -o wide`. */
-    private void leases(ObjectNode out) {
-        for (dev.vnet.apiserver.api.SubnetLease l : store.list(dev.vnet.apiserver.api.SubnetLease.KIND,
-                dev.vnet.apiserver.api.SubnetLease.class)) {
-            ObjectNode o = out.putObject(l.spec().node()).put("subnet", l.spec().podCIDR())
-                    .put("ttlSeconds", l.spec().ttlSeconds());
-            store.timeToLive(l.spec().leaseId()).ifPresent(left -> o.put("remainingSeconds", left.toSeconds()));
-        }
-    }
-
-    /** The resource kinds the API serves, with kubectl's names and short names. */
-    enum Kind {
-        POD(Pod.KIND, Pod.class, "pods", true, "pod", "pods", "po"),
-        NODE(Node.KIND, Node.class, "nodes", false, "node", "nodes", "no"),
-        SERVICE(Service.KIND, Service.class, "services", true, "service", "services", "svc"),
-        ENDPOINTS(Endpoints.KIND, Endpoints.class, "endpoints", true, "endpoints", "ep"),
-        ENDPOINT_SLICE(EndpointSlice.KIND, EndpointSlice.class, "endpointslices.discovery.k8s.io", true,
-                "endpointslice", "endpointslices");
-
-        final String kind;
-        final Class<?> type;
-        final String plural;
-        final boolean namespaced;
-        final List<String> words;
-
-        Kind(String kind, Class<?> type, String plural, boolean namespaced, String... words) {
-            this.kind = kind;
-            this.type = type;
-            this.plural = plural;
-            this.namespaced = namespaced;
-            this.words = List.of(words);
-        }
-
-        static Kind of(String word) throws ApiException {
-            for (Kind k : values()) {
-                if (k.words.contains(word.toLowerCase())) {
-                    return k;
-                }
-            }
-            throw new ApiException("the server doesn't have a resource type \"" + word
-                    + "\": vnet knows pods, nodes, services, endpoints and endpointslices");
-        }
-    }
-
-    static ObjectMeta metaOf(Object item) {
-        if (item instanceof Pod p) {
-            return p.metadata();
-        } else if (item instanceof Node n) {
-            return n.metadata();
-        } else if (item instanceof Service s) {
-            return s.metadata();
-        } else if (item instanceof Endpoints e) {
-            return e.metadata();
-        }
-        return ((EndpointSlice) item).metadata();
-    }
-
-    private static String notFound(String kind, String name) {
-        return (kind.equals(Pod.KIND) ? "pods" : "nodes") + " \"" + name + "\" not found";
-    }
-
     // ---- delete ----
 
-    private ObjectNode delete(JsonNode req) throws ApiException, Manifests.InvalidManifestException {
-        List<String[]> targets = new ArrayList<>(); // {kind, name}
-        String namespace = req.path("namespace").asText("default");
+    private ObjectNode delete(JsonNode req) throws ApiException, InvalidManifestException {
+        record Target(Kind<?> kind, String name, String namespace) {}
+        List<Target> targets = new ArrayList<>();
+        String namespace = req.path("namespace").asString("default");
         if (req.hasNonNull("text")) {
-            for (Object r : Manifests.parse(req.path("text").asText(), req.path("source").asText("manifest"))) {
-                ObjectMeta m = metaOf(r);
-                targets.add(new String[] {r instanceof Service ? Service.KIND : Pod.KIND, m.name(),
-                        m.namespace() == null ? namespace : m.namespace()});
+            for (Manifests.Document d : Manifests.parse(req.path("text").asString(""),
+                    req.path("source").asString("manifest"), kinds)) {
+                String ns = d.object().getMetadata().getNamespace();
+                targets.add(new Target(d.kind(), d.object().getMetadata().getName(),
+                        ns == null || ns.isEmpty() ? namespace : ns));
             }
         } else {
-            Kind kind = Kind.of(req.path("kind").asText());
-            if (kind == Kind.NODE && lab.nodesDeletable()) {
+            Kind<?> kind = kinds.named(req.path("kind").asString(""));
+            if (kind.equals(NodeKind.KIND) && backend.nodesDeletable()) {
                 return deleteNodes(req.path("names"));
             }
-            if (kind != Kind.POD && kind != Kind.SERVICE) {
-                throw new ApiException(kind.plural + " are not deleted by hand: "
-                        + (kind == Kind.NODE ? "the lab's nodes come from `vnet up --nodes N`"
-                        : "they follow their Service and its pods"));
+            for (JsonNode n : req.path("names")) {
+                targets.add(new Target(kind, n.asString(), namespace));
             }
-            req.path("names").forEach(n -> targets.add(new String[] {kind.kind, n.asText(), namespace}));
+        }
+        for (Target t : targets) {
+            if (t.kind().managedBy() != null) {
+                throw new ApiException(t.kind().plural() + " are not deleted by hand: they are written by "
+                        + t.kind().managedBy());
+            }
         }
         boolean ignoreMissing = req.path("ignoreNotFound").asBoolean(false) || req.hasNonNull("text");
         List<String> messages = new ArrayList<>();
         List<String> errors = new ArrayList<>();
-        for (String[] t : targets) {
-            String key = ClusterStore.key(t[2], t[1]);
-            String word = t[0].equals(Service.KIND) ? "service" : "pod";
-            if (!store.delete(t[0], key)) {
+        Context ctx = new Context();
+        for (Target t : targets) {
+            String key = t.kind().namespaced() ? ClusterStore.key(t.namespace(), t.name()) : ClusterStore.key("", t.name());
+            if (!store.delete(t.kind(), key)) {
                 if (!ignoreMissing) {
-                    errors.add((word.equals("pod") ? "pods" : "services") + " \"" + t[1] + "\" not found");
+                    errors.add(t.kind().resource() + " \"" + t.name() + "\" not found");
                 }
                 continue;
             }
-            if (word.equals("pod")) {
-                awaitGone(key);
-            }
-            messages.add(word + " \"" + t[1] + "\" deleted");
+            Admissions.of(t.kind()).deleted(key, ctx);
+            messages.add(t.kind().singular() + " \"" + t.name() + "\" deleted");
         }
         if (!errors.isEmpty() && messages.isEmpty()) {
             throw new ApiException(String.join("; ", errors));
         }
-        ObjectNode out = ok();
+        ObjectNode out = Handlers.ok();
         ArrayNode lines = out.putArray("messages");
         messages.forEach(lines::add);
         ArrayNode errs = out.putArray("errors");
@@ -345,49 +275,31 @@ public final class ResourceApi {
 
     /**
      * An operator removing dead nodes from a cluster: the Node (which frees its pod subnet for a new node) and
-     * the pods bound to it. A node that still holds its subnet lease is alive and is refused.
+     * the pods bound to it, as the pod garbage collector would. A node that still holds its lease is refused.
      */
     private ObjectNode deleteNodes(JsonNode names) throws ApiException {
-        ObjectNode out = ok();
+        ObjectNode out = Handlers.ok();
         ArrayNode lines = out.putArray("messages");
         for (JsonNode n : names) {
-            String name = n.asText();
+            String name = n.asString();
             String key = ClusterStore.key("", name);
-            if (store.get(Node.KIND, key, Node.class).isEmpty()) {
+            if (store.get(NodeKind.KIND, key).isEmpty()) {
                 throw new ApiException("nodes \"" + name + "\" not found");
             }
-            boolean live = store.list(dev.vnet.apiserver.api.SubnetLease.KIND, dev.vnet.apiserver.api.SubnetLease.class)
-                    .stream().anyMatch(l -> l.spec().node().equals(name));
-            if (live) {
+            if (store.list(SubnetLeaseKind.KIND).stream().anyMatch(l -> l.spec().node().equals(name))) {
                 throw new ApiException("node " + name + " still holds its subnet lease: stop its process first "
                         + "(a deleted node's subnet may go to another node)");
             }
-            for (Pod p : store.list(Pod.KIND, Pod.class)) {
-                if (name.equals(p.spec().nodeName())) {
-                    store.delete(Pod.KIND, ClusterStore.key(p.namespace(), p.name()));
-                    lines.add("pod \"" + p.name() + "\" deleted (it was bound to " + name + ")");
+            for (Pod p : store.list(PodKind.KIND)) {
+                if (name.equals(PodKind.nodeName(p))) {
+                    store.delete(PodKind.KIND, PodKind.key(p));
+                    lines.add("pod \"" + PodKind.name(p) + "\" deleted (it was bound to " + name + ")");
                 }
             }
-            store.delete(Node.KIND, key);
+            store.delete(NodeKind.KIND, key);
             lines.add("node \"" + name + "\" deleted");
         }
         out.putArray("errors");
         return out;
     }
-
-    private void awaitGone(String key) {
-        long deadline = System.nanoTime() + WAIT_NANOS;
-        while (System.nanoTime() < deadline && lab.runsPod(key)) {
-            sleep(20);
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
 }

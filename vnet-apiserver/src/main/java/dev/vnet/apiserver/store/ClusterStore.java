@@ -1,5 +1,8 @@
 package dev.vnet.apiserver.store;
 
+import dev.vnet.apiserver.api.Kind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -100,6 +103,37 @@ public interface ClusterStore extends AutoCloseable {
 
     @Override
     void close();
+
+    // ---- the same, by the registry's kinds (the store's kind is the Kind's name, its values the Kind's type) ----
+
+    default <T extends HasMetadata> Optional<Versioned<T>> get(Kind<T> kind, String key) {
+        return get(kind.kind(), key, kind.type());
+    }
+
+    default <T extends HasMetadata> List<T> list(Kind<T> kind) {
+        return list(kind.kind(), kind.type());
+    }
+
+    default long create(Kind<?> kind, String key, HasMetadata value) throws ConflictException {
+        return create(kind.kind(), key, value);
+    }
+
+    default long update(Kind<?> kind, String key, HasMetadata value, long expectedRevision) throws ConflictException {
+        return update(kind.kind(), key, value, expectedRevision);
+    }
+
+    default boolean delete(Kind<?> kind, String key) {
+        return delete(kind.kind(), key);
+    }
+
+    default Watch watch(Kind<?> kind, long fromRevision, Consumer<Event> listener) {
+        return watch(kind.kind(), fromRevision, listener);
+    }
+
+    /** The key of an object: namespace/name, or /name for a cluster-scoped one. */
+    static String key(HasMetadata o) {
+        return key(o.getMetadata().getNamespace(), o.getMetadata().getName());
+    }
 
     static String key(String namespace, String name) {
         return (namespace == null ? "" : namespace) + "/" + name;

@@ -1,8 +1,10 @@
 package dev.vnet.apiserver.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vnet.apiserver.api.Json;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -101,8 +103,9 @@ public final class EtcdStore implements ClusterStore {
     private final Client client;
     private final KV kv;
     private final Lease leases;
-    private final ObjectMapper json = new ObjectMapper()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Values as JSON; a field this version does not know (written by a newer one) is kept aside, not an error. */
+    private final ObjectMapper json = Json.MAPPER.rebuild().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
     private final List<EtcdWatch> watches = new CopyOnWriteArrayList<>();
 
     private EtcdStore(String endpoint, Map<String, Class<?>> kinds, Duration callTimeout, Client client) {
@@ -179,7 +182,7 @@ public final class EtcdStore implements ClusterStore {
     private ByteSequence encode(String kind, String key, Object value) {
         try {
             return ByteSequence.from(json.writeValueAsBytes(value));
-        } catch (JsonProcessingException e) {
+        } catch (JacksonException e) {
             throw new IllegalArgumentException("cannot write " + kind + " " + key + " as JSON: " + e.getOriginalMessage());
         }
     }
@@ -187,7 +190,7 @@ public final class EtcdStore implements ClusterStore {
     <T> T decode(String kind, String key, ByteSequence value, Class<T> type) {
         try {
             return json.readValue(value.getBytes(), type);
-        } catch (java.io.IOException e) {
+        } catch (JacksonException e) {
             throw new IllegalStateException("cannot read " + kind + " " + key + " from " + endpoint + " as "
                     + type.getSimpleName() + ": " + oneLine(e.getMessage()));
         }

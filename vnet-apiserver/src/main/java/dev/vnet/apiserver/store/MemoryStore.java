@@ -1,5 +1,7 @@
 package dev.vnet.apiserver.store;
 
+import dev.vnet.apiserver.api.Json;
+
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,7 +20,7 @@ import java.util.function.Consumer;
 
 /**
  * The embedded store of a one-machine lab: maps in memory, with revisions and watches that behave as an
- * etcd watch does (every change after a revision, in order). Values are immutable records.
+ * etcd watch does (every change after a revision, in order). Values are held as copies (through JSON, as etcd holds them), so no caller can change a stored value by changing its own object.
  *
  * <p>Design notes, each as etcd does it:
  * <ul>
@@ -91,7 +93,9 @@ public final class MemoryStore implements ClusterStore {
         }
 
         void deliver(Event e) {
-            thread.execute(() -> listener.accept(e));
+            // Each listener gets its own copy: the model types are mutable, and a listener may change what it got.
+            Event own = new Event(e.type(), e.kind(), e.key(), Json.copy(e.value()), e.revision());
+            thread.execute(() -> listener.accept(own));
         }
 
         @Override
@@ -114,14 +118,14 @@ public final class MemoryStore implements ClusterStore {
     @Override
     public synchronized <T> Optional<Versioned<T>> get(String kind, String key, Class<T> type) {
         Item item = bucket(kind).get(key);
-        return item == null ? Optional.empty() : Optional.of(new Versioned<>(type.cast(item.value), item.revision));
+        return item == null ? Optional.empty() : Optional.of(new Versioned<>(type.cast(Json.copy(item.value)), item.revision));
     }
 
     @Override
     public synchronized <T> List<T> list(String kind, Class<T> type) {
         List<T> out = new ArrayList<>();
         for (Item item : bucket(kind).values()) {
-            out.add(type.cast(item.value));
+            out.add(type.cast(Json.copy(item.value)));
         }
         return out;
     }
@@ -295,7 +299,8 @@ public final class MemoryStore implements ClusterStore {
         lease.keys.clear();
     }
 
-    private long write(String kind, String key, Object value, long leaseId) {
+    private long write(String kind, String key, Object given, long leaseId) {
+        Object value = Json.copy(given); // held as written, whatever the caller does with its object later
         long rev = ++revision;
         Item old = bucket(kind).put(key, new Item(value, rev, leaseId));
         if (old != null && old.leaseId != leaseId) {

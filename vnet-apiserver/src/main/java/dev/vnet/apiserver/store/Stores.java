@@ -1,20 +1,12 @@
 package dev.vnet.apiserver.store;
 
-import dev.vnet.apiserver.api.EndpointSlice;
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.Node;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
-import dev.vnet.apiserver.api.SubnetLease;
 import java.time.Duration;
 import java.util.Map;
 
 /** Opens a cluster store from its address: {@code memory}, or {@code etcd://HOST:PORT}. */
 public final class Stores {
     /** Every kind the cluster keeps, with the record that holds it. */
-    public static final Map<String, Class<?>> KINDS = Map.of(
-            Pod.KIND, Pod.class, Service.KIND, Service.class, Endpoints.KIND, Endpoints.class,
-            EndpointSlice.KIND, EndpointSlice.class, Node.KIND, Node.class, SubnetLease.KIND, SubnetLease.class);
+    public static final Map<String, Class<?>> KINDS = dev.vnet.apiserver.api.Kinds.builtIn().storeTypes();
 
     /** How long a store call may wait before the store counts as unreachable. */
     public static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);

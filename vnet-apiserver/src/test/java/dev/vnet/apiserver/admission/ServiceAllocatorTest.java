@@ -1,16 +1,21 @@
 package dev.vnet.apiserver.admission;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.K8s;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
+
+import dev.vnet.apiserver.api.ApiException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.apiserver.api.IntOrString;
-import dev.vnet.apiserver.api.ObjectMeta;
-import dev.vnet.apiserver.api.Service;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,42 +36,41 @@ class ServiceAllocatorTest {
 
     // --- fixtures ---
 
-    static Service.ServicePort tcp(int port) {
-        return new Service.ServicePort(null, null, port, null, null);
+    static ServicePort tcp(int port) {
+        return K8s.servicePort(null, null, port, null, null);
     }
 
-    static Service.ServicePort named(String name, String protocol, int port, Integer nodePort) {
-        return new Service.ServicePort(name, protocol, port, IntOrString.of(8080), nodePort);
+    static ServicePort named(String name, String protocol, int port, Integer nodePort) {
+        return K8s.servicePort(name, protocol, port, K8s.target(8080), nodePort);
     }
 
-    static Service service(String name, String type, String clusterIp, Service.ServicePort... ports) {
-        return new Service("v1", Service.KIND, new ObjectMeta(name, "default", null, null, null, null, null),
-                new Service.Spec(type, Map.of("app", name), Arrays.asList(ports), clusterIp, null, null, null,
-                        null, null, null, null), null);
+    static Service service(String name, String type, String clusterIp, ServicePort... ports) {
+        return K8s.service(K8s.meta(name, "default"),
+                K8s.serviceSpec(type, Map.of("app", name), Arrays.asList(ports), clusterIp), null);
     }
 
-    static Service withSpec(Service s, String sessionAffinity, Service.SessionAffinityConfig config,
+    static Service withSpec(Service s, String sessionAffinity, SessionAffinityConfig config,
                             String loadBalancerIp, String externalName) {
-        Service.Spec p = s.spec();
-        return s.withSpec(new Service.Spec(p.type(), p.selector(), p.ports(), p.clusterIP(), p.clusterIPs(),
-                sessionAffinity, config, p.externalTrafficPolicy(), p.internalTrafficPolicy(), externalName,
-                loadBalancerIp));
+        ServiceSpec p = new io.fabric8.kubernetes.api.model.ServiceSpecBuilder(s.getSpec()).withSessionAffinity(sessionAffinity)
+                .withSessionAffinityConfig(config).withExternalName(externalName).withLoadBalancerIP(loadBalancerIp).build();
+        return K8s.withSpec(s, p);
     }
 
     /** A Service already stored with this ClusterIP. */
     static Service holding(String name, String clusterIp) {
-        return service(name, Service.CLUSTER_IP, clusterIp, tcp(80));
+        return service(name, ServiceKind.CLUSTER_IP, clusterIp, tcp(80));
     }
 
     /** A NodePort Service already stored with this node port. */
     static Service holdingNodePort(String name, String protocol, int nodePort) {
-        return service(name, Service.NODE_PORT, "10.96.5.5", named("p", protocol, 80, nodePort));
+        return service(name, ServiceKind.NODE_PORT, "10.96.5.5", named("p", protocol, 80, nodePort));
     }
 
     /** A LoadBalancer Service already stored with this ingress IP. */
     static Service holdingLbIp(String name, String ip) {
-        return service(name, Service.LOAD_BALANCER, "10.96.6.6", tcp(80)).withStatus(new Service.Status(
-                new Service.LoadBalancerStatus(List.of(new Service.Ingress(ip)))));
+        Service s = service(name, ServiceKind.LOAD_BALANCER, "10.96.6.6", tcp(80));
+        s.setStatus(K8s.lbStatus(ip));
+        return s;
     }
 
     Service allocate(Service want, Service existing, Service... others) throws ApiException {
@@ -83,8 +87,8 @@ class ServiceAllocatorTest {
     void theFirstClusterIpSkipsTheNetworkAddressAndTheReservedOne() throws ApiException {
         Service s = allocate(service("web", null, null, tcp(80)), null);
 
-        assertEquals("10.96.0.2", s.spec().clusterIP());
-        assertEquals(List.of("10.96.0.2"), s.spec().clusterIPs());
+        assertEquals("10.96.0.2", s.getSpec().getClusterIP());
+        assertEquals(List.of("10.96.0.2"), s.getSpec().getClusterIPs());
     }
 
     @Test
@@ -96,17 +100,17 @@ class ServiceAllocatorTest {
 
         Service s = allocator.allocate(service("web", null, null, tcp(80)), null, others);
 
-        assertEquals("10.96.0.11", s.spec().clusterIP());
+        assertEquals("10.96.0.11", s.getSpec().getClusterIP());
     }
 
     @Test
     void anEmptyClusterIpIsAllocated() throws ApiException {
-        assertEquals("10.96.0.2", allocate(service("web", null, "", tcp(80)), null).spec().clusterIP());
+        assertEquals("10.96.0.2", allocate(service("web", null, "", tcp(80)), null).getSpec().getClusterIP());
     }
 
     @Test
     void aGivenFreeClusterIpIsKept() throws ApiException {
-        assertEquals("10.100.1.1", allocate(service("web", null, "10.100.1.1", tcp(80)), null).spec().clusterIP());
+        assertEquals("10.100.1.1", allocate(service("web", null, "10.100.1.1", tcp(80)), null).getSpec().getClusterIP());
     }
 
     @Test
@@ -142,14 +146,14 @@ class ServiceAllocatorTest {
 
         Service s = allocate(service("web", null, null, tcp(80), tcp(81)), existing);
 
-        assertEquals("10.96.0.7", s.spec().clusterIP());
+        assertEquals("10.96.0.7", s.getSpec().getClusterIP());
     }
 
     @Test
     void anUpdateGivingTheSameClusterIpIsAccepted() throws ApiException {
         Service existing = service("web", null, "10.96.0.7", tcp(80));
 
-        assertEquals("10.96.0.7", allocate(service("web", null, "10.96.0.7", tcp(80)), existing).spec().clusterIP());
+        assertEquals("10.96.0.7", allocate(service("web", null, "10.96.0.7", tcp(80)), existing).getSpec().getClusterIP());
     }
 
     @Test
@@ -164,41 +168,41 @@ class ServiceAllocatorTest {
     void headlessKeepsNone() throws ApiException {
         Service s = allocate(service("db", null, "None", tcp(5432)), null);
 
-        assertEquals("None", s.spec().clusterIP());
-        assertEquals(List.of("None"), s.spec().clusterIPs());
+        assertEquals("None", s.getSpec().getClusterIP());
+        assertEquals(List.of("None"), s.getSpec().getClusterIPs());
     }
 
     @Test
     void anUpdateOfAHeadlessServiceStaysHeadless() throws ApiException {
         Service existing = service("db", null, "None", tcp(5432));
 
-        assertEquals("None", allocate(service("db", null, null, tcp(5432)), existing).spec().clusterIP());
+        assertEquals("None", allocate(service("db", null, null, tcp(5432)), existing).getSpec().getClusterIP());
     }
 
     @Test
     void headlessServicesTakeNoClusterIp() throws ApiException {
         Service s = allocate(service("web", null, null, tcp(80)), null, holding("db", "None"));
 
-        assertEquals("10.96.0.2", s.spec().clusterIP());
+        assertEquals("10.96.0.2", s.getSpec().getClusterIP());
     }
 
     @Test
     void externalNameGetsNoClusterIp() throws ApiException {
-        Service want = withSpec(service("db", Service.EXTERNAL_NAME, null), null, null, null, "db.example.com");
+        Service want = withSpec(service("db", ServiceKind.EXTERNAL_NAME, null), null, null, null, "db.example.com");
 
         Service s = allocate(want, null);
 
-        assertNull(s.spec().clusterIP());
-        assertNull(s.spec().clusterIPs());
-        assertNull(s.spec().internalTrafficPolicy());
-        assertEquals("db.example.com", s.spec().externalName());
+        assertNull(s.getSpec().getClusterIP());
+        assertTrue(s.getSpec().getClusterIPs().isEmpty());
+        assertNull(s.getSpec().getInternalTrafficPolicy());
+        assertEquals("db.example.com", s.getSpec().getExternalName());
     }
 
     // --- NodePorts ---
 
     @Test
     void nodePortsAreAllocatedFrom30000() throws ApiException {
-        Service s = allocate(service("web", Service.NODE_PORT, null, named("http", null, 80, null),
+        Service s = allocate(service("web", ServiceKind.NODE_PORT, null, named("http", null, 80, null),
                 named("https", null, 443, null)), null);
 
         assertEquals(List.of(30000, 30001), nodePorts(s));
@@ -206,7 +210,7 @@ class ServiceAllocatorTest {
 
     @Test
     void nodePortsInUseAreSkipped() throws ApiException {
-        Service s = allocate(service("web", Service.NODE_PORT, null, tcp(80)), null,
+        Service s = allocate(service("web", ServiceKind.NODE_PORT, null, tcp(80)), null,
                 holdingNodePort("a", "TCP", 30000), holdingNodePort("b", null, 30001));
 
         assertEquals(List.of(30002), nodePorts(s));
@@ -214,7 +218,7 @@ class ServiceAllocatorTest {
 
     @Test
     void aNodePortInUseOverTcpIsFreeOverUdp() throws ApiException {
-        Service s = allocate(service("dns", Service.NODE_PORT, null, named("dns", "UDP", 53, 30080)), null,
+        Service s = allocate(service("dns", ServiceKind.NODE_PORT, null, named("dns", "UDP", 53, 30080)), null,
                 holdingNodePort("web", "TCP", 30080));
 
         assertEquals(List.of(30080), nodePorts(s));
@@ -222,7 +226,7 @@ class ServiceAllocatorTest {
 
     @Test
     void anAutomaticNodePortIsPerProtocol() throws ApiException {
-        Service s = allocate(service("dns", Service.NODE_PORT, null, named("dns", "UDP", 53, null)), null,
+        Service s = allocate(service("dns", ServiceKind.NODE_PORT, null, named("dns", "UDP", 53, null)), null,
                 holdingNodePort("web", "TCP", 30000));
 
         assertEquals(List.of(30000), nodePorts(s));
@@ -230,7 +234,7 @@ class ServiceAllocatorTest {
 
     @Test
     void aGivenNodePortInRangeIsKept() throws ApiException {
-        assertEquals(List.of(30000, 32767), nodePorts(allocate(service("web", Service.NODE_PORT, null,
+        assertEquals(List.of(30000, 32767), nodePorts(allocate(service("web", ServiceKind.NODE_PORT, null,
                 named("a", null, 80, 30000), named("b", null, 81, 32767)), null)));
     }
 
@@ -239,96 +243,96 @@ class ServiceAllocatorTest {
     void aGivenNodePortOutOfRangeIsRefused(int nodePort) {
         assertEquals("Service web: spec.ports[].nodePort: Invalid value: " + nodePort + ": provided port is not in "
                 + "the valid range 30000-32767",
-                refusal(service("web", Service.NODE_PORT, null, named("http", null, 80, nodePort)), null));
+                refusal(service("web", ServiceKind.NODE_PORT, null, named("http", null, 80, nodePort)), null));
     }
 
     @Test
     void aGivenNodePortInUseIsRefused() {
         assertEquals("Service web: spec.ports[].nodePort: Invalid value: 30080: provided port is already allocated",
-                refusal(service("web", Service.NODE_PORT, null, named("http", "TCP", 80, 30080)), null,
+                refusal(service("web", ServiceKind.NODE_PORT, null, named("http", "TCP", 80, 30080)), null,
                         holdingNodePort("other", null, 30080)));
     }
 
     @Test
     void twoPortsOfOneServiceCannotShareANodePort() {
         assertEquals("Service web: spec.ports[].nodePort: Invalid value: 30080: provided port is already allocated",
-                refusal(service("web", Service.NODE_PORT, null, named("a", null, 80, 30080),
+                refusal(service("web", ServiceKind.NODE_PORT, null, named("a", null, 80, 30080),
                         named("b", null, 81, 30080)), null));
     }
 
     @Test
     void anUpdateKeepsTheNodePorts() throws ApiException {
-        Service existing = service("web", Service.NODE_PORT, "10.96.0.7", named("http", null, 80, 30123),
+        Service existing = service("web", ServiceKind.NODE_PORT, "10.96.0.7", named("http", null, 80, 30123),
                 named("dns", "UDP", 53, 30124));
 
-        Service s = allocate(service("web", Service.NODE_PORT, null, named("http", null, 80, null),
+        Service s = allocate(service("web", ServiceKind.NODE_PORT, null, named("http", null, 80, null),
                 named("dns", "UDP", 53, null)), existing);
 
         assertEquals(List.of(30123, 30124), nodePorts(s));
-        assertEquals("10.96.0.7", s.spec().clusterIP());
+        assertEquals("10.96.0.7", s.getSpec().getClusterIP());
     }
 
     @Test
     void aClusterIpServiceHasNoNodePorts() throws ApiException {
-        Service s = allocate(service("web", Service.CLUSTER_IP, null, named("http", null, 80, null)), null);
+        Service s = allocate(service("web", ServiceKind.CLUSTER_IP, null, named("http", null, 80, null)), null);
 
         assertEquals(Arrays.asList((Integer) null), nodePorts(s));
     }
 
     @Test
     void aLoadBalancerServiceGetsNodePortsToo() throws ApiException {
-        assertEquals(List.of(30000), nodePorts(allocate(service("web", Service.LOAD_BALANCER, null, tcp(80)), null)));
+        assertEquals(List.of(30000), nodePorts(allocate(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), null)));
     }
 
     @Test
     void portsGetTheirDefaults() throws ApiException {
         Service s = allocate(service("web", null, null, tcp(80)), null);
 
-        assertEquals(new Service.ServicePort(null, "TCP", 80, IntOrString.of(80), null), s.spec().ports().get(0));
+        assertEquals(K8s.servicePort(null, "TCP", 80, K8s.target(80), null), s.getSpec().getPorts().get(0));
     }
 
     @Test
     void trafficPoliciesDefaultToCluster() throws ApiException {
-        Service nodePort = allocate(service("web", Service.NODE_PORT, null, tcp(80)), null);
-        Service clusterIp = allocate(service("web", Service.CLUSTER_IP, null, tcp(80)), null);
+        Service nodePort = allocate(service("web", ServiceKind.NODE_PORT, null, tcp(80)), null);
+        Service clusterIp = allocate(service("web", ServiceKind.CLUSTER_IP, null, tcp(80)), null);
 
-        assertEquals("Cluster", nodePort.spec().externalTrafficPolicy());
-        assertEquals("Cluster", nodePort.spec().internalTrafficPolicy());
-        assertNull(clusterIp.spec().externalTrafficPolicy());
-        assertEquals("Cluster", clusterIp.spec().internalTrafficPolicy());
+        assertEquals("Cluster", nodePort.getSpec().getExternalTrafficPolicy());
+        assertEquals("Cluster", nodePort.getSpec().getInternalTrafficPolicy());
+        assertNull(clusterIp.getSpec().getExternalTrafficPolicy());
+        assertEquals("Cluster", clusterIp.getSpec().getInternalTrafficPolicy());
     }
 
     // --- LoadBalancer IPs ---
 
     @Test
     void theFirstLoadBalancerIpIsTheStartOfThePool() throws ApiException {
-        assertEquals("192.168.56.200", allocate(service("web", Service.LOAD_BALANCER, null, tcp(80)), null)
-                .loadBalancerIp());
+        assertEquals("192.168.56.200", ServiceKind.loadBalancerIp(allocate(service("web", ServiceKind.LOAD_BALANCER,
+                null, tcp(80)), null)));
     }
 
     @Test
     void loadBalancerIpsInUseAreSkipped() throws ApiException {
-        Service s = allocate(service("web", Service.LOAD_BALANCER, null, tcp(80)), null,
+        Service s = allocate(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), null,
                 holdingLbIp("a", "192.168.56.200"), holdingLbIp("b", "192.168.56.201"));
 
-        assertEquals("192.168.56.202", s.loadBalancerIp());
+        assertEquals("192.168.56.202", ServiceKind.loadBalancerIp(s));
     }
 
     @Test
     void aGivenLoadBalancerIpInThePoolIsUsed() throws ApiException {
-        Service want = withSpec(service("web", Service.LOAD_BALANCER, null, tcp(80)), null, null,
+        Service want = withSpec(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), null, null,
                 "192.168.56.250", null);
 
         Service s = allocate(want, null);
 
-        assertEquals("192.168.56.250", s.loadBalancerIp());
-        assertEquals("192.168.56.250", s.spec().loadBalancerIP());
+        assertEquals("192.168.56.250", ServiceKind.loadBalancerIp(s));
+        assertEquals("192.168.56.250", s.getSpec().getLoadBalancerIP());
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"192.168.56.199", "192.168.56.251", "10.0.0.1"})
     void aGivenLoadBalancerIpOutsideThePoolIsRefused(String ip) {
-        Service want = withSpec(service("web", Service.LOAD_BALANCER, null, tcp(80)), null, null, ip, null);
+        Service want = withSpec(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), null, null, ip, null);
 
         assertEquals("Service web: spec.loadBalancerIP: " + ip + " is not in the pool 192.168.56.200-192.168.56.250",
                 refusal(want, null));
@@ -336,7 +340,7 @@ class ServiceAllocatorTest {
 
     @Test
     void aGivenLoadBalancerIpInUseIsRefused() {
-        Service want = withSpec(service("web", Service.LOAD_BALANCER, null, tcp(80)), null, null,
+        Service want = withSpec(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), null, null,
                 "192.168.56.210", null);
 
         assertEquals("Service web: spec.loadBalancerIP: 192.168.56.210 is already allocated",
@@ -351,7 +355,7 @@ class ServiceAllocatorTest {
         }
 
         ApiException e = assertThrows(ApiException.class,
-                () -> allocator.allocate(service("web", Service.LOAD_BALANCER, null, tcp(80)), null, others));
+                () -> allocator.allocate(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), null, others));
 
         assertEquals("Service web: the LoadBalancer pool 192.168.56.200-192.168.56.250 is exhausted", e.getMessage());
     }
@@ -360,15 +364,15 @@ class ServiceAllocatorTest {
     void anUpdateKeepsTheLoadBalancerIp() throws ApiException {
         Service existing = holdingLbIp("web", "192.168.56.222");
 
-        Service s = allocate(service("web", Service.LOAD_BALANCER, null, tcp(80)), existing,
+        Service s = allocate(service("web", ServiceKind.LOAD_BALANCER, null, tcp(80)), existing,
                 holdingLbIp("other", "192.168.56.200"));
 
-        assertEquals("192.168.56.222", s.loadBalancerIp());
+        assertEquals("192.168.56.222", ServiceKind.loadBalancerIp(s));
     }
 
     @Test
     void onlyLoadBalancerServicesGetAStatus() throws ApiException {
-        assertNull(allocate(service("web", Service.NODE_PORT, null, tcp(80)), null).status());
+        assertNull(allocate(service("web", ServiceKind.NODE_PORT, null, tcp(80)), null).getStatus());
     }
 
     // --- session affinity ---
@@ -377,39 +381,39 @@ class ServiceAllocatorTest {
     void sessionAffinityDefaultsToNone() throws ApiException {
         Service s = allocate(service("web", null, null, tcp(80)), null);
 
-        assertEquals("None", s.spec().sessionAffinity());
-        assertNull(s.spec().sessionAffinityConfig());
+        assertEquals("None", s.getSpec().getSessionAffinity());
+        assertNull(s.getSpec().getSessionAffinityConfig());
     }
 
     @Test
     void clientIpAffinityDefaultsToThreeHours() throws ApiException {
         Service s = allocate(withSpec(service("web", null, null, tcp(80)), "ClientIP", null, null, null), null);
 
-        assertEquals(10800, s.spec().sessionAffinityConfig().clientIP().timeoutSeconds());
+        assertEquals(10800, s.getSpec().getSessionAffinityConfig().getClientIP().getTimeoutSeconds());
     }
 
     @Test
     void clientIpAffinityKeepsAGivenTimeout() throws ApiException {
-        Service.SessionAffinityConfig sixty = new Service.SessionAffinityConfig(new Service.ClientIPConfig(60));
+        SessionAffinityConfig sixty = K8s.clientIp(60);
 
         Service s = allocate(withSpec(service("web", null, null, tcp(80)), "ClientIP", sixty, null, null), null);
 
-        assertEquals(60, s.spec().sessionAffinityConfig().clientIP().timeoutSeconds());
+        assertEquals(60, s.getSpec().getSessionAffinityConfig().getClientIP().getTimeoutSeconds());
     }
 
     @Test
     void clientIpAffinityWithAnEmptyConfigGetsTheDefault() throws ApiException {
-        Service.SessionAffinityConfig empty = new Service.SessionAffinityConfig(new Service.ClientIPConfig(null));
+        SessionAffinityConfig empty = K8s.clientIp(null);
 
         Service s = allocate(withSpec(service("web", null, null, tcp(80)), "ClientIP", empty, null, null), null);
 
-        assertEquals(10800, s.spec().sessionAffinityConfig().clientIP().timeoutSeconds());
+        assertEquals(10800, s.getSpec().getSessionAffinityConfig().getClientIP().getTimeoutSeconds());
     }
 
     // --- helpers ---
 
     static List<Integer> nodePorts(Service s) {
-        return s.spec().ports().stream().map(Service.ServicePort::nodePort).toList();
+        return s.getSpec().getPorts().stream().map(ServicePort::getNodePort).toList();
     }
 
     static int ip(String dotted) {

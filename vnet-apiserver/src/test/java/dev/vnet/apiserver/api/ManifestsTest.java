@@ -1,12 +1,15 @@
 package dev.vnet.apiserver.api;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.apiserver.api.Manifests.InvalidManifestException;
+import dev.vnet.apiserver.api.InvalidManifestException;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -77,7 +80,7 @@ class ManifestsTest {
     }
 
     private static List<Object> parse(String text) throws InvalidManifestException {
-        return Manifests.parse(text, SOURCE);
+        return Manifests.parse(text, SOURCE).stream().map(d -> (Object) d.object()).toList();
     }
 
     private static String error(String text) {
@@ -100,53 +103,53 @@ class ManifestsTest {
         List<Object> resources = parse(TWO_PODS);
 
         assertEquals(2, resources.size());
-        assertEquals("web", pod(resources, 0).name());
-        assertEquals("client", pod(resources, 1).name());
+        assertEquals("web", pod(resources, 0).getMetadata().getName());
+        assertEquals("client", pod(resources, 1).getMetadata().getName());
     }
 
     @Test
     void readsApiVersionKindAndNamespace() throws Exception {
         List<Object> resources = parse(TWO_PODS);
 
-        assertEquals("v1", pod(resources, 0).apiVersion());
-        assertEquals(Pod.KIND, pod(resources, 0).kind());
-        assertNull(pod(resources, 0).namespace());
-        assertEquals("test", pod(resources, 1).namespace());
+        assertEquals("v1", pod(resources, 0).getApiVersion());
+        assertEquals("Pod", pod(resources, 0).getKind());
+        assertNull(pod(resources, 0).getMetadata().getNamespace());
+        assertEquals("test", pod(resources, 1).getMetadata().getNamespace());
     }
 
     @Test
     void readsLabels() throws Exception {
         List<Object> resources = parse(TWO_PODS);
 
-        assertEquals(Map.of("app", "web", "tier", "front"), pod(resources, 0).metadata().labels());
-        assertEquals(Map.of("app", "client"), pod(resources, 1).metadata().labels());
+        assertEquals(Map.of("app", "web", "tier", "front"), pod(resources, 0).getMetadata().getLabels());
+        assertEquals(Map.of("app", "client"), pod(resources, 1).getMetadata().getLabels());
     }
 
     @Test
     void readsContainerNameImageAndPorts() throws Exception {
         Pod web = pod(parse(TWO_PODS), 0);
 
-        assertEquals(List.of(new Pod.Container("whoami", "whoami", null, null,
-                List.of(new Pod.ContainerPort("http", 8080, "TCP")), null)), web.spec().containers());
+        assertEquals(List.of(K8s.container("whoami", "whoami", null, null,
+                List.of(K8s.containerPort("http", 8080, "TCP")), null)), web.getSpec().getContainers());
     }
 
     @Test
     void readsCommandAsAListAndRestartPolicy() throws Exception {
         Pod client = pod(parse(TWO_PODS), 1);
 
-        Pod.Container sh = client.spec().containers().get(0);
-        assertEquals("sh", sh.name());
-        assertEquals("busybox", sh.image());
-        assertEquals(List.of("sh", "-c", "sleep 3600"), sh.command());
-        assertEquals("Never", client.spec().restartPolicy());
+        Container sh = client.getSpec().getContainers().get(0);
+        assertEquals("sh", sh.getName());
+        assertEquals("busybox", sh.getImage());
+        assertEquals(List.of("sh", "-c", "sleep 3600"), sh.getCommand());
+        assertEquals("Never", client.getSpec().getRestartPolicy());
     }
 
     @Test
     void leavesStatusUnsetWhenTheManifestHasNone() throws Exception {
         Pod web = pod(parse(TWO_PODS), 0);
 
-        assertNull(web.status());
-        assertEquals("Pending", web.phase());
+        assertNull(web.getStatus());
+        assertEquals("Pending", PodKind.phase(web));
     }
 
     @Test
@@ -176,9 +179,9 @@ class ManifestsTest {
 
         assertEquals(1, resources.size());
         Pod web = pod(resources, 0);
-        assertEquals("web", web.name());
-        assertEquals(Map.of("app", "web"), web.metadata().labels());
-        assertEquals(8080, web.spec().containers().get(0).firstPort(0));
+        assertEquals("web", web.getMetadata().getName());
+        assertEquals(Map.of("app", "web"), web.getMetadata().getLabels());
+        assertEquals(8080, PodKind.firstPort(web.getSpec().getContainers().get(0), 0));
     }
 
     // --- errors ---
@@ -325,7 +328,7 @@ class ManifestsTest {
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: web, name: web}\n",
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: a, imagee: x}]}\n",
                 "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: nope}\n",
-                "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nstatus: {containerStatuses: [{ready: null}]}\n"));
+                "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\nspec: {containers: [{name: a, ports: [{containerPort: x}]}]}\n"));
     }
 
     @ParameterizedTest

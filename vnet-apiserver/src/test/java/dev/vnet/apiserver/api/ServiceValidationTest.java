@@ -1,10 +1,16 @@
 package dev.vnet.apiserver.api;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
+
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.vnet.apiserver.api.Manifests.InvalidManifestException;
+import dev.vnet.apiserver.api.InvalidManifestException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,70 +27,74 @@ class ServiceValidationTest {
 
     // --- a valid Service, and edits of it ---
 
-    static Service.ServicePort port(String name, String protocol, Integer port, Object targetPort, Integer nodePort) {
-        return new Service.ServicePort(name, protocol, port, targetPort == null ? null : IntOrString.of(targetPort),
+    static ServicePort port(String name, String protocol, Integer port, Object targetPort, Integer nodePort) {
+        return K8s.servicePort(name, protocol, port, targetPort == null ? null : K8s.target(targetPort),
                 nodePort);
     }
 
     /** default/web: ClusterIP, selector app=web, one port 80 → 8080. */
     static Service web() {
-        return new Service("v1", Service.KIND, new ObjectMeta("web", "default", null, null, null, null, null),
-                new Service.Spec(null, Map.of("app", "web"), List.of(port("http", null, 80, 8080, null)), null, null,
-                        null, null, null, null, null, null), null);
+        return K8s.service(K8s.meta("web", "default"),
+                K8s.serviceSpec(null, Map.of("app", "web"), List.of(port("http", null, 80, 8080, null)), null), null);
     }
 
     /** A Spec field by field, to edit one at a time. */
     static final class SpecEdit {
         String type;
-        List<Service.ServicePort> ports;
+        List<ServicePort> ports;
         String clusterIP;
         String sessionAffinity;
-        Service.SessionAffinityConfig sessionAffinityConfig;
+        SessionAffinityConfig sessionAffinityConfig;
         String externalTrafficPolicy;
         String internalTrafficPolicy;
         String externalName;
 
-        SpecEdit(Service.Spec s) {
-            type = s.type();
-            ports = s.ports();
-            clusterIP = s.clusterIP();
-            sessionAffinity = s.sessionAffinity();
-            sessionAffinityConfig = s.sessionAffinityConfig();
-            externalTrafficPolicy = s.externalTrafficPolicy();
-            internalTrafficPolicy = s.internalTrafficPolicy();
-            externalName = s.externalName();
+        SpecEdit(ServiceSpec s) {
+            type = s.getType();
+            ports = s.getPorts();
+            clusterIP = s.getClusterIP();
+            sessionAffinity = s.getSessionAffinity();
+            sessionAffinityConfig = s.getSessionAffinityConfig();
+            externalTrafficPolicy = s.getExternalTrafficPolicy();
+            internalTrafficPolicy = s.getInternalTrafficPolicy();
+            externalName = s.getExternalName();
         }
     }
 
     static Service edit(java.util.function.Consumer<SpecEdit> change) {
         Service s = web();
-        SpecEdit e = new SpecEdit(s.spec());
+        SpecEdit e = new SpecEdit(s.getSpec());
         change.accept(e);
-        return s.withSpec(new Service.Spec(e.type, s.spec().selector(), e.ports, e.clusterIP, null,
-                e.sessionAffinity, e.sessionAffinityConfig, e.externalTrafficPolicy, e.internalTrafficPolicy,
-                e.externalName, null));
+        ServiceSpec spec = K8s.serviceSpec(e.type, s.getSpec().getSelector(), e.ports, e.clusterIP);
+        spec.setSessionAffinity(e.sessionAffinity);
+        spec.setSessionAffinityConfig(e.sessionAffinityConfig);
+        spec.setExternalTrafficPolicy(e.externalTrafficPolicy);
+        spec.setInternalTrafficPolicy(e.internalTrafficPolicy);
+        spec.setExternalName(e.externalName);
+        return K8s.withSpec(s, spec);
     }
 
-    static Service ports(Service.ServicePort... ports) {
+    static Service ports(ServicePort... ports) {
         return edit(e -> e.ports = Arrays.asList(ports));
     }
 
     static Service meta(UnaryOperator<ObjectMeta> change) {
         Service s = web();
-        return s.withMetadata(change.apply(s.metadata()));
+        s.setMetadata(change.apply(s.getMetadata()));
+        return s;
     }
 
     static Service named(String name) {
-        return meta(m -> new ObjectMeta(name, m.namespace(), null, null, null, null, null));
+        return meta(m -> K8s.meta(name, m.getNamespace()));
     }
 
     static Service annotated(String algorithm) {
-        return meta(m -> new ObjectMeta(m.name(), m.namespace(), null,
-                Map.of(Service.LB_ALGORITHM_ANNOTATION, algorithm), null, null, null));
+        return meta(m -> K8s.meta(m.getName(), m.getNamespace(), null,
+                Map.of(ServiceKind.LB_ALGORITHM_ANNOTATION, algorithm)));
     }
 
-    static Service.SessionAffinityConfig timeout(Integer seconds) {
-        return new Service.SessionAffinityConfig(new Service.ClientIPConfig(seconds));
+    static SessionAffinityConfig timeout(Integer seconds) {
+        return K8s.clientIp(seconds);
     }
 
     // --- refusals ---
@@ -107,25 +117,25 @@ class ServiceValidationTest {
                 row("name with a newline", named("web\nx"),
                         "Service web?x: metadata.name: \"web\nx\" is not a DNS-1035 label: lower-case letters, "
                                 + "digits and '-', starting and ending with a letter or digit"),
-                row("no metadata", web().withMetadata(null), "Service: metadata.name is required"),
-                row("bad namespace", meta(m -> new ObjectMeta("web", "Prod", null, null, null, null, null)),
+                row("no metadata", meta(m -> null), "Service: metadata.name is required"),
+                row("bad namespace", meta(m -> K8s.meta("web", "Prod")),
                         "Service web: metadata.namespace: \"Prod\" is not a DNS-1123 label: lower-case letters, "
                                 + "digits and '-', starting and ending with a letter or digit"),
-                row("no spec", web().withSpec(null), "Service web: spec is required"),
+                row("no spec", K8s.withSpec(web(), null), "Service web: spec is required"),
                 row("bad type", edit(e -> e.type = "Ingress"),
                         "Service web: spec.type: \"Ingress\" is not supported: ClusterIP, NodePort, LoadBalancer or "
                                 + "ExternalName"),
                 row("type in the wrong case", edit(e -> e.type = "nodeport"),
                         "Service web: spec.type: \"nodeport\" is not supported: ClusterIP, NodePort, LoadBalancer "
                                 + "or ExternalName"),
-                row("ExternalName without externalName", edit(e -> e.type = Service.EXTERNAL_NAME),
+                row("ExternalName without externalName", edit(e -> e.type = ServiceKind.EXTERNAL_NAME),
                         "Service web: spec.externalName: required for type ExternalName"),
                 row("ExternalName that is not a DNS name", edit(e -> {
-                    e.type = Service.EXTERNAL_NAME;
+                    e.type = ServiceKind.EXTERNAL_NAME;
                     e.externalName = "db_1.example.com";
                 }), "Service web: spec.externalName: \"db_1.example.com\" is not a DNS name"),
                 row("ExternalName with a ClusterIP", edit(e -> {
-                    e.type = Service.EXTERNAL_NAME;
+                    e.type = ServiceKind.EXTERNAL_NAME;
                     e.externalName = "db.example.com";
                     e.clusterIP = "10.96.0.5";
                 }), "Service web: spec.clusterIP: must be empty for type ExternalName"),
@@ -135,11 +145,11 @@ class ServiceValidationTest {
                         "Service web: spec.clusterIP: \"10.96.0.300\" is not an IPv4 address (or None for a "
                                 + "headless Service)"),
                 row("headless NodePort", edit(e -> {
-                    e.type = Service.NODE_PORT;
+                    e.type = ServiceKind.NODE_PORT;
                     e.clusterIP = "None";
                 }), "Service web: spec.clusterIP: None (headless) is not allowed for type NodePort"),
                 row("headless LoadBalancer", edit(e -> {
-                    e.type = Service.LOAD_BALANCER;
+                    e.type = ServiceKind.LOAD_BALANCER;
                     e.clusterIP = "None";
                 }), "Service web: spec.clusterIP: None (headless) is not allowed for type LoadBalancer"),
                 row("ports missing", edit(e -> e.ports = null),
@@ -181,7 +191,7 @@ class ServiceValidationTest {
                 row("nodePort on a ClusterIP Service", ports(port(null, null, 80, null, 30080)),
                         "Service web: spec.ports[0].nodePort: only for type NodePort or LoadBalancer"),
                 row("nodePort on an ExternalName Service", edit(e -> {
-                    e.type = Service.EXTERNAL_NAME;
+                    e.type = ServiceKind.EXTERNAL_NAME;
                     e.externalName = "db.example.com";
                     e.ports = List.of(port(null, null, 80, null, 30080));
                 }), "Service web: spec.ports[0].nodePort: only for type NodePort or LoadBalancer"),
@@ -198,7 +208,7 @@ class ServiceValidationTest {
                     e.sessionAffinityConfig = timeout(86401);
                 }), "Service web: spec.sessionAffinityConfig.clientIP.timeoutSeconds: must be between 1 and 86400"),
                 row("bad externalTrafficPolicy", edit(e -> {
-                    e.type = Service.NODE_PORT;
+                    e.type = ServiceKind.NODE_PORT;
                     e.externalTrafficPolicy = "Everywhere";
                 }), "Service web: spec.externalTrafficPolicy: must be Cluster or Local"),
                 row("bad internalTrafficPolicy", edit(e -> e.internalTrafficPolicy = "Node"),
@@ -219,7 +229,7 @@ class ServiceValidationTest {
     @MethodSource("refusals")
     void refuses(String name, Service svc, String message) {
         InvalidManifestException e =
-                assertThrows(InvalidManifestException.class, () -> Validation.validateService(svc));
+                assertThrows(InvalidManifestException.class, () -> ServiceKind.KIND.validate(svc));
 
         assertEquals(message, e.getMessage());
     }
@@ -230,16 +240,16 @@ class ServiceValidationTest {
         List<Arguments> rows = new ArrayList<>(List.of(
                 Arguments.of("the minimal ClusterIP Service", web()),
                 Arguments.of("an explicit ClusterIP", edit(e -> e.clusterIP = "10.96.0.50")),
-                Arguments.of("no namespace", meta(m -> new ObjectMeta("web", null, null, null, null, null, null))),
+                Arguments.of("no namespace", meta(m -> K8s.meta("web", null))),
                 Arguments.of("a name of 63 characters", named("w".repeat(63))),
                 Arguments.of("a name with digits and '-'", named("web-2")),
                 Arguments.of("NodePort with a nodePort and policy Local", edit(e -> {
-                    e.type = Service.NODE_PORT;
+                    e.type = ServiceKind.NODE_PORT;
                     e.ports = List.of(port("http", null, 80, 8080, 30080));
                     e.externalTrafficPolicy = "Local";
                 })),
                 Arguments.of("LoadBalancer with policy Cluster", edit(e -> {
-                    e.type = Service.LOAD_BALANCER;
+                    e.type = ServiceKind.LOAD_BALANCER;
                     e.externalTrafficPolicy = "Cluster";
                 })),
                 Arguments.of("ClientIP affinity, 1 s", edit(e -> {
@@ -258,7 +268,7 @@ class ServiceValidationTest {
                     e.ports = null;
                 })),
                 Arguments.of("ExternalName without ports", edit(e -> {
-                    e.type = Service.EXTERNAL_NAME;
+                    e.type = ServiceKind.EXTERNAL_NAME;
                     e.externalName = "db.example.com";
                     e.ports = null;
                 })),
@@ -268,7 +278,7 @@ class ServiceValidationTest {
                 Arguments.of("a targetPort name of 15 characters", ports(port(null, null, 80, "http-alternativ", null))),
                 Arguments.of("targetPort 65535", ports(port(null, null, 80, 65535, null))),
                 Arguments.of("port 65535", ports(port(null, null, 65535, null, null)))));
-        for (String algorithm : Validation.LB_ALGORITHMS) {
+        for (String algorithm : ServiceKind.LB_ALGORITHMS) {
             rows.add(Arguments.of("lb-algorithm " + algorithm, annotated(algorithm)));
         }
         return rows.stream();
@@ -277,12 +287,12 @@ class ServiceValidationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("acceptances")
     void accepts(String name, Service svc) {
-        assertDoesNotThrow(() -> Validation.validateService(svc));
+        assertDoesNotThrow(() -> ServiceKind.KIND.validate(svc));
     }
 
     @Test
     void theAlgorithmsAreTheOnesTheDataPathHas() {
         assertEquals(List.of("random", "round-robin", "least-connections", "source-hash", "maglev"),
-                Validation.LB_ALGORITHMS);
+                ServiceKind.LB_ALGORITHMS);
     }
 }

@@ -1,5 +1,9 @@
 package dev.vnet.apiserver.api;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.Pod;
+
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.apiserver.api.Manifests.InvalidManifestException;
+import dev.vnet.apiserver.api.InvalidManifestException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,33 +27,33 @@ class ValidationTest {
 
     // --- fixtures ---
 
-    private static Pod.ContainerPort port(Integer number) {
-        return new Pod.ContainerPort(null, number, null);
+    private static ContainerPort port(Integer number) {
+        return K8s.containerPort(null, number, null);
     }
 
-    private static Pod.ContainerPort port(Integer number, String protocol) {
-        return new Pod.ContainerPort(null, number, protocol);
+    private static ContainerPort port(Integer number, String protocol) {
+        return K8s.containerPort(null, number, protocol);
     }
 
-    private static Pod.Container container(String name, String image, Pod.ContainerPort... ports) {
-        return new Pod.Container(name, image, null, null, Arrays.asList(ports), null);
+    private static Container container(String name, String image, ContainerPort... ports) {
+        return K8s.container(name, image, null, null, Arrays.asList(ports), null);
     }
 
-    private static Pod.Container withCommand(String name, String image, String... command) {
-        return new Pod.Container(name, image, List.of(command), null, null, null);
+    private static Container withCommand(String name, String image, String... command) {
+        return K8s.container(name, image, List.of(command), null, null, null);
     }
 
-    private static Pod pod(String restartPolicy, Pod.Container... containers) {
-        return new Pod("v1", Pod.KIND, new ObjectMeta("web", null, null, null, null, null, null),
-                new Pod.Spec(null, null, null, restartPolicy, Arrays.asList(containers)), null);
+    private static Pod pod(String restartPolicy, Container... containers) {
+        return K8s.pod(K8s.meta("web", null), K8s.podSpec(null, null, null, restartPolicy, Arrays.asList(containers)),
+                null);
     }
 
-    private static Pod pod(Pod.Container... containers) {
+    private static Pod pod(Container... containers) {
         return pod(null, containers);
     }
 
     private static Pod named(String name, String namespace) {
-        return pod(container("app", "whoami")).withMetadata(new ObjectMeta(name, namespace, null, null, null, null, null));
+        return K8s.withMeta(pod(container("app", "whoami")), K8s.meta(name, namespace));
     }
 
     // --- DNS-1123 labels ---
@@ -57,7 +61,7 @@ class ValidationTest {
     @ParameterizedTest
     @MethodSource("validLabels")
     void acceptsDns1123Labels(String label) {
-        assertNull(Validation.dns1123Label(label));
+        assertNull(Names.dns1123Label(label));
     }
 
     static Stream<String> validLabels() {
@@ -67,13 +71,13 @@ class ValidationTest {
     @ParameterizedTest
     @NullAndEmptySource
     void rejectsAMissingLabel(String label) {
-        assertEquals("must not be empty", Validation.dns1123Label(label));
+        assertEquals("must not be empty", Names.dns1123Label(label));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"Pod-A", "-a", "a-", "a_b", "a.b", "a b", "pod\n"})
     void rejectsLabelsWithBadCharacters(String label) {
-        String why = Validation.dns1123Label(label);
+        String why = Names.dns1123Label(label);
 
         assertNotNull(why, label);
         assertTrue(why.startsWith("\"" + label + "\" is not a DNS-1123 label"), why);
@@ -81,7 +85,7 @@ class ValidationTest {
 
     @Test
     void rejectsALabelLongerThan63Characters() {
-        assertEquals("must be no more than 63 characters", Validation.dns1123Label("a".repeat(64)));
+        assertEquals("must be no more than 63 characters", Names.dns1123Label("a".repeat(64)));
     }
 
     // --- validatePod: rejections ---
@@ -90,8 +94,8 @@ class ValidationTest {
         return Stream.of(
                 Arguments.of("no containers", pod(),
                         "spec.containers", "at least one container is required"),
-                Arguments.of("null container list", pod(container("a", "whoami"))
-                                .withSpec(new Pod.Spec(null, null, null, null, null)),
+                Arguments.of("null container list", K8s.withSpec(pod(container("a", "whoami")),
+                                K8s.podSpec(null, null, null, null, null)),
                         "spec.containers", "at least one container is required"),
                 Arguments.of("bad container name", pod(container("App", "whoami")),
                         "spec.containers[0].name", "\"App\" is not a DNS-1123 label"),
@@ -102,7 +106,7 @@ class ValidationTest {
                 Arguments.of("no image and no command", pod(container("app", null)),
                         "spec.containers[0].image", "\"\" is not a built-in image"),
                 Arguments.of("empty command with unknown image",
-                        pod(new Pod.Container("app", "nginx", List.of(), null, null, null)),
+                        pod(K8s.container("app", "nginx", List.of(), null, null, null)),
                         "spec.containers[0].image", "\"nginx\" is not a built-in image"),
                 Arguments.of("port 0", pod(container("app", "whoami", port(0))),
                         "spec.containers[0].ports[0].containerPort", "must be between 1 and 65535"),
@@ -121,19 +125,19 @@ class ValidationTest {
                         pod(container("a", "whoami", port(53, "UDP")), container("b", "echo", port(53, "UDP"))),
                         "spec.containers[1].ports[0].containerPort", "port 53/UDP is declared twice in this pod"),
                 Arguments.of("bad port name",
-                        pod(container("app", "whoami", new Pod.ContainerPort("HTTP", 80, null))),
+                        pod(container("app", "whoami", K8s.containerPort("HTTP", 80, null))),
                         "spec.containers[0].ports[0].name", "\"HTTP\" is not a DNS-1123 label"),
                 Arguments.of("bad restartPolicy", pod("Sometimes", container("app", "whoami")),
                         "spec.restartPolicy", "must be Always, OnFailure or Never"),
                 Arguments.of("env var without a name",
-                        pod(new Pod.Container("app", "whoami", null, null, null, List.of(new Pod.EnvVar("", "x")))),
+                        pod(K8s.container("app", "whoami", null, null, null, List.of(K8s.env("", "x")))),
                         "spec.containers[0].env", "every variable needs a name"),
                 Arguments.of("bad hostname",
-                        pod(container("app", "whoami")).withSpec(new Pod.Spec(null, "Web_1", null, null,
+                        K8s.withSpec(pod(container("app", "whoami")), K8s.podSpec(null, "Web_1", null, null,
                                 List.of(container("app", "whoami")))),
                         "spec.hostname", "\"Web_1\" is not a DNS-1123 label"),
                 Arguments.of("bad subdomain",
-                        pod(container("app", "whoami")).withSpec(new Pod.Spec(null, null, "a.b", null,
+                        K8s.withSpec(pod(container("app", "whoami")), K8s.podSpec(null, null, "a.b", null,
                                 List.of(container("app", "whoami")))),
                         "spec.subdomain", "\"a.b\" is not a DNS-1123 label"));
     }
@@ -141,7 +145,7 @@ class ValidationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidPods")
     void rejectsAnInvalidPodNamingTheField(String what, Pod pod, String field, String problem) {
-        String message = assertThrows(InvalidManifestException.class, () -> Validation.validatePod(pod)).getMessage();
+        String message = assertThrows(InvalidManifestException.class, () -> PodKind.KIND.validate(pod)).getMessage();
 
         assertTrue(message.startsWith("Pod web: " + field + ": " + problem), message);
     }
@@ -150,7 +154,7 @@ class ValidationTest {
     @ValueSource(strings = {"Web", "web.1", "-web"})
     void rejectsABadPodName(String name) {
         String message = assertThrows(InvalidManifestException.class,
-                () -> Validation.validatePod(named(name, null))).getMessage();
+                () -> PodKind.KIND.validate(named(name, null))).getMessage();
 
         assertTrue(message.startsWith("Pod " + name + ": metadata.name: \"" + name + "\" is not a DNS-1123 label"),
                 message);
@@ -160,7 +164,7 @@ class ValidationTest {
     void rejectsAPodNameLongerThan63Characters() {
         String name = "a".repeat(64);
         String message = assertThrows(InvalidManifestException.class,
-                () -> Validation.validatePod(named(name, null))).getMessage();
+                () -> PodKind.KIND.validate(named(name, null))).getMessage();
 
         assertEquals("Pod " + name + ": metadata.name: must be no more than 63 characters", message);
     }
@@ -168,16 +172,16 @@ class ValidationTest {
     @Test
     void rejectsABadNamespace() {
         String message = assertThrows(InvalidManifestException.class,
-                () -> Validation.validatePod(named("web", "Team_A"))).getMessage();
+                () -> PodKind.KIND.validate(named("web", "Team_A"))).getMessage();
 
         assertTrue(message.startsWith("Pod web: metadata.namespace: \"Team_A\" is not a DNS-1123 label"), message);
     }
 
     @Test
     void rejectsAPodWithoutMetadata() {
-        Pod pod = pod(container("app", "whoami")).withMetadata(null);
+        Pod pod = K8s.withMeta(pod(container("app", "whoami")), null);
 
-        String message = assertThrows(InvalidManifestException.class, () -> Validation.validatePod(pod)).getMessage();
+        String message = assertThrows(InvalidManifestException.class, () -> PodKind.KIND.validate(pod)).getMessage();
 
         assertEquals("Pod: metadata.name is required", message);
     }
@@ -185,7 +189,7 @@ class ValidationTest {
     @Test
     void aPodWithoutANameIsNotCalledNull() {
         String message = assertThrows(InvalidManifestException.class,
-                () -> Validation.validatePod(named(null, null))).getMessage();
+                () -> PodKind.KIND.validate(named(null, null))).getMessage();
 
         assertTrue(message.contains("metadata.name"), message);
         assertTrue(!message.contains("null"), message);
@@ -196,43 +200,43 @@ class ValidationTest {
     @ParameterizedTest
     @ValueSource(strings = {"whoami", "echo"})
     void acceptsABuiltinImageWithoutACommand(String image) {
-        assertDoesNotThrow(() -> Validation.validatePod(pod(container("app", image))));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod(container("app", image))));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"nginx", "busybox:1.36", "registry.example.com/team/tool@sha256:abc"})
     void acceptsAnyImageWithACommand(String image) {
-        assertDoesNotThrow(() -> Validation.validatePod(pod(withCommand("app", image, "sleep", "3600"))));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod(withCommand("app", image, "sleep", "3600"))));
     }
 
     @Test
     void acceptsACommandWithoutAnImage() {
-        assertDoesNotThrow(() -> Validation.validatePod(pod(withCommand("app", null, "true"))));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod(withCommand("app", null, "true"))));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"Always", "OnFailure", "Never"})
     void acceptsEachRestartPolicy(String policy) {
-        assertDoesNotThrow(() -> Validation.validatePod(pod(policy, container("app", "whoami"))));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod(policy, container("app", "whoami"))));
     }
 
     @Test
     void acceptsPortsAtTheEndsOfTheRange() {
-        assertDoesNotThrow(() -> Validation.validatePod(pod(container("app", "whoami", port(1), port(65535)))));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod(container("app", "whoami", port(1), port(65535)))));
     }
 
     @Test
     void acceptsTheSamePortNumberOverDifferentProtocols() {
         Pod pod = pod(container("dns", "echo", port(53, "UDP"), port(53, "TCP"), port(53, "SCTP")));
 
-        assertDoesNotThrow(() -> Validation.validatePod(pod));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod));
     }
 
     @Test
     void treatsAPortWithoutProtocolAsTcp() {
         Pod pod = pod(container("a", "whoami", port(8080)), container("b", "echo", port(8080, "TCP")));
 
-        String message = assertThrows(InvalidManifestException.class, () -> Validation.validatePod(pod)).getMessage();
+        String message = assertThrows(InvalidManifestException.class, () -> PodKind.KIND.validate(pod)).getMessage();
 
         assertEquals("Pod web: spec.containers[1].ports[0].containerPort: port 8080/TCP is declared twice in this pod",
                 message);
@@ -240,15 +244,15 @@ class ValidationTest {
 
     @Test
     void acceptsSeveralContainersWithDistinctNamesAndPorts() {
-        Pod pod = pod(container("web", "whoami", new Pod.ContainerPort("http", 8080, "TCP")),
+        Pod pod = pod(container("web", "whoami", K8s.containerPort("http", 8080, "TCP")),
                 container("echo", "echo", port(9000, "UDP")),
                 withCommand("sidecar", "busybox", "sh", "-c", "sleep 3600"));
 
-        assertDoesNotThrow(() -> Validation.validatePod(pod));
+        assertDoesNotThrow(() -> PodKind.KIND.validate(pod));
     }
 
     @Test
     void builtinImagesAreWhoamiAndEcho() {
-        assertEquals(java.util.Set.of("whoami", "echo"), Validation.BUILTIN_IMAGES);
+        assertEquals(java.util.Set.of("whoami", "echo"), PodKind.BUILTIN_IMAGES);
     }
 }

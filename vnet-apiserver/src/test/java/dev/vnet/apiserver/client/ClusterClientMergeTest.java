@@ -2,8 +2,8 @@ package dev.vnet.apiserver.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 /** How the answers of several node APIs become one: lists joined, counts added, the rest from the first. */
@@ -24,7 +24,7 @@ class ClusterClientMergeTest {
         assertEquals(3, m.path("queriesByType").path("A").asInt());
         assertEquals(4, m.path("queriesByType").path("SRV").asInt());
         assertEquals(10, m.path("pid").asInt());
-        assertEquals("iptables", m.path("proxyMode").asText());
+        assertEquals("iptables", m.path("proxyMode").asString());
         assertEquals(true, m.path("ok").asBoolean());
     }
 }

@@ -3,7 +3,7 @@ package dev.vnet.lab.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -85,7 +85,7 @@ class DnsIntegrationTest {
 
     private static String clusterIp(String svc) throws Exception {
         return lab.call("get", "kind", "svc", "name", svc).path("list").path("items").get(0)
-                .path("spec").path("clusterIP").asText();
+                .path("spec").path("clusterIP").asString();
     }
 
     private static String dig(String pod, String... args) throws Exception {
@@ -106,7 +106,7 @@ class DnsIntegrationTest {
         assertTrue(conf.contains("options ndots:5"), conf);
         JsonNode kubeDns = lab.call("get", "kind", "svc", "name", "kube-dns", "namespace", "kube-system")
                 .path("list").path("items").get(0);
-        assertEquals("10.96.0.10", kubeDns.path("spec").path("clusterIP").asText());
+        assertEquals("10.96.0.10", kubeDns.path("spec").path("clusterIP").asString());
     }
 
     @Test
@@ -185,8 +185,8 @@ class DnsIntegrationTest {
         JsonNode entries = lab.call("dns-log").path("entries");
         boolean sawSearch = false;
         for (JsonNode e : entries) {
-            sawSearch |= e.path("name").asText().startsWith("web.default.svc.cluster.local")
-                    && e.path("client").asText().equals(lab.podIp(c2));
+            sawSearch |= e.path("name").asString().startsWith("web.default.svc.cluster.local")
+                    && e.path("client").asString().equals(lab.podIp(c2));
         }
         assertTrue(sawSearch, entries.toString());
     }

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vnet.apiserver.server.ApiException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.api.ApiException;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -75,7 +75,7 @@ class ObservabilityIntegrationTest {
 
     private static List<String> stages(JsonNode t) {
         List<String> out = new ArrayList<>();
-        t.path("hops").forEach(h -> out.add(h.path("node").asText() + " " + h.path("stage").asText()));
+        t.path("hops").forEach(h -> out.add(h.path("node").asString() + " " + h.path("stage").asString()));
         return out;
     }
 
@@ -89,10 +89,10 @@ class ObservabilityIntegrationTest {
         String all = t.path("hops").toString();
         assertTrue(all.contains("DNAT destination") && all.contains(lab.podIp(web) + ":8080"), all);
         assertTrue(all.contains("VNI 1") && all.contains("192.168.56.12"), all);
-        assertEquals("delivered to " + web + " on node-2", t.path("outcome").asText());
+        assertEquals("delivered to " + web + " on node-2", t.path("outcome").asString());
         JsonNode ct = lab.call("conntrack").path("entries");
         for (JsonNode e : ct) {
-            assertTrue(!e.path("original").asText().contains("sport=" + t.path("probe").asText().replaceAll(".*:(\\d+) →.*", "$1")),
+            assertTrue(!e.path("original").asString().contains("sport=" + t.path("probe").asString().replaceAll(".*:(\\d+) →.*", "$1")),
                     "the probe's conntrack entry is removed: " + e);
         }
     }
@@ -100,8 +100,8 @@ class ObservabilityIntegrationTest {
     @Test
     @Order(2)
     void tracesNameTheDropAndItsReason() throws Exception {
-        assertTrue(trace("10.244.9.9", "icmp").path("outcome").asText().contains("no route to the destination"));
-        assertTrue(trace("empty:80", "tcp").path("outcome").asText().contains("no endpoints"));
+        assertTrue(trace("10.244.9.9", "icmp").path("outcome").asString().contains("no route to the destination"));
+        assertTrue(trace("empty:80", "tcp").path("outcome").asString().contains("no endpoints"));
         ApiException bad = assertThrows(ApiException.class, () -> trace("nothing-here:80", "tcp"));
         assertTrue(bad.getMessage().contains("neither an IP, a Service"), bad.getMessage());
     }
@@ -129,7 +129,7 @@ class ObservabilityIntegrationTest {
 
     private static String clusterIp() throws Exception {
         return lab.call("get", "kind", "svc", "name", "web").path("list").path("items").get(0)
-                .path("spec").path("clusterIP").asText();
+                .path("spec").path("clusterIP").asString();
     }
 
     @Test
@@ -159,7 +159,7 @@ class ObservabilityIntegrationTest {
         JsonNode events = lab.call("flows", "since", "0").path("events");
         boolean translated = false;
         for (JsonNode e : events) {
-            translated |= e.path("verdict").asText().equals("translated") && e.path("detail").asText().contains("default/web");
+            translated |= e.path("verdict").asString().equals("translated") && e.path("detail").asString().contains("default/web");
         }
         assertTrue(translated, events.toString());
         JsonNode stats = lab.call("stats", "node", "node-1");

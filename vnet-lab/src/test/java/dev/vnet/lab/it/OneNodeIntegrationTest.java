@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.core.linux.NetNs;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -77,8 +77,8 @@ class OneNodeIntegrationTest {
     @Test
     @Order(1)
     void podsRunWithAddressesFromTheNodeSubnet() throws Exception {
-        assertEquals("Running", lab.pod(a, "status.phase").asText());
-        assertEquals("node-1", lab.pod(a, "spec.nodeName").asText());
+        assertEquals("Running", lab.pod(a, "status.phase").asString());
+        assertEquals("node-1", lab.pod(a, "spec.nodeName").asString());
         assertTrue(lab.podIp(a).startsWith("10.244.1."), lab.podIp(a));
         assertTrue(NetNs.exists(a), "the pod is a named network namespace");
         TestLab.Result link = TestLab.inNs(a, 10, "ip", "-o", "link", "show", "eth0");
@@ -123,7 +123,7 @@ class OneNodeIntegrationTest {
         String log = "";
         for (int i = 0; i < 50 && !log.contains("Hostname: " + duo); i++) {
             Thread.sleep(100);
-            log = lab.call("logs", "pod", duo, "container", "client").path("text").asText();
+            log = lab.call("logs", "pod", duo, "container", "client").path("text").asString();
         }
         assertTrue(log.contains("Hostname: " + duo) && log.contains("RemoteAddr: 127.0.0.1:"), log);
     }
@@ -221,10 +221,10 @@ class OneNodeIntegrationTest {
         String phase = "";
         for (int i = 0; i < 50 && !phase.equals("Failed"); i++) {
             Thread.sleep(100);
-            phase = lab.pod(f, "status.phase").asText();
+            phase = lab.pod(f, "status.phase").asString();
         }
         assertEquals("Failed", phase);
-        assertEquals(3, lab.pod(f, "status.containerStatuses").get(0).path("exitCode").asInt());
+        assertEquals(3, lab.pod(f, "status.containerStatuses").get(0).path("state").path("terminated").path("exitCode").asInt());
     }
 
     @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -128,7 +128,7 @@ class ServicesIntegrationTest {
 
     private static String clusterIp(String svc) throws Exception {
         JsonNode items = lab.call("get", "kind", "svc", "name", svc).path("list").path("items");
-        return items.get(0).path("spec").path("clusterIP").asText();
+        return items.get(0).path("spec").path("clusterIP").asString();
     }
 
     private static TestLab.Result curl(String netns, String url) throws Exception {
@@ -194,7 +194,7 @@ class ServicesIntegrationTest {
         assertTrue(field(np.out(), "RemoteAddr").startsWith("10.244.2.0:"),
                 "externalTrafficPolicy Cluster SNATs to the node: " + np.out());
         JsonNode lb = lab.call("get", "kind", "svc", "name", "web-lb").path("list").path("items").get(0);
-        String lbIp = lb.path("status").path("loadBalancer").path("ingress").get(0).path("ip").asText();
+        String lbIp = lb.path("status").path("loadBalancer").path("ingress").get(0).path("ip").asString();
         assertTrue(lbIp.startsWith("192.168.56.2"), lbIp);
         TestLab.Result r = curl(lab.config.outsideNs(), "http://" + lbIp + "/");
         assertEquals(0, r.exit(), r.out());
@@ -258,10 +258,10 @@ class ServicesIntegrationTest {
         assertTrue(ct.size() > 0);
         boolean dnat = false;
         for (JsonNode e : ct) {
-            dnat |= e.path("dnat").asBoolean() && e.path("label").asText().startsWith("default/web:http");
+            dnat |= e.path("dnat").asBoolean() && e.path("label").asString().startsWith("default/web:http");
         }
         assertTrue(dnat, ct.toString());
-        String rules = lab.call("proxy-rules", "service", "web").path("text").asText();
+        String rules = lab.call("proxy-rules", "service", "web").path("text").asString();
         assertTrue(rules.contains("-A KUBE-SERVICES -m comment --comment \"default/web:http cluster IP\""), rules);
         assertTrue(rules.contains("-m statistic --mode random --probability 0.33333333333"), rules);
         assertTrue(rules.contains("-j DNAT --to-destination " + lab.podIp(lab.pod("web1")) + ":8080"), rules);
@@ -279,7 +279,7 @@ class ServicesIntegrationTest {
     /** Deletes a Service through the lab's API. */
     static final class ObjectNodeHolder {
         static void deleteService(TestLab lab, String name) throws Exception {
-            var req = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+            var req = new tools.jackson.databind.ObjectMapper().createObjectNode()
                     .put("op", "delete").put("kind", "service");
             req.putArray("names").add(name);
             lab.api.call(req);

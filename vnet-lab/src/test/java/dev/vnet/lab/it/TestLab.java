@@ -3,13 +3,13 @@ package dev.vnet.lab.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.lab.LocalLab;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -93,7 +93,7 @@ final class TestLab implements AutoCloseable {
     }
 
     String podIp(String name) throws ApiException {
-        return pod(name, "status.podIP").asText();
+        return pod(name, "status.podIP").asString();
     }
 
     /** Runs a command in namespace {@code netns}; returns exit code and combined output. */

@@ -1,9 +1,9 @@
 package dev.vnet.node.api;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.server.ApiServer;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import tools.jackson.databind.JsonNode;
 import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.CaptureSink;
 import dev.vnet.core.capture.PcapWriter;
@@ -39,11 +39,11 @@ final class CaptureApi implements ApiServer.Streaming {
 
     @Override
     public void stream(JsonNode req, OutputStream out, CountDownLatch clientGone) throws IOException, ApiException {
-        String pod = req.path("pod").asText("");
-        String point = req.path("point").asText(pod.isEmpty() ? "" : "pod");
-        String nodeName = req.path("node").asText("");
-        String filterText = req.path("filter").asText("");
-        boolean pcap = req.path("format").asText("pcapng").equals("pcap");
+        String pod = req.path("pod").asString("");
+        String point = req.path("point").asString(pod.isEmpty() ? "" : "pod");
+        String nodeName = req.path("node").asString("");
+        String filterText = req.path("filter").asString("");
+        boolean pcap = req.path("format").asString("pcapng").equals("pcap");
         int count = req.path("count").asInt(0);
         if (point.isEmpty()) {
             throw new ApiException("say what to capture: a pod name, or --point gateway|nat|overlay|tun|underlay|all");
@@ -59,7 +59,7 @@ final class CaptureApi implements ApiServer.Streaming {
         for (VnetNode n : lab.nodes()) {
             if (!pod.isEmpty()) {
                 for (RunningPod p : n.pods().values()) {
-                    if (p.pod().name().equals(pod)) {
+                    if (p.name().equals(pod)) {
                         target = p;
                         nodes.add(n);
                     }

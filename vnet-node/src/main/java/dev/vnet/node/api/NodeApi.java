@@ -1,25 +1,23 @@
 package dev.vnet.node.api;
 
 import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.api.Operation;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import dev.vnet.apiserver.server.ApiServer;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.node.RunningPod;
 import dev.vnet.node.VnetNode;
-import dev.vnet.apiserver.api.EndpointSlice;
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.Manifests;
-import dev.vnet.apiserver.api.Service;
-import dev.vnet.apiserver.api.Node;
-import dev.vnet.apiserver.api.ObjectMeta;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Validation;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.node.workload.Workload;
 import java.io.IOException;
@@ -41,7 +39,7 @@ import java.util.function.Function;
  * topology, traces and captures. Requests and answers are JSON.
  */
 public final class NodeApi {
-    private static final ObjectMapper JSON = Manifests.JSON;
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final NodeHost lab;
     private final ClusterStore store;
@@ -56,22 +54,22 @@ public final class NodeApi {
         NodeApi api = new NodeApi(host);
         ObservabilityApi observability = new ObservabilityApi(host);
         TraceApi trace = new TraceApi(host);
-        handlers.add("status", req -> api.status())
-                .add("logs", api::logs)
-                .add("target", req -> api.target(req.path("name").asText()))
-                .add("service-dataplane", api::serviceDataplane)
-                .add("conntrack", req -> api.conntrack(req.path("node").asText("")))
-                .add("proxy-rules", api::proxyRules)
-                .add("dns-log", req -> api.dnsLog(req.path("node").asText("")))
-                .add("flows", req -> api.flows(req.path("since").asLong(0)))
-                .add("stats", req -> observability.stats(req.path("node").asText("")))
-                .add("topology", req -> observability.topology())
-                .add("trace", req -> req.hasNonNull("next")
-                        ? trace.traceNext(req.path("source").asText(), req.path("next").asText(), req.path("wait").asInt(30))
-                        : trace.trace(req.path("source").asText(), req.path("target").asText(),
-                                req.path("protocol").asText("")))
-                .add("trace-arm", TraceApi::arm)
-                .add("trace-collect", req -> TraceApi.collect(req.path("ipId").asInt()));
+        handlers.add(Operation.STATUS, req -> api.status())
+                .add(Operation.LOGS, api::logs)
+                .add(Operation.TARGET, req -> api.target(req.path("name").asString()))
+                .add(Operation.SERVICE_DATAPLANE, api::serviceDataplane)
+                .add(Operation.CONNTRACK, req -> api.conntrack(req.path("node").asString("")))
+                .add(Operation.PROXY_RULES, api::proxyRules)
+                .add(Operation.DNS_LOG, req -> api.dnsLog(req.path("node").asString("")))
+                .add(Operation.FLOWS, req -> api.flows(req.path("since").asLong(0)))
+                .add(Operation.STATS, req -> observability.stats(req.path("node").asString("")))
+                .add(Operation.TOPOLOGY, req -> observability.topology())
+                .add(Operation.TRACE, req -> req.hasNonNull("next")
+                        ? trace.traceNext(req.path("source").asString(), req.path("next").asString(), req.path("wait").asInt(30))
+                        : trace.trace(req.path("source").asString(), req.path("target").asString(),
+                                req.path("protocol").asString("")))
+                .add(Operation.TRACE_ARM, TraceApi::arm)
+                .add(Operation.TRACE_COLLECT, req -> TraceApi.collect(req.path("ipId").asInt()));
     }
 
     /** The streaming verbs (captures) of {@code host}'s nodes. */
@@ -84,7 +82,7 @@ public final class NodeApi {
     }
 
     private Optional<Pod> findPodByName(String name) {
-        return store.list(Pod.KIND, Pod.class).stream().filter(p -> p.name().equals(name)).findFirst();
+        return store.list(PodKind.KIND).stream().filter(p -> PodKind.name(p).equals(name)).findFirst();
     }
 
     private ObjectNode status() {
@@ -107,11 +105,11 @@ public final class NodeApi {
     // ---- logs, exec targets, down ----
 
     private ObjectNode logs(JsonNode req) throws ApiException {
-        String name = req.path("pod").asText();
-        String key = ClusterStore.key(req.path("namespace").asText("default"), name);
+        String name = req.path("pod").asString();
+        String key = ClusterStore.key(req.path("namespace").asString("default"), name);
         RunningPod pod = runningPod(key).orElseThrow(() -> new ApiException("pods \"" + name + "\" not found"
                 + " (or not running)"));
-        String container = req.path("container").asText("");
+        String container = req.path("container").asString("");
         List<Workload> ws = pod.workloads();
         Workload w;
         if (container.isEmpty()) {
@@ -149,12 +147,12 @@ public final class NodeApi {
         // Pod names are unique in the lab (each names a network namespace), so any namespace will do.
         String podName = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
         Optional<RunningPod> p = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
-                .filter(rp -> rp.pod().name().equals(podName)).findFirst();
+                .filter(rp -> rp.name().equals(podName)).findFirst();
         if (p.isEmpty()) {
             Optional<Pod> stored = findPodByName(podName);
             if (stored.isPresent()) {
-                throw new ApiException("pod " + podName + " is " + stored.get().phase() + ", not running: "
-                        + Optional.ofNullable(stored.get().status()).map(Pod.Status::message).orElse(""));
+                throw new ApiException("pod " + podName + " is " + PodKind.phase(stored.get()) + ", not running: "
+                        + PodKind.message(stored.get()));
             }
             throw new ApiException("pods \"" + podName + "\" not found" + ": targets are pod names, node/NAME or outside");
         }
@@ -166,7 +164,7 @@ public final class NodeApi {
     // ---- the Service data plane ----
 
     private ObjectNode serviceDataplane(JsonNode req) throws ApiException {
-        String prefix = req.path("namespace").asText("default") + "/" + req.path("name").asText();
+        String prefix = req.path("namespace").asString("default") + "/" + req.path("name").asString();
         ObjectNode out = ok().put("proxyMode", lab.proxyMode());
         dev.vnet.node.proxy.ServiceSync sync = lab.serviceSync(0);
         for (dev.vnet.nat.service.ServicePort p : sync.ports()) {
@@ -228,8 +226,8 @@ public final class NodeApi {
     }
 
     private ObjectNode proxyRules(JsonNode req) throws ApiException {
-        String service = req.path("service").asText("");
-        String node = req.path("node").asText("node-1");
+        String service = req.path("service").asString("");
+        String node = req.path("node").asString("node-1");
         int index = -1;
         for (int i = 0; i < lab.nodes().size(); i++) {
             if (lab.nodes().get(i).config().name().equals(node)) {
@@ -241,9 +239,9 @@ public final class NodeApi {
         }
         String only = null;
         if (!service.isEmpty()) {
-            only = service.contains("/") ? service : req.path("namespace").asText("default") + "/" + service;
+            only = service.contains("/") ? service : req.path("namespace").asString("default") + "/" + service;
             String key = only;
-            if (store.get(Service.KIND, key, Service.class).isEmpty()) {
+            if (store.get(ServiceKind.KIND, key).isEmpty()) {
                 throw new ApiException("services \"" + service + "\" not found");
             }
         }

@@ -1,9 +1,14 @@
 package dev.vnet.node.api;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.bridge.Bridge;
 import dev.vnet.bridge.BridgePort;
 import dev.vnet.bridge.GatewayPort;
@@ -17,7 +22,6 @@ import dev.vnet.node.NodeConfig;
 import dev.vnet.node.RunningPod;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.dns.DnsLog;
-import dev.vnet.apiserver.api.Manifests;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.router.RouterCounters;
 import dev.vnet.overlay.Peer;
@@ -80,14 +84,14 @@ final class ObservabilityApi {
     }
 
     private static ObjectNode ok() {
-        return Manifests.JSON.createObjectNode().put("ok", true);
+        return Json.MAPPER.createObjectNode().put("ok", true);
     }
 
     // ---- stats ----
 
     /** One node's counters: its bridge ports, then each stage of its data path. */
     static ObjectNode nodeStats(VnetNode n) {
-        ObjectNode o = Manifests.JSON.createObjectNode().put("name", n.config().name());
+        ObjectNode o = Json.MAPPER.createObjectNode().put("name", n.config().name());
         Bridge bridge = n.bridge();
         ArrayNode ports = o.putArray("ports");
         for (BridgePort p : bridge.ports()) {
@@ -133,13 +137,13 @@ final class ObservabilityApi {
     }
 
     private static ObjectNode drops(Map<DropReason, Long> byReason) {
-        ObjectNode o = Manifests.JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         byReason.forEach((r, count) -> o.put(r.name(), count));
         return o;
     }
 
     static ObjectNode dnsStats(DnsLog log) {
-        ObjectNode o = Manifests.JSON.createObjectNode();
+        ObjectNode o = Json.MAPPER.createObjectNode();
         ObjectNode types = o.putObject("queriesByType");
         log.queriesByType().forEach(types::put);
         ObjectNode rcodes = o.putObject("responsesByRcode");
@@ -153,7 +157,7 @@ final class ObservabilityApi {
     /** One node: where it sits on the underlay, its VTEP and TUN, its bridge with the gateway and pods. */
     static ObjectNode nodeTopology(VnetNode n) {
         NodeConfig c = n.config();
-        ObjectNode o = Manifests.JSON.createObjectNode().put("name", c.name()).put("netns", c.netns())
+        ObjectNode o = Json.MAPPER.createObjectNode().put("name", c.name()).put("netns", c.netns())
                 .put("underlayIP", c.underlayIp().toString()).put("underlayLink", "ul-" + c.name())
                 .put("podCIDR", c.podSubnet().toString()).put("vtepMAC", c.vtepMac().toString());
         o.putObject("tun").put("name", VnetNode.TUN_NAME).put("ip", c.tunIp().toString());
@@ -162,9 +166,9 @@ final class ObservabilityApi {
         o.putObject("gateway").put("ip", Ipv4Address.toString(gw.ip())).put("mac", MacAddress.toString(gw.mac()))
                 .put("port", gw.port().name());
         ArrayNode pods = o.putArray("pods");
-        n.pods().values().stream().sorted(Comparator.comparing((RunningPod p) -> p.pod().name())).forEach(p -> {
+        n.pods().values().stream().sorted(Comparator.comparing((RunningPod p) -> p.name())).forEach(p -> {
             PodSandbox s = p.sandbox();
-            pods.addObject().put("name", p.pod().name()).put("namespace", p.pod().namespace())
+            pods.addObject().put("name", p.name()).put("namespace", p.namespace())
                     .put("ip", s.spec().ip().toString()).put("mac", s.mac().toString())
                     .put("port", s.port().port().name());
         });
@@ -191,7 +195,7 @@ final class ObservabilityApi {
                 }
                 NodeConfig from = (ab ? nodes.get(i) : nodes.get(j)).config();
                 NodeConfig to = (ab ? nodes.get(j) : nodes.get(i)).config();
-                out.add(Manifests.JSON.createObjectNode().put("from", from.name())
+                out.add(Json.MAPPER.createObjectNode().put("from", from.name())
                         .put("fromIP", from.underlayIp().toString()).put("fromPodCIDR", from.podSubnet().toString())
                         .put("to", to.name()).put("toIP", to.underlayIp().toString())
                         .put("toPodCIDR", to.podSubnet().toString())

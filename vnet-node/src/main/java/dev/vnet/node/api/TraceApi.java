@@ -1,11 +1,18 @@
 package dev.vnet.node.api;
 
-import dev.vnet.apiserver.client.ApiClient;
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.Operation;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
@@ -16,9 +23,6 @@ import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import dev.vnet.node.RunningPod;
 import dev.vnet.node.VnetNode;
-import dev.vnet.apiserver.api.Manifests;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
 import dev.vnet.apiserver.store.ClusterStore;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -44,11 +48,11 @@ final class TraceApi {
 
     ObjectNode trace(String source, String target, String protocolName) throws ApiException {
         RunningPod src = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
-                .filter(p -> p.pod().name().equals(source)).findFirst()
+                .filter(p -> p.name().equals(source)).findFirst()
                 .orElseThrow(() -> new ApiException("pods \"" + source + "\" not found (or not running): "
                         + "the source of a trace is a running pod"));
         VnetNode node = lab.nodes().stream().filter(n -> n.pods().containsValue(src)).findFirst().orElseThrow();
-        Destination dst = resolve(target, src.pod().namespace());
+        Destination dst = resolve(target, src.namespace());
         int protocol = switch (protocolName == null || protocolName.isEmpty() ? (dst.port > 0 ? "tcp" : "icmp")
                 : protocolName) {
             case "tcp" -> Ipv4Packet.PROTO_TCP;
@@ -87,7 +91,7 @@ final class TraceApi {
                         && e.origSrcPort() == srcPort);
             }
         }
-        ObjectNode out = Manifests.JSON.createObjectNode().put("ok", true);
+        ObjectNode out = Json.MAPPER.createObjectNode().put("ok", true);
         out.put("source", source).put("target", target).put("resolved", dst.describe())
                 .put("protocol", protocol == 6 ? "tcp" : protocol == 17 ? "udp" : "icmp")
                 .put("probe", describe(protocol, srcIp, srcPort, dst.ip, dst.port)).put("ipId", ipId);
@@ -102,7 +106,7 @@ final class TraceApi {
         for (ApiClient other : armed) {
             JsonNode theirs;
             try {
-                theirs = other.call(Manifests.JSON.createObjectNode().put("op", "trace-collect").put("ipId", ipId));
+                theirs = other.call(Operation.TRACE_COLLECT.request().put("ipId", ipId));
             } catch (ApiException e) {
                 continue;
             }
@@ -111,11 +115,11 @@ final class TraceApi {
             for (JsonNode h : theirs.path("hops")) {
                 first = first < 0 ? h.path("nanos").asLong() : first;
                 hops.addObject().put("micros", last + (h.path("nanos").asLong() - first) / 1000)
-                        .put("node", h.path("node").asText()).put("stage", h.path("stage").asText())
-                        .put("decision", h.path("decision").asText());
+                        .put("node", h.path("node").asString()).put("stage", h.path("stage").asString())
+                        .put("decision", h.path("decision").asString());
             }
             if (outcome == null && theirs.hasNonNull("outcome")) {
-                outcome = theirs.path("outcome").asText();
+                outcome = theirs.path("outcome").asString();
             }
         }
         out.put("outcome", outcome == null ? "no stage reported an end within 2 s" : outcome);
@@ -130,7 +134,7 @@ final class TraceApi {
         List<ApiClient> armed = new java.util.ArrayList<>();
         for (ApiClient other : lab.otherNodes()) {
             try {
-                other.call(Manifests.JSON.createObjectNode().put("op", "trace-arm").put("ipId", probe.ipId())
+                other.call(Operation.TRACE_ARM.request().put("ipId", probe.ipId())
                         .put("protocol", probe.protocol()).put("marker", probe.marker()));
                 armed.add(other);
             } catch (ApiException e) {
@@ -155,7 +159,7 @@ final class TraceApi {
         }, "trace-arm-expiry");
         expiry.setDaemon(true);
         expiry.start();
-        return Manifests.JSON.createObjectNode().put("ok", true);
+        return Json.MAPPER.createObjectNode().put("ok", true);
     }
 
     /** `trace-collect`: the hops this node saw of an armed probe, once it went quiet (at most 2 s). */
@@ -169,7 +173,7 @@ final class TraceApi {
         } finally {
             Tracing.end(p);
         }
-        ObjectNode out = Manifests.JSON.createObjectNode().put("ok", true);
+        ObjectNode out = Json.MAPPER.createObjectNode().put("ok", true);
         ArrayNode hops = out.putArray("hops");
         for (Probe.Hop h : p.hops()) {
             hops.addObject().put("nanos", h.nanos()).put("node", h.node()).put("stage", h.stage())
@@ -184,7 +188,7 @@ final class TraceApi {
     /** Marks the next real packet from the pod that matches {@code filterText}, waiting up to {@code seconds}. */
     ObjectNode traceNext(String source, String filterText, int seconds) throws ApiException {
         RunningPod src = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
-                .filter(p -> p.pod().name().equals(source)).findFirst()
+                .filter(p -> p.name().equals(source)).findFirst()
                 .orElseThrow(() -> new ApiException("pods \"" + source + "\" not found (or not running)"));
         VnetNode node = lab.nodes().stream().filter(n -> n.pods().containsValue(src)).findFirst().orElseThrow();
         dev.vnet.core.capture.CaptureFilter filter;
@@ -211,7 +215,7 @@ final class TraceApi {
         } finally {
             Tracing.end(probe);
         }
-        ObjectNode out = Manifests.JSON.createObjectNode().put("ok", true);
+        ObjectNode out = Json.MAPPER.createObjectNode().put("ok", true);
         out.put("source", source).put("target", "next packet matching " + filter)
                 .put("resolved", "the next packet from " + source + " matching \"" + filter + "\"")
                 .put("probe", "a real packet, IP id " + probe.ipId()).put("ipId", probe.ipId());
@@ -269,20 +273,22 @@ final class TraceApi {
         }
         String ns = host.contains("/") ? host.substring(0, host.indexOf('/')) : namespace;
         String name = host.contains("/") ? host.substring(host.indexOf('/') + 1) : host;
-        Optional<Service> svc = lab.store().get(Service.KIND, ClusterStore.key(ns, name), Service.class)
+        Optional<Service> svc = lab.store().get(ServiceKind.KIND, ClusterStore.key(ns, name))
                 .map(ClusterStore.Versioned::value);
-        if (svc.isPresent() && svc.get().spec().clusterIP() != null && !svc.get().headless()) {
+        if (svc.isPresent() && svc.get().getSpec().getClusterIP() != null && !ServiceKind.headless(svc.get())) {
             Service s = svc.get();
-            if (port < 0 && s.spec().ports() != null && !s.spec().ports().isEmpty()) {
-                port = s.spec().ports().get(0).port();
+            if (port < 0 && !s.getSpec().getPorts().isEmpty()) {
+                port = s.getSpec().getPorts().get(0).getPort();
             }
-            return new Destination(Ipv4Address.parse(s.spec().clusterIP()).bits(), port,
-                    "Service " + ns + "/" + name + " at " + s.spec().clusterIP() + (port > 0 ? ":" + port : ""));
+            String ip = s.getSpec().getClusterIP();
+            return new Destination(Ipv4Address.parse(ip).bits(), port,
+                    "Service " + ns + "/" + name + " at " + ip + (port > 0 ? ":" + port : ""));
         }
-        for (Pod p : lab.store().list(Pod.KIND, Pod.class)) {
-            if (p.name().equals(name) && p.status() != null && p.status().podIP() != null) {
-                return new Destination(Ipv4Address.parse(p.status().podIP()).bits(), port,
-                        "pod " + name + " at " + p.status().podIP() + (port > 0 ? ":" + port : ""));
+        for (Pod p : lab.store().list(PodKind.KIND)) {
+            String ip = PodKind.podIp(p);
+            if (PodKind.name(p).equals(name) && ip != null) {
+                return new Destination(Ipv4Address.parse(ip).bits(), port,
+                        "pod " + name + " at " + ip + (port > 0 ? ":" + port : ""));
             }
         }
         throw new ApiException("\"" + host + "\" is neither an IP, a Service in namespace " + ns + ", nor a pod");

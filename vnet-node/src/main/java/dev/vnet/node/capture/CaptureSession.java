@@ -93,7 +93,7 @@ public final class CaptureSession implements AutoCloseable {
 
     /**
      * Captures a kernel interface through libpcap, from inside namespace {@code netns}. The session's filter
-     * applies as at every other point (so `vxlan` and the rest mean the same everywhere).
+     * applies as at every other point (so the filter means the same everywhere).
      */
     public synchronized void attachKernel(String netns, String device) throws IOException {
         PcapHandle handle;

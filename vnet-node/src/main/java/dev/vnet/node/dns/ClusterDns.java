@@ -1,9 +1,9 @@
 package dev.vnet.node.dns;
 
 import dev.vnet.core.addr.Cidr;
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

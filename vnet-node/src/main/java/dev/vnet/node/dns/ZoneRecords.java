@@ -1,9 +1,16 @@
 package dev.vnet.node.dns;
 
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -73,20 +80,21 @@ final class ZoneRecords {
         z.namespaces(services, endpoints, pods);
         Map<String, Endpoints> endpointsByKey = new LinkedHashMap<>();
         for (Endpoints ep : endpoints) {
-            if (ep.metadata() != null) {
-                endpointsByKey.put(ep.metadata().namespace() + "/" + ep.metadata().name(), ep);
+            if (ep.getMetadata() != null) {
+                endpointsByKey.put(ep.getMetadata().getNamespace() + "/" + ep.getMetadata().getName(), ep);
             }
         }
         for (Service svc : services) {
-            if (svc.metadata() == null || svc.spec() == null) {
+            if (svc.getMetadata() == null || svc.getSpec() == null) {
                 continue;
             }
-            z.service(svc, endpointsByKey.get(svc.namespace() + "/" + svc.name()));
+            z.service(svc, endpointsByKey.get(ServiceKind.key(svc)));
         }
         Set<String> headless = new HashSet<>();
         for (Service svc : services) {
-            if (svc.metadata() != null && svc.headless() && !Service.EXTERNAL_NAME.equals(svc.type())) {
-                headless.add(svc.namespace() + "/" + svc.name());
+            if (svc.getMetadata() != null && ServiceKind.headless(svc)
+                    && !ServiceKind.EXTERNAL_NAME.equals(ServiceKind.type(svc))) {
+                headless.add(ServiceKind.key(svc));
             }
         }
         for (Pod pod : pods) {
@@ -99,9 +107,9 @@ final class ZoneRecords {
 
     private void namespaces(List<Service> services, List<Endpoints> endpoints, List<Pod> pods) {
         Set<String> all = new TreeSet<>(BUILTIN_NAMESPACES);
-        services.stream().filter(s -> s.metadata() != null).forEach(s -> all.add(s.namespace()));
-        endpoints.stream().filter(e -> e.metadata() != null).forEach(e -> all.add(e.metadata().namespace()));
-        pods.stream().filter(p -> p.metadata() != null).forEach(p -> all.add(p.namespace()));
+        services.stream().filter(s -> s.getMetadata() != null).forEach(s -> all.add(s.getMetadata().getNamespace()));
+        endpoints.stream().filter(e -> e.getMetadata() != null).forEach(e -> all.add(e.getMetadata().getNamespace()));
+        pods.stream().filter(p -> p.getMetadata() != null).forEach(p -> all.add(p.getMetadata().getNamespace()));
         for (String ns : all) {
             Name svc = name(ns, "svc");
             Name pod = name(ns, "pod");
@@ -115,52 +123,54 @@ final class ZoneRecords {
     }
 
     private void service(Service svc, Endpoints ep) {
-        Name owner = name(svc.name(), svc.namespace(), "svc");
+        Name owner = name(svc.getMetadata().getName(), svc.getMetadata().getNamespace(), "svc");
         if (owner == null) {
             return;
         }
-        if (Service.EXTERNAL_NAME.equals(svc.type())) {
-            Name target = absolute(svc.spec().externalName());
+        if (ServiceKind.EXTERNAL_NAME.equals(ServiceKind.type(svc))) {
+            Name target = absolute(svc.getSpec().getExternalName());
             if (target != null) {
                 out.add(new CNAMERecord(owner, DClass.IN, ttl, target));
             }
             return;
         }
-        if (svc.headless()) {
+        if (ServiceKind.headless(svc)) {
             headless(svc, owner, ep);
             return;
         }
-        String ip = svc.spec().clusterIP();
+        String ip = svc.getSpec().getClusterIP();
         if (ip == null || ip.isEmpty() || address(ip) == null) {
             return; // not allocated yet
         }
         out.add(new ARecord(owner, DClass.IN, ttl, address(ip)));
         servicePtr.put(ip, owner);
-        for (Service.ServicePort p : svc.spec().ports() == null ? List.<Service.ServicePort>of() : svc.spec().ports()) {
-            if (p.port() != null) {
-                srvRecords(owner, p.name(), p.protocolOrDefault(), p.port(), owner);
+        for (ServicePort p : svc.getSpec().getPorts()) {
+            if (p.getPort() != null) {
+                srvRecords(owner, p.getName(), ServiceKind.protocol(p), p.getPort(), owner);
             }
         }
     }
 
     /** A headless Service: its name and each ready endpoint's name answer with the endpoints' own IPs. */
     private void headless(Service svc, Name owner, Endpoints ep) {
-        if (ep == null || ep.subsets() == null) {
+        if (ep == null) {
             return;
         }
-        for (Endpoints.Subset subset : ep.subsets()) {
-            for (Endpoints.Address addr : subset.addresses() == null ? List.<Endpoints.Address>of() : subset.addresses()) {
-                InetAddress ip = address(addr.ip());
-                Name host = ip == null ? null : name(endpointHostname(addr), svc.name(), svc.namespace(), "svc");
+        for (EndpointSubset subset : ep.getSubsets()) {
+            for (EndpointAddress addr : subset.getAddresses()) {
+                InetAddress ip = address(addr.getIp());
+                Name host = ip == null ? null : name(endpointHostname(addr), svc.getMetadata().getName(),
+                        svc.getMetadata().getNamespace(), "svc");
                 if (host == null) {
                     continue;
                 }
                 out.add(new ARecord(owner, DClass.IN, ttl, ip));
                 out.add(new ARecord(host, DClass.IN, ttl, ip));
-                endpointPtr.computeIfAbsent(addr.ip(), k -> new TreeSet<>()).add(host);
-                for (Endpoints.Port p : subset.ports() == null ? List.<Endpoints.Port>of() : subset.ports()) {
-                    if (p.port() != null) {
-                        srvRecords(owner, p.name(), p.protocol() == null ? "TCP" : p.protocol(), p.port(), host);
+                endpointPtr.computeIfAbsent(addr.getIp(), k -> new TreeSet<>()).add(host);
+                for (EndpointPort p : subset.getPorts()) {
+                    if (p.getPort() != null) {
+                        srvRecords(owner, p.getName(), p.getProtocol() == null ? "TCP" : p.getProtocol(), p.getPort(),
+                                host);
                     }
                 }
             }
@@ -183,23 +193,25 @@ final class ZoneRecords {
      * it runs, its spec.hostname under the headless Service its spec.subdomain names.
      */
     private void pod(Pod pod, Set<String> headlessServices) {
-        if (pod.metadata() == null || pod.status() == null || !live(pod)) {
+        if (pod.getMetadata() == null || pod.getStatus() == null || !live(pod)) {
             return;
         }
-        String ipText = pod.status().podIP();
+        String ipText = PodKind.podIp(pod);
+        String ns = PodKind.namespace(pod);
         InetAddress ip = address(ipText);
-        Name owner = ip == null ? null : name(dashed(ipText), pod.namespace(), "pod");
+        Name owner = ip == null ? null : name(dashed(ipText), ns, "pod");
         if (owner == null) {
             return;
         }
         out.add(new ARecord(owner, DClass.IN, ttl, ip));
         podPtr.putIfAbsent(ipText, owner);
-        Pod.Spec spec = pod.spec();
-        if (spec == null || spec.hostname() == null || spec.subdomain() == null || !"Running".equals(pod.phase())) {
+        PodSpec spec = pod.getSpec();
+        if (spec == null || spec.getHostname() == null || spec.getSubdomain() == null
+                || !"Running".equals(PodKind.phase(pod))) {
             return;
         }
-        boolean governed = headlessServices.contains(pod.namespace() + "/" + spec.subdomain());
-        Name host = governed ? name(spec.hostname(), spec.subdomain(), pod.namespace(), "svc") : null;
+        boolean governed = headlessServices.contains(ns + "/" + spec.getSubdomain());
+        Name host = governed ? name(spec.getHostname(), spec.getSubdomain(), ns, "svc") : null;
         if (host != null) {
             out.add(new ARecord(host, DClass.IN, ttl, ip));
         }
@@ -238,8 +250,8 @@ final class ZoneRecords {
     }
 
     /** The endpoint's own hostname, else its IP with dashes (CoreDNS's endpointHostname). */
-    static String endpointHostname(Endpoints.Address addr) {
-        return addr.hostname() != null && !addr.hostname().isEmpty() ? addr.hostname() : dashed(addr.ip());
+    static String endpointHostname(EndpointAddress addr) {
+        return addr.getHostname() != null && !addr.getHostname().isEmpty() ? addr.getHostname() : dashed(addr.getIp());
     }
 
     static String dashed(String ip) {
@@ -248,8 +260,9 @@ final class ZoneRecords {
 
     /** A pod that has an address and has not finished (Succeeded and Failed pods have released theirs). */
     private static boolean live(Pod pod) {
-        String ip = pod.status().podIP();
-        return ip != null && !ip.isEmpty() && !"Succeeded".equals(pod.phase()) && !"Failed".equals(pod.phase());
+        String ip = PodKind.podIp(pod);
+        String phase = PodKind.phase(pod);
+        return ip != null && !ip.isEmpty() && !"Succeeded".equals(phase) && !"Failed".equals(phase);
     }
 
     /** labels... under the zone, or null when a label is not a valid DNS label. */

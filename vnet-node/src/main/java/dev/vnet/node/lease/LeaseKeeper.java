@@ -51,8 +51,8 @@ public final class LeaseKeeper implements AutoCloseable {
     private void acquire() {
         long id = store.grantLease(ttl);
         SubnetLease.Spec s = template.spec();
-        SubnetLease lease = new SubnetLease(template.apiVersion(), template.kind(), template.metadata(),
-                new SubnetLease.Spec(s.node(), s.podCIDR(), s.underlayIP(), s.vtepMAC(), id, s.ttlSeconds()));
+        SubnetLease lease = template.withSpec(new SubnetLease.Spec(s.node(), s.podCIDR(), s.underlayIP(), s.vtepMAC(),
+                id, s.ttlSeconds()));
         store.putWithLease(SubnetLease.KIND, SubnetLease.keyFor(s.podCIDR()), lease, id);
         leaseId = id;
         healthy = true;

@@ -3,9 +3,13 @@ package dev.vnet.node.lease;
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.addr.MacAddress;
-import dev.vnet.node.lease.PeerSync;
-import dev.vnet.apiserver.api.Node;
-import dev.vnet.apiserver.api.ObjectMeta;
+import dev.vnet.apiserver.api.NodeKind;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import dev.vnet.apiserver.store.ClusterStore;
 import java.time.Instant;
 import java.util.HashSet;
@@ -32,34 +36,34 @@ public final class NodeRegistration {
     public static Cidr register(ClusterStore store, String name, Ipv4Address underlayIp, Cidr podCidr)
             throws ClusterStore.ConflictException {
         for (int attempt = 0; attempt < 10; attempt++) {
-            Optional<ClusterStore.Versioned<Node>> mine = store.get(Node.KIND, ClusterStore.key("", name), Node.class);
+            Optional<ClusterStore.Versioned<Node>> mine = store.get(NodeKind.KIND, ClusterStore.key("", name));
             if (mine.isPresent()) {
                 Node have = mine.get().value();
-                Cidr subnet = Cidr.parse(have.spec().podCIDR());
-                Node want = node(name, subnet, underlayIp, have.metadata(), have.status());
+                Cidr subnet = Cidr.parse(have.getSpec().getPodCIDR());
+                Node want = node(name, subnet, underlayIp, have.getMetadata(), have.getStatus());
                 if (!want.equals(have)) {
                     try {
-                        store.update(Node.KIND, ClusterStore.key("", name), want, mine.get().revision());
+                        store.update(NodeKind.KIND, ClusterStore.key("", name), want, mine.get().revision());
                     } catch (ClusterStore.ConflictException e) {
                         continue;
                     }
                 }
                 return subnet;
             }
-            Cidr subnet = freeSubnet(store.list(Node.KIND, Node.class), podCidr, preferredIndex(name));
+            Cidr subnet = freeSubnet(store.list(NodeKind.KIND), podCidr, preferredIndex(name));
             try {
-                store.create(Node.KIND, ClusterStore.key("", name), node(name, subnet, underlayIp, null, null));
+                store.create(NodeKind.KIND, ClusterStore.key("", name), node(name, subnet, underlayIp, null, null));
             } catch (ClusterStore.ConflictException e) {
                 continue; // another process registered this name meanwhile: read it again
             }
             // Two new nodes may have picked the same free subnet at once: the later Node gives way.
-            Node clash = store.list(Node.KIND, Node.class).stream()
-                    .filter(n -> !n.name().equals(name) && subnet.toString().equals(n.spec().podCIDR()))
+            Node clash = store.list(NodeKind.KIND).stream()
+                    .filter(n -> !NodeKind.name(n).equals(name) && subnet.toString().equals(n.getSpec().getPodCIDR()))
                     .findFirst().orElse(null);
-            Node me = store.get(Node.KIND, ClusterStore.key("", name), Node.class).map(ClusterStore.Versioned::value)
+            Node me = store.get(NodeKind.KIND, ClusterStore.key("", name)).map(ClusterStore.Versioned::value)
                     .orElse(null);
             if (clash != null && me != null && older(clash, me)) {
-                store.delete(Node.KIND, ClusterStore.key("", name));
+                store.delete(NodeKind.KIND, ClusterStore.key("", name));
                 continue;
             }
             LOG.info("node registered: node=" + name + " podCIDR=" + subnet + " underlay=" + underlayIp);
@@ -70,8 +74,8 @@ public final class NodeRegistration {
     }
 
     private static boolean older(Node a, Node b) {
-        int byTime = a.metadata().creationTimestamp().compareTo(b.metadata().creationTimestamp());
-        return byTime < 0 || (byTime == 0 && a.name().compareTo(b.name()) < 0);
+        int byTime = a.getMetadata().getCreationTimestamp().compareTo(b.getMetadata().getCreationTimestamp());
+        return byTime < 0 || (byTime == 0 && NodeKind.name(a).compareTo(NodeKind.name(b)) < 0);
     }
 
     /** node-3 → 3; a name without a number → 0 (no preference). */
@@ -88,7 +92,7 @@ public final class NodeRegistration {
 
     static Cidr freeSubnet(List<Node> nodes, Cidr podCidr, int preferred) {
         Set<String> used = new HashSet<>();
-        nodes.forEach(n -> used.add(n.spec().podCIDR()));
+        nodes.forEach(n -> used.add(n.getSpec().getPodCIDR()));
         int count = 1 << (24 - podCidr.prefixLength());
         if (preferred > 0 && preferred < count && !used.contains(subnet(podCidr, preferred).toString())) {
             return subnet(podCidr, preferred);
@@ -105,15 +109,18 @@ public final class NodeRegistration {
         return new Cidr(podCidr.network().plus(index << 8), 24);
     }
 
-    private static Node node(String name, Cidr subnet, Ipv4Address underlayIp, ObjectMeta old, Node.Status oldStatus) {
-        ObjectMeta meta = new ObjectMeta(name, null, Map.of("kubernetes.io/hostname", name),
-                Map.of(PeerSync.VTEP_MAC_ANNOTATION, MacAddress.forPodIp(subnet.network()).toString()),
-                old == null ? UUID.randomUUID().toString() : old.uid(),
-                old == null ? Instant.now().toString() : old.creationTimestamp(), null);
-        List<Node.Condition> conditions = oldStatus != null && oldStatus.conditions() != null ? oldStatus.conditions()
-                : List.of(new Node.Condition("Ready", "Unknown", "NodeRegistered", "waiting for the node's subnet lease"));
-        return new Node("v1", Node.KIND, meta, new Node.Spec(subnet.toString(), List.of(subnet.toString())),
-                new Node.Status(conditions, List.of(new Node.Address("InternalIP", underlayIp.toString()),
-                        new Node.Address("Hostname", name))));
+    private static Node node(String name, Cidr subnet, Ipv4Address underlayIp, ObjectMeta old, NodeStatus oldStatus) {
+        List<NodeCondition> conditions = oldStatus != null && !oldStatus.getConditions().isEmpty()
+                ? oldStatus.getConditions()
+                : List.of(new NodeConditionBuilder().withType("Ready").withStatus("Unknown").withReason("NodeRegistered")
+                        .withMessage("waiting for the node's subnet lease").build());
+        return new NodeBuilder().withNewMetadata().withName(name).withLabels(Map.of("kubernetes.io/hostname", name))
+                .withAnnotations(Map.of(NodeKind.VTEP_MAC_ANNOTATION, MacAddress.forPodIp(subnet.network()).toString()))
+                .withUid(old == null ? UUID.randomUUID().toString() : old.getUid())
+                .withCreationTimestamp(old == null ? Instant.now().toString() : old.getCreationTimestamp()).endMetadata()
+                .withNewSpec().withPodCIDR(subnet.toString()).withPodCIDRs(subnet.toString()).endSpec()
+                .withNewStatus().withConditions(conditions).addNewAddress().withType("InternalIP")
+                .withAddress(underlayIp.toString()).endAddress().addNewAddress().withType("Hostname").withAddress(name)
+                .endAddress().endStatus().build();
     }
 }

@@ -4,6 +4,8 @@ import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.addr.MacAddress;
 import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
+import dev.vnet.apiserver.controller.Reconciler;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.PeerTable;
@@ -18,26 +20,22 @@ import java.util.logging.Logger;
  * that holds a live lease, from the lease's pod CIDR, underlay IP and VTEP MAC. A node whose lease expires
  * (it stopped renewing: crashed, or cut off) drops out of every peer table, and its subnet's route with it.
  *
- * <p>Every lease event triggers one full {@link #sync}, the table's only writer: it rebuilds the peer set from
+ * <p>A lease change schedules one full {@link #sync} (coalesced by its {@link Reconciler}), the table's only writer: it rebuilds the peer set from
  * the store and installs it at once, so it is idempotent and a missed event cannot leave a stale peer.
  */
 public final class PeerSync implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PeerSync.class.getName());
-    /** Annotation on a Node that carries its VTEP MAC (flannel keeps it in its backend-data annotation). */
-    public static final String VTEP_MAC_ANNOTATION = "vnet.dev/vtep-mac";
 
     private final String self;
     private final ClusterStore store;
     private final PeerTable table;
-    private final ClusterStore.Watch watch;
+    private final Reconciler reconciler;
 
     public PeerSync(String self, ClusterStore store, PeerTable table) {
         this.self = self;
         this.store = store;
         this.table = table;
-        long from = store.revision(); // before the first list: a change in between is then delivered too
-        sync();
-        this.watch = store.watch(SubnetLease.KIND, from, e -> sync());
+        this.reconciler = Reconciler.start("peers-" + self, store, List.of(SubnetLeaseKind.KIND), this::sync);
     }
 
     /** Rebuilds the peer table from the store. */
@@ -45,7 +43,7 @@ public final class PeerSync implements AutoCloseable {
         List<Peer> peers = new ArrayList<>();
         List<SubnetLease> leases;
         try {
-            leases = store.list(SubnetLease.KIND, SubnetLease.class);
+            leases = store.list(SubnetLeaseKind.KIND);
         } catch (ClusterStore.UnavailableException e) {
             LOG.warning("overlay peers kept as they were: " + e.getMessage());
             return; // forward with the last known peers, as kube-proxy keeps its rules
@@ -85,6 +83,6 @@ public final class PeerSync implements AutoCloseable {
 
     @Override
     public void close() {
-        watch.close();
+        reconciler.close();
     }
 }

@@ -1,6 +1,6 @@
 package dev.vnet.node.pod;
 
-import dev.vnet.apiserver.server.ApiException;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.NetNs;
 import java.util.Optional;

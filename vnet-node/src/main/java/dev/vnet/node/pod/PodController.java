@@ -1,7 +1,11 @@
 package dev.vnet.node.pod;
 
 import dev.vnet.node.VnetNode;
-import dev.vnet.apiserver.api.Pod;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.controller.Reconciler;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
 import dev.vnet.apiserver.store.ClusterStore;
 import java.io.IOException;
 import java.util.List;
@@ -10,9 +14,10 @@ import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
- * Makes the nodes run the pods the store says they should: it watches Pods, starts each new one on the node
- * named in its {@code spec.nodeName}, stops deleted ones, and writes back each pod's real status. It is the
- * only writer of pod status, and it works on one thread (the watch's), so events apply in order.
+ * Makes the nodes run the pods the store says they should, as kubelet's pod sync loop does: on every change to
+ * Pods it {@link #reconcile}s — starts each pending pod bound to one of its nodes, stops the ones the store no
+ * longer has — and writes back each pod's real status. It is the only writer of pod status; its syncs run one
+ * at a time on its {@link Reconciler}'s thread.
  */
 public final class PodController implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(PodController.class.getName());
@@ -20,7 +25,7 @@ public final class PodController implements AutoCloseable {
     private final ClusterStore store;
     private final List<VnetNode> nodes;
     private final NamespaceRecord state;
-    private final ClusterStore.Watch watch;
+    private final Reconciler reconciler;
 
     /** Whether {@code state} records pod namespaces only, so that one the store does not know is a stray. */
     private final boolean podsOnly;
@@ -35,9 +40,7 @@ public final class PodController implements AutoCloseable {
         this.nodes = nodes;
         this.state = state;
         this.podsOnly = podsOnly;
-        long from = store.revision();
-        reconcile();
-        this.watch = store.watch(Pod.KIND, from, this::onEvent);
+        this.reconciler = Reconciler.start("pods", store, List.of(PodKind.KIND), this::reconcile);
     }
 
     /**
@@ -46,13 +49,7 @@ public final class PodController implements AutoCloseable {
      * are stopped, and pod namespaces recorded by a previous run but unknown to the store are removed.
      */
     synchronized void reconcile() {
-        List<Pod> stored;
-        try {
-            stored = store.list(Pod.KIND, Pod.class);
-        } catch (ClusterStore.UnavailableException ex) {
-            LOG.warning("pods not reconciled now: " + ex.getMessage());
-            return;
-        }
+        List<Pod> stored = store.list(PodKind.KIND); // unreachable: the reconciler retries
         java.util.Set<String> wanted = new java.util.HashSet<>();
         for (Pod pod : stored) {
             VnetNode node = nodeFor(pod);
@@ -60,14 +57,14 @@ public final class PodController implements AutoCloseable {
                 continue;
             }
             String key = VnetNode.key(pod);
-            wanted.add(pod.name());
+            wanted.add(PodKind.name(pod));
             if (node.pods().containsKey(key)) {
                 continue;
             }
-            String ip = pod.status() == null ? null : pod.status().podIP();
-            if ("Running".equals(pod.phase()) && ip != null) {
+            String ip = PodKind.podIp(pod);
+            if ("Running".equals(PodKind.phase(pod)) && ip != null) {
                 writeStatus(key, node.adoptPod(pod, dev.vnet.core.addr.Ipv4Address.parse(ip)));
-            } else if ("Pending".equals(pod.phase())) {
+            } else if ("Pending".equals(PodKind.phase(pod))) {
                 start(node, pod, key);
             }
         }
@@ -94,65 +91,41 @@ public final class PodController implements AutoCloseable {
 
     private void start(VnetNode node, Pod pod, String key) {
         try {
-            state.added(pod.name());
+            state.added(PodKind.name(pod));
         } catch (IOException ex) {
-            LOG.warning("cannot record namespace " + pod.name() + ": " + ex.getMessage());
+            LOG.warning("cannot record namespace " + PodKind.name(pod) + ": " + ex.getMessage());
         }
-        Pod.Status status = node.startPod(pod);
+        PodStatus status = node.startPod(pod);
         if (!node.pods().containsKey(key)) {
-            state.removed(pod.name());
+            state.removed(PodKind.name(pod));
         }
         writeStatus(key, status);
-    }
-
-    private synchronized void onEvent(ClusterStore.Event e) {
-        if (e.type() == ClusterStore.EventType.RELIST) {
-            reconcile();
-            return;
-        }
-        Pod pod = (Pod) e.value();
-        VnetNode node = nodeFor(pod);
-        if (node == null) {
-            return;
-        }
-        String key = VnetNode.key(pod);
-        if (e.type() == ClusterStore.EventType.DELETE) {
-            node.stopPod(key);
-            state.removed(pod.name());
-            return;
-        }
-        if (node.pods().containsKey(key)) {
-            return; // a status write of ours coming back
-        }
-        if (!"Pending".equals(pod.phase())) {
-            return; // already decided (e.g. Failed at start): nothing to run
-        }
-        start(node, pod, key);
     }
 
     /** Re-reads a pod's status from its node (a container exited) and records it if it changed. */
     public synchronized void refresh(String key) {
         for (VnetNode node : nodes) {
-            Pod.Status s = node.status(key);
+            PodStatus s = node.status(key);
             if (s != null) {
                 writeStatus(key, s);
             }
         }
     }
 
-    private void writeStatus(String key, Pod.Status status) {
+    private void writeStatus(String key, PodStatus status) {
         Optional<ClusterStore.Versioned<Pod>> current;
         try {
-            current = store.get(Pod.KIND, key, Pod.class);
+            current = store.get(PodKind.KIND, key);
         } catch (ClusterStore.UnavailableException ex) {
             LOG.warning("pod status not recorded now: " + ex.getMessage());
             return;
         }
-        if (current.isEmpty() || Objects.equals(current.get().value().status(), status)) {
+        if (current.isEmpty() || Objects.equals(current.get().value().getStatus(), status)) {
             return;
         }
         try {
-            store.update(Pod.KIND, key, current.get().value().withStatus(status), current.get().revision());
+            store.update(PodKind.KIND, key, new PodBuilder(current.get().value()).withStatus(status).build(),
+                    current.get().revision());
         } catch (ClusterStore.ConflictException ex) {
             LOG.fine("status write lost a race, next event retries: " + ex.getMessage());
         } catch (ClusterStore.UnavailableException ex) {
@@ -161,7 +134,7 @@ public final class PodController implements AutoCloseable {
     }
 
     private VnetNode nodeFor(Pod pod) {
-        String name = pod.spec() == null ? null : pod.spec().nodeName();
+        String name = PodKind.nodeName(pod);
         for (VnetNode n : nodes) {
             if (n.config().name().equals(name)) {
                 return n;
@@ -172,6 +145,6 @@ public final class PodController implements AutoCloseable {
 
     @Override
     public void close() {
-        watch.close();
+        reconciler.close();
     }
 }

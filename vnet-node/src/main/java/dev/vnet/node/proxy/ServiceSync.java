@@ -11,9 +11,16 @@ import dev.vnet.nat.service.IptablesTable;
 import dev.vnet.nat.service.ServicePort;
 import dev.vnet.nat.service.ServiceProxy;
 import dev.vnet.nat.service.ServiceTable;
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.Node;
-import dev.vnet.apiserver.api.Service;
+import dev.vnet.apiserver.api.EndpointsKind;
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import dev.vnet.apiserver.controller.Reconciler;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Service;
 import dev.vnet.apiserver.store.ClusterStore;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,7 +35,8 @@ import java.util.logging.Logger;
 /**
  * One node's kube-proxy control loop: it compiles the cluster's Services and Endpoints into this node's
  * Service table and swaps it into the {@link ServiceProxy} — the table's only writer, as kube-proxy's
- * syncProxyRules is. Any Service, Endpoints or Node change triggers a full, idempotent {@link #sync}.
+ * syncProxyRules is. A Service, Endpoints or Node change schedules a full, idempotent {@link #sync}, coalesced
+ * and rate-limited by its {@link Reconciler} (kube-proxy's minSyncPeriod).
  *
  * <p>It also holds this node's share of LoadBalancer IPs, as MetalLB's L2 mode does: each IP is answered
  * by one node (chosen from the IP, so every node agrees without talking), which routes it into its data
@@ -45,7 +53,7 @@ public final class ServiceSync implements AutoCloseable {
     private final ClusterStore store;
     private final ServiceProxy proxy;
     private final Commands commands;
-    private final List<ClusterStore.Watch> watches = new ArrayList<>();
+    private final Reconciler reconciler;
     /** Balancers keep state (a round-robin position), so they outlive a sync. */
     private final Map<String, Balancer> balancers = new ConcurrentHashMap<>();
     private Set<String> heldLbIps = new TreeSet<>();
@@ -73,11 +81,8 @@ public final class ServiceSync implements AutoCloseable {
         this.store = store;
         this.proxy = proxy;
         this.commands = commands;
-        long from = store.revision(); // before the first list: a change in between is then delivered too
-        sync();
-        for (String kind : List.of(Service.KIND, Endpoints.KIND, Node.KIND)) {
-            watches.add(store.watch(kind, from, e -> sync()));
-        }
+        this.reconciler = Reconciler.start("services-" + nodeName, store,
+                List.of(ServiceKind.KIND, EndpointsKind.KIND, NodeKind.KIND), this::sync);
     }
 
     /** Rebuilds the Service table from the store and installs it; updates the LoadBalancer IPs held here. */
@@ -85,19 +90,19 @@ public final class ServiceSync implements AutoCloseable {
         List<ServicePort> compiled = new ArrayList<>();
         List<String> nodes = lbCandidates(store);
         Set<String> lbIpsHere = new TreeSet<>();
-        for (Service svc : store.list(Service.KIND, Service.class)) {
-            if (svc.headless() || svc.type().equals(Service.EXTERNAL_NAME) || svc.spec().clusterIP() == null
-                    || svc.nodeLocal()) {
+        Map<String, Endpoints> endpoints = new HashMap<>();
+        store.list(EndpointsKind.KIND).forEach(e -> endpoints.put(ClusterStore.key(e), e));
+        for (Service svc : store.list(ServiceKind.KIND)) {
+            if (ServiceKind.headless(svc) || ServiceKind.type(svc).equals(ServiceKind.EXTERNAL_NAME)
+                    || svc.getSpec().getClusterIP() == null || ServiceKind.nodeLocal(svc)) {
                 continue; // nothing to translate: DNS answers for these
             }
-            String key = ClusterStore.key(svc.namespace(), svc.name());
-            Endpoints eps = store.get(Endpoints.KIND, key, Endpoints.class).map(ClusterStore.Versioned::value)
-                    .orElse(null);
-            String lbIp = svc.loadBalancerIp();
+            Endpoints eps = endpoints.get(ServiceKind.key(svc));
+            String lbIp = ServiceKind.loadBalancerIp(svc);
             if (lbIp != null && nodeName.equals(lbHolder(lbIp, nodes))) {
                 lbIpsHere.add(lbIp);
             }
-            for (Service.ServicePort sp : svc.spec().ports()) {
+            for (io.fabric8.kubernetes.api.model.ServicePort sp : svc.getSpec().getPorts()) {
                 compiled.add(compile(svc, sp, eps, lbIp));
             }
         }
@@ -108,38 +113,40 @@ public final class ServiceSync implements AutoCloseable {
         holdLoadBalancerIps(lbIpsHere);
     }
 
-    private ServicePort compile(Service svc, Service.ServicePort sp, Endpoints eps, String lbIp) {
-        String name = svc.namespace() + "/" + svc.name() + (sp.name() == null ? "" : ":" + sp.name());
-        int protocol = "UDP".equals(sp.protocolOrDefault()) ? 17 : 6;
+    private ServicePort compile(Service svc, io.fabric8.kubernetes.api.model.ServicePort sp, Endpoints eps, String lbIp) {
+        String name = ServiceKind.key(svc) + (sp.getName() == null ? "" : ":" + sp.getName());
+        int protocol = "UDP".equals(ServiceKind.protocol(sp)) ? 17 : 6;
         List<Endpoint> endpoints = new ArrayList<>();
-        if (eps != null && eps.subsets() != null) {
-            for (Endpoints.Subset subset : eps.subsets()) {
-                Endpoints.Port port = subset.ports().stream()
-                        .filter(p -> Objects.equals(p.name(), sp.name()) || subset.ports().size() == 1)
+        if (eps != null) {
+            for (EndpointSubset subset : eps.getSubsets()) {
+                EndpointPort port = subset.getPorts().stream()
+                        .filter(p -> Objects.equals(p.getName(), sp.getName()) || subset.getPorts().size() == 1)
                         .findFirst().orElse(null);
-                if (port == null || subset.addresses() == null) {
+                if (port == null) {
                     continue;
                 }
-                for (Endpoints.Address a : subset.addresses()) {
-                    endpoints.add(new Endpoint(Ipv4Address.parse(a.ip()).bits(), port.port(), a.nodeName(),
-                            nodeName.equals(a.nodeName()), true));
+                for (EndpointAddress a : subset.getAddresses()) {
+                    endpoints.add(new Endpoint(Ipv4Address.parse(a.getIp()).bits(), port.getPort(), a.getNodeName(),
+                            nodeName.equals(a.getNodeName()), true));
                 }
             }
         }
+        var spec = svc.getSpec();
         long affinity = 0;
-        if ("ClientIP".equals(svc.spec().sessionAffinity()) && svc.spec().sessionAffinityConfig() != null) {
-            affinity = svc.spec().sessionAffinityConfig().clientIP().timeoutSeconds() * 1_000_000_000L;
+        if ("ClientIP".equals(spec.getSessionAffinity()) && spec.getSessionAffinityConfig() != null
+                && spec.getSessionAffinityConfig().getClientIP() != null
+                && spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds() != null) {
+            affinity = spec.getSessionAffinityConfig().getClientIP().getTimeoutSeconds() * 1_000_000_000L;
         }
-        return new ServicePort(name, protocol, Ipv4Address.parse(svc.spec().clusterIP()).bits(), sp.port(),
-                sp.nodePort() == null ? 0 : sp.nodePort(), lbIp == null ? 0 : Ipv4Address.parse(lbIp).bits(),
+        return new ServicePort(name, protocol, Ipv4Address.parse(spec.getClusterIP()).bits(), sp.getPort(),
+                sp.getNodePort() == null ? 0 : sp.getNodePort(), lbIp == null ? 0 : Ipv4Address.parse(lbIp).bits(),
                 List.copyOf(endpoints), balancerFor(svc, name), affinity,
-                "Local".equals(svc.spec().externalTrafficPolicy()), "Local".equals(svc.spec().internalTrafficPolicy()));
+                "Local".equals(spec.getExternalTrafficPolicy()), "Local".equals(spec.getInternalTrafficPolicy()));
     }
 
     /** The Service's annotation if any, else the mode's default: iptables' statistic rules, or ipvs' round-robin. */
     private Balancer balancerFor(Service svc, String portName) {
-        String asked = svc.metadata().annotations() == null ? null
-                : svc.metadata().annotations().get(Service.LB_ALGORITHM_ANNOTATION);
+        String asked = svc.getMetadata().getAnnotations().get(ServiceKind.LB_ALGORITHM_ANNOTATION);
         String algorithm = asked != null ? asked : defaultAlgorithm != null ? defaultAlgorithm
                 : proxyMode.equals("ipvs") ? "round-robin" : "iptables";
         return balancers.computeIfAbsent(portName + "|" + algorithm, k -> algorithm.equals("iptables")
@@ -147,17 +154,17 @@ public final class ServiceSync implements AutoCloseable {
                 : Algorithm.parse(algorithm).create(ep -> proxy.conntrack().countTo(ep.ip(), ep.port())));
     }
 
-    /** Which node answers for a LoadBalancer IP: picked from the IP, so all nodes agree. */
     /**
      * The nodes that may hold LoadBalancer IPs: the Ready ones (a dead node cannot answer ARP), or every node
      * while none is known Ready yet (a lab starting).
      */
     public static List<String> lbCandidates(ClusterStore store) {
-        List<Node> all = store.list(Node.KIND, Node.class);
-        List<String> ready = all.stream().filter(Node::ready).map(Node::name).sorted().toList();
-        return ready.isEmpty() ? all.stream().map(Node::name).sorted().toList() : ready;
+        List<Node> all = store.list(NodeKind.KIND);
+        List<String> ready = all.stream().filter(NodeKind::ready).map(NodeKind::name).sorted().toList();
+        return ready.isEmpty() ? all.stream().map(NodeKind::name).sorted().toList() : ready;
     }
 
+    /** Which node answers for a LoadBalancer IP: picked from the IP, so all nodes agree without talking. */
     public static String lbHolder(String ip, List<String> sortedNodes) {
         if (sortedNodes.isEmpty()) {
             return null;
@@ -207,7 +214,7 @@ public final class ServiceSync implements AutoCloseable {
 
     @Override
     public void close() {
-        watches.forEach(ClusterStore.Watch::close);
+        reconciler.close();
     }
 
 }

@@ -3,8 +3,8 @@ package dev.vnet.node.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import dev.vnet.bridge.BridgePort;
 import dev.vnet.core.linux.Commands;
 import dev.vnet.node.VnetNode;

@@ -1,15 +1,26 @@
 package dev.vnet.node.dns;
 
+import dev.vnet.apiserver.api.EndpointsKind;
+import dev.vnet.apiserver.api.K8s;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import io.fabric8.kubernetes.api.model.EndpointAddress;
+import io.fabric8.kubernetes.api.model.EndpointPort;
+import io.fabric8.kubernetes.api.model.EndpointSubset;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.apiserver.api.Endpoints;
-import dev.vnet.apiserver.api.ObjectMeta;
-import dev.vnet.apiserver.api.Pod;
-import dev.vnet.apiserver.api.Service;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,33 +60,32 @@ class ClusterDnsTest {
     private static final String SOA_SERIAL_2 = "ns.dns.cluster.local. hostmaster.cluster.local. 2 7200 1800 86400 5";
 
     static Service service(String ns, String name, String type, String clusterIp, String externalName,
-                           Service.ServicePort... ports) {
-        return new Service("v1", Service.KIND, meta(ns, name),
-                new Service.Spec(type, Map.of("app", name), List.of(ports), clusterIp, null, null, null, null, null,
-                        externalName, null), null);
+                           ServicePort... ports) {
+        ServiceSpec spec = K8s.serviceSpec(type, Map.of("app", name), List.of(ports), clusterIp);
+        spec.setExternalName(externalName);
+        return K8s.service(meta(ns, name), spec, null);
     }
 
-    static Service.ServicePort port(String name, String protocol, int port) {
-        return new Service.ServicePort(name, protocol, port, null, null);
+    static ServicePort port(String name, String protocol, int port) {
+        return K8s.servicePort(name, protocol, port, null, null);
     }
 
-    static Endpoints.Address addr(String ip, String hostname) {
-        return new Endpoints.Address(ip, hostname, "node-1", new Endpoints.TargetRef("Pod", "default", ip));
+    static EndpointAddress addr(String ip, String hostname) {
+        return K8s.address(ip, hostname, "node-1", "default", ip);
     }
 
-    static Endpoints endpoints(String ns, String name, List<Endpoints.Address> ready, List<Endpoints.Address> notReady,
-                               Endpoints.Port... ports) {
-        return new Endpoints("v1", Endpoints.KIND, meta(ns, name),
-                List.of(new Endpoints.Subset(ready, notReady, List.of(ports))));
+    static Endpoints endpoints(String ns, String name, List<EndpointAddress> ready, List<EndpointAddress> notReady,
+                               EndpointPort... ports) {
+        return K8s.endpoints(meta(ns, name), List.of(K8s.subset(ready, notReady, List.of(ports))));
     }
 
     static Pod pod(String ns, String name, String ip, String phase, String hostname, String subdomain) {
-        return new Pod("v1", Pod.KIND, meta(ns, name), new Pod.Spec("node-1", hostname, subdomain, null, List.of()),
-                new Pod.Status(phase, null, null, null, ip, null, null, null));
+        return K8s.pod(meta(ns, name), K8s.podSpec("node-1", hostname, subdomain, null, List.of()),
+                K8s.podStatus(phase, ip));
     }
 
     static ObjectMeta meta(String ns, String name) {
-        return new ObjectMeta(name, ns, Map.of(), Map.of(), null, null, null);
+        return K8s.meta(name, ns);
     }
 
     static final Service WEB = service("default", "web", "ClusterIP", "10.96.0.20", null, port("http", "TCP", 80));
@@ -83,12 +93,12 @@ class ClusterDnsTest {
             port("postgres", "TCP", 5432));
     static final Service EXTERNAL = service("default", "external", "ExternalName", null, "example.com");
     static final Service API = service("prod", "api", "ClusterIP", "10.96.0.30", null, port("https", "TCP", 443));
-    static final Endpoints.Port POSTGRES = new Endpoints.Port("postgres", 5432, "TCP");
+    static final EndpointPort POSTGRES = K8s.endpointPort("postgres", 5432, "TCP");
     static final Endpoints DB_ENDPOINTS = endpoints("default", "db-headless",
             List.of(addr("10.244.1.5", "db-0"), addr("10.244.1.6", null), addr("10.244.2.7", null)),
             List.of(addr("10.244.2.8", null)), POSTGRES);
     static final Endpoints WEB_ENDPOINTS = endpoints("default", "web", List.of(addr("10.244.1.10", null)), null,
-            new Endpoints.Port("http", 8080, "TCP"));
+            K8s.endpointPort("http", 8080, "TCP"));
     static final List<Pod> PODS = List.of(
             pod("default", "db-0", "10.244.1.5", "Running", "db-0", "db-headless"),
             pod("default", "db-1", "10.244.1.6", "Running", null, null),
@@ -311,14 +321,14 @@ class ClusterDnsTest {
 
     /** A headless Service with n ready endpoints 10.244.1.1..n. */
     static ClusterDns headlessWith(int n) {
-        List<Endpoints.Address> ready = new ArrayList<>();
+        List<EndpointAddress> ready = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             ready.add(addr("10.244.1." + i, null));
         }
         Service big = service("default", "big", "ClusterIP", "None", null, port("http", "TCP", 80));
         ClusterDns dns = new ClusterDns("cluster.local");
         dns.update(List.of(big), List.of(endpoints("default", "big", ready, null,
-                new Endpoints.Port("http", 8080, "TCP"))), List.of());
+                K8s.endpointPort("http", 8080, "TCP"))), List.of());
         return dns;
     }
 
@@ -492,7 +502,7 @@ class ClusterDnsTest {
         assertEquals(Rcode.NXDOMAIN, dns.answer(query("_postgres._tcp." + db, Type.SRV)).getRcode());
         assertEquals(serial + 2, dns.serial());
 
-        List<Pod> noHostnames = PODS.stream().filter(p -> p.spec().hostname() == null).toList();
+        List<Pod> noHostnames = PODS.stream().filter(p -> p.getSpec().getHostname() == null).toList();
         dns.update(List.of(WEB, DB, EXTERNAL, API), List.of(none, WEB_ENDPOINTS), noHostnames);
         assertEquals(Rcode.NXDOMAIN, dns.answer(query(db, Type.A)).getRcode());
         assertEquals(serial + 3, dns.serial());

@@ -1,5 +1,9 @@
 package dev.vnet.node.lease;
 
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
+import io.fabric8.kubernetes.api.model.Node;
+
 import dev.vnet.apiserver.controller.NodeLifecycle;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.node.lease.PeerSync;
-import dev.vnet.apiserver.api.Node;
 import dev.vnet.apiserver.api.SubnetLease;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.apiserver.store.MemoryStore;
@@ -33,22 +36,22 @@ class NodeLeaseTest {
     }
 
     private Node node(String name) {
-        return store.get(Node.KIND, ClusterStore.key("", name), Node.class).orElseThrow().value();
+        return store.get(NodeKind.KIND, ClusterStore.key("", name)).orElseThrow().value();
     }
 
     @Test
     void aNodeTakesTheSubnetOfItsNumberAndKeepsItAcrossRegistrations() throws Exception {
         assertEquals(Cidr.parse("10.244.3.0/24"), register("node-3", "192.168.56.13"));
         assertEquals(Cidr.parse("10.244.3.0/24"), register("node-3", "192.168.56.13"));
-        assertEquals("0a:58:0a:f4:03:00", node("node-3").metadata().annotations().get(PeerSync.VTEP_MAC_ANNOTATION));
-        assertEquals("Unknown", node("node-3").status().conditions().get(0).status());
+        assertEquals("0a:58:0a:f4:03:00", node("node-3").getMetadata().getAnnotations().get(NodeKind.VTEP_MAC_ANNOTATION));
+        assertEquals("Unknown", node("node-3").getStatus().getConditions().get(0).getStatus());
     }
 
     @Test
     void aNewAddressIsRecordedButTheSubnetStays() throws Exception {
         register("node-2", "192.168.56.12");
         assertEquals(Cidr.parse("10.244.2.0/24"), register("node-2", "192.168.56.99"));
-        assertEquals("192.168.56.99", node("node-2").status().addresses().get(0).address());
+        assertEquals("192.168.56.99", node("node-2").getStatus().getAddresses().get(0).getAddress());
     }
 
     @Test
@@ -78,7 +81,7 @@ class NodeLeaseTest {
                     Duration.ofSeconds(2)).start();
             await(() -> table.peers().size() == 1, "node-2 became a peer of node-1");
             assertEquals("192.168.56.12", table.peers().get(0).underlayIp().toString());
-            await(() -> node("node-2").ready(), "node-2 became Ready");
+            await(() -> NodeKind.ready(node("node-2")), "node-2 became Ready");
             SubnetLease lease = store.get(SubnetLease.KIND, SubnetLease.keyFor("10.244.2.0/24"), SubnetLease.class)
                     .orElseThrow().value();
             assertEquals("0a:58:0a:f4:02:00", lease.spec().vtepMAC());
@@ -88,8 +91,8 @@ class NodeLeaseTest {
 
             keeper.close(); // as a crash: no more renewals
             await(() -> table.peers().isEmpty(), "node-2's expired lease removed it from node-1's peers");
-            await(() -> !node("node-2").ready(), "node-2 became NotReady");
-            assertEquals("LeaseExpired", node("node-2").status().conditions().get(0).reason());
+            await(() -> !NodeKind.ready(node("node-2")), "node-2 became NotReady");
+            assertEquals("LeaseExpired", node("node-2").getStatus().getConditions().get(0).getReason());
             // The subnet stays the node's: a new node does not get it.
             assertEquals(Cidr.parse("10.244.3.0/24"), register("worker", "192.168.56.20"));
         }
@@ -110,7 +113,7 @@ class NodeLeaseTest {
         } finally {
             keeper.release();
         }
-        assertTrue(store.list(SubnetLease.KIND, SubnetLease.class).isEmpty(), "release revokes the lease");
+        assertTrue(store.list(SubnetLeaseKind.KIND).isEmpty(), "release revokes the lease");
     }
 
     private static void await(BooleanSupplier condition, String what) throws InterruptedException {
