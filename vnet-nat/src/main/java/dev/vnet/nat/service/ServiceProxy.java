@@ -47,7 +47,9 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Not handled yet: a DNAT-only flow whose reply tuple clashes (one client port to two Services with the
  * same endpoint) is dropped, where Linux would SNAT it to another source port; SNAT toward an endpoint uses
- * one address (the node's), as kube-proxy's MASQUERADE does.
+ * one address (the node's), as kube-proxy's MASQUERADE does. A port taken back may still name a half-open
+ * connection at the endpoint: the new client's first SYN then meets it and may need TCP's retransmission to
+ * get through, as with any reuse of a 4-tuple.
  *
  * <p>The node's sync is the only writer of the Service table ({@link #setTable}); data-path threads read it
  * through a volatile reference. Checksums are updated incrementally (RFC 1624) by {@link NatRewriter}.
