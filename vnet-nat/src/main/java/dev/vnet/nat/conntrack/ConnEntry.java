@@ -14,9 +14,15 @@ import dev.vnet.core.packet.Ipv4Packet;
  *
  * With SNAT to the node address S as well, the reply's destination is S and the port SNAT chose.
  *
- * <p>The tuples and the label never change. The TCP state, the replied flag and the counters change with
- * each packet through {@link Conntrack#update}, under this object's monitor; the expiry time is volatile
- * so that lookups read it without locking.
+ * <p>The tuples and the label never change. The TCP state, the replied and assured flags and the counters
+ * change with each packet through {@link Conntrack#update}, under this object's monitor; the expiry time
+ * and the flags are volatile so that lookups (and early drop) read them without locking.
+ *
+ * <p>Assured, as Linux's {@code IPS_ASSURED}, means the connection is known to be real: TCP once its
+ * handshake completed with a reply seen (ESTABLISHED after SYN_RECV, or a picked-up connection that got an
+ * answer), UDP once answered (Linux also waits until the flow has lasted 2 s). ICMP echo is never assured,
+ * as in Linux. An entry that is not assured may be dropped early when the table or a SNAT port is needed
+ * for a new connection; an assured one never is, and it stays assured while it closes.
  */
 public final class ConnEntry {
     private final Lookup original;
@@ -28,6 +34,7 @@ public final class ConnEntry {
     private volatile boolean removed;
     private volatile TcpState tcpState = TcpState.NONE;
     private volatile boolean replied;
+    private volatile boolean assured;
 
     // Guarded by this.
     private long originalPackets;
@@ -115,9 +122,17 @@ public final class ConnEntry {
         return tcpState;
     }
 
-    /** True once a packet was seen in the reply direction (Linux's SEEN_REPLY, shown as ASSURED here). */
+    /** True once a packet was seen in the reply direction (Linux's SEEN_REPLY; not shown as [UNREPLIED]). */
     public boolean replied() {
         return replied;
+    }
+
+    /**
+     * True once the connection is known to be real (see the class comment; Linux's ASSURED): such an entry
+     * is never dropped early to make room.
+     */
+    public boolean assured() {
+        return assured;
     }
 
     /** When the entry expires unless another packet refreshes it. */
@@ -158,7 +173,7 @@ public final class ConnEntry {
         removed = true;
     }
 
-    /** Accounts for one packet: moves the TCP state, marks a reply, refreshes the expiry. */
+    /** Accounts for one packet: moves the TCP state, marks a reply and assurance, refreshes the expiry. */
     synchronized void onPacket(Direction direction, int tcpFlags, int length, long now, Timeouts timeouts) {
         int protocol = protocol();
         TcpState state = tcpState;
@@ -178,6 +193,10 @@ public final class ConnEntry {
             if (!replied) {
                 replied = true;
             }
+        }
+        if (!assured && replied && protocol != Ipv4Packet.PROTO_ICMP
+                && (protocol != Ipv4Packet.PROTO_TCP || state == TcpState.ESTABLISHED)) {
+            assured = true;
         }
         expiresAtNanos = now + timeouts.of(protocol, state, replied);
     }
@@ -202,7 +221,7 @@ public final class ConnEntry {
             out.append(' ').append(reply.describeTuple())
                     .append(" packets=").append(replyPackets).append(" bytes=").append(replyBytes);
         }
-        if (replied) {
+        if (assured) {
             out.append(" [ASSURED]");
         }
         return out.toString();

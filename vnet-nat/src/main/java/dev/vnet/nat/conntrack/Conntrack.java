@@ -20,7 +20,7 @@ import java.util.function.Predicate;
  *       ConnEntry e = conntrack.create(proto, src, sport, dst, dport,      // original tuple
  *                                      ep, epPort, src, sport,            // reply tuple (DNAT only)
  *                                      label, now);
- *       if (e == null) drop;                  // table full (or a tuple clash)
+ *       if (e == null) drop;                  // table full even after early drop, or a tuple clash
  *       hit = e.tuple(Direction.ORIGINAL);
  *   }
  *   conntrack.update(hit.entry(), hit.direction(), tcpFlags, length, now);   // every packet, the first too
@@ -45,6 +45,23 @@ import java.util.function.Predicate;
  * by reference: share one String per Service and endpoint where you can; a distinct 60-character label per
  * connection costs about 100 bytes more.
  *
+ * <h2>Under pressure</h2>
+ * A new connection finds room as Linux's {@code early_drop} makes it. When the table is full, {@link #create}
+ * looks at a bounded window of slots from the new original tuple's own slot ({@value #EARLY_DROP_SLOTS}
+ * slots, about the tuples that Linux's 8 buckets hold in a full table): it removes the expired entries it
+ * finds there, and if there were none it drops the entry of the window that is not {@link ConnEntry#assured
+ * assured} and nearest its expiry (a half-open or unanswered connection). Only if the window holds neither is
+ * the new connection refused ({@link #droppedFull}), after at most one sweep of the whole table per second.
+ * So a flood of half-open connections cannot lock real clients out, and an assured connection is never
+ * dropped early. The same holds for a SNAT port: {@link #create} may be told to take the reply tuple from a
+ * connection that holds it and is not assured ({@link #reclaimed}), which is how the Service stage makes room
+ * when every SNAT port toward an endpoint is taken. Early drop allocates nothing and does bounded work under
+ * the write lock; readers are not slowed (a dropped entry reads as removed, as after {@link #remove}).
+ *
+ * <p>Not handled yet: once the table is 95% full, Linux's garbage collector also drops, as it walks the
+ * table, unassured and closing (FIN_WAIT to CLOSE) connections before they expire; here only expiry, early
+ * drop and reclaiming free room.
+ *
  * <h2>Threads</h2>
  * Lookups are lock-free; changes take one lock. {@link #find} and {@link #lookup} read the array through a volatile reference
  * and its slots with acquire loads. A writer publishes a new {@code Lookup} with a release store after the
@@ -64,6 +81,8 @@ public final class Conntrack {
     private static final int MIN_SLOTS = 64;
     /** A full table expires stale entries at most this often, so a flood of new connections cannot spin. */
     private static final long FULL_EXPIRE_INTERVAL_NANOS = 1_000_000_000L;
+    /** Slots a full table looks at, from the new tuple's own, for an entry to drop early. */
+    static final int EARLY_DROP_SLOTS = 128;
 
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Lookup[].class);
     /** A removed key: probes walk past it, inserts reuse it. */
@@ -87,6 +106,8 @@ public final class Conntrack {
     private volatile long droppedFull;
     private volatile long clashed;
     private volatile long expired;
+    private volatile long earlyDropped;
+    private volatile long reclaimed;
 
     /** A table of up to {@link #DEFAULT_MAX} connections with Linux's timeouts. */
     public Conntrack() {
@@ -144,14 +165,28 @@ public final class Conntrack {
      * wire: for DNAT its source is the endpoint; for SNAT its destination is the translated source.
      *
      * <p>Returns the existing entry if the original tuple is already tracked (two threads raced on one new
-     * connection; the loser gets the winner's decision). Returns null, and counts it, if the table is full
-     * even after expiring stale entries ({@link #droppedFull()}), or if either tuple is already another
-     * live connection's tuple ({@link #clashed()}: the caller chose a SNAT port in use). The new entry has
-     * seen no packet: call {@link #update} for the first packet too.
+     * connection; the loser gets the winner's decision). A full table first makes room by early drop (see
+     * the class comment). Returns null, and counts it, if the table is full even so ({@link #droppedFull()}),
+     * or if either tuple is already another live connection's tuple ({@link #clashed()}: the caller chose a
+     * SNAT port in use); {@link #find} on the two tuples tells which. The new entry has seen no packet: call
+     * {@link #update} for the first packet too.
      */
     public ConnEntry create(int protocol, int origSrcIp, int origSrcPort, int origDstIp, int origDstPort,
                             int replySrcIp, int replySrcPort, int replyDstIp, int replyDstPort,
                             String label, long now) {
+        return create(protocol, origSrcIp, origSrcPort, origDstIp, origDstPort,
+                replySrcIp, replySrcPort, replyDstIp, replyDstPort, label, now, false);
+    }
+
+    /**
+     * Like {@link #create(int, int, int, int, int, int, int, int, int, String, long)}; if {@code reclaim} is
+     * true and the reply tuple belongs to a live connection that is not {@link ConnEntry#assured assured},
+     * that connection is dropped early and the new one takes its tuple ({@link #reclaimed()}): a SNAT port
+     * taken back from a half-open connection. An assured holder is never dropped: that is a clash.
+     */
+    public ConnEntry create(int protocol, int origSrcIp, int origSrcPort, int origDstIp, int origDstPort,
+                            int replySrcIp, int replySrcPort, int replyDstIp, int replyDstPort,
+                            String label, long now, boolean reclaim) {
         synchronized (writeLock) {
             Lookup existing = locate(protocol, origSrcIp, origSrcPort, origDstIp, origDstPort);
             if (existing != null) {
@@ -167,13 +202,18 @@ public final class Conntrack {
             }
             Lookup replyClash = locate(protocol, replySrcIp, replySrcPort, replyDstIp, replyDstPort);
             if (replyClash != null) {
-                if (replyClash.entry().liveAt(now)) {
+                ConnEntry holder = replyClash.entry();
+                if (!holder.liveAt(now)) {
+                    removeExpiredLocked(holder);
+                } else if (reclaim && !holder.assured()) {
+                    removeLocked(holder);
+                    reclaimed++;
+                } else {
                     clashed++;
                     return null;
                 }
-                removeExpiredLocked(replyClash.entry());
             }
-            if (size >= maxEntries && !makeRoomLocked(now)) {
+            if (size >= maxEntries && !makeRoomLocked(protocol, origSrcIp, origSrcPort, origDstIp, origDstPort, now)) {
                 droppedFull++;
                 return null;
             }
@@ -275,6 +315,22 @@ public final class Conntrack {
         return expired;
     }
 
+    /**
+     * Entries that were not assured, dropped to make room for a new connection in a full table (Linux's
+     * {@code early_drop} statistic).
+     */
+    public long earlyDropped() {
+        return earlyDropped;
+    }
+
+    /**
+     * Entries that were not assured, dropped so that a new connection could take their reply tuple (a SNAT
+     * port wanted back, see {@link #create(int, int, int, int, int, int, int, int, int, String, long, boolean)}).
+     */
+    public long reclaimed() {
+        return reclaimed;
+    }
+
     /** Slots in the index array (a power of two); for tests and memory estimates. */
     int slotCount() {
         return slots.length;
@@ -297,8 +353,14 @@ public final class Conntrack {
         }
     }
 
-    /** Expires stale entries if allowed now; true if that made room. */
-    private boolean makeRoomLocked(long now) {
+    /**
+     * Makes room for one connection in a full table: early drop near the new tuple's slot, else a sweep of
+     * expired entries if one is allowed now; true if either made room.
+     */
+    private boolean makeRoomLocked(int protocol, int srcIp, int srcPort, int dstIp, int dstPort, long now) {
+        if (earlyDropLocked(protocol, srcIp, srcPort, dstIp, dstPort, now)) {
+            return true;
+        }
         if (expiredWhenFull && now - lastFullExpire < FULL_EXPIRE_INTERVAL_NANOS) {
             return false;
         }
@@ -307,6 +369,41 @@ public final class Conntrack {
         int n = removeIfLocked(e -> !e.liveAt(now));
         expired += n;
         return size < maxEntries;
+    }
+
+    /**
+     * Linux's early drop: in the {@link #EARLY_DROP_SLOTS} slots from the new tuple's own, removes the expired
+     * entries, or if there are none the unassured entry nearest its expiry. True if an entry went. Bounded
+     * work, no allocation; removal only writes tombstones, so the window can be walked while it changes.
+     */
+    private boolean earlyDropLocked(int protocol, int srcIp, int srcPort, int dstIp, int dstPort, long now) {
+        Lookup[] t = slots;
+        int mask = t.length - 1;
+        int window = Math.min(EARLY_DROP_SLOTS, t.length);
+        ConnEntry victim = null;
+        boolean reaped = false;
+        for (int n = 0, i = slot(protocol, srcIp, srcPort, dstIp, dstPort, mask); n < window; n++, i = (i + 1) & mask) {
+            Lookup l = t[i];
+            if (l == null || l == TOMBSTONE) {
+                continue;
+            }
+            ConnEntry e = l.entry();
+            if (!e.liveAt(now)) {
+                removeExpiredLocked(e);
+                reaped = true;
+            } else if (!e.assured() && (victim == null || e.expiresAtNanos() - victim.expiresAtNanos() < 0)) {
+                victim = e;
+            }
+        }
+        if (reaped) {
+            return true;
+        }
+        if (victim == null) {
+            return false;
+        }
+        removeLocked(victim);
+        earlyDropped++;
+        return true;
     }
 
     private void removeExpiredLocked(ConnEntry e) {

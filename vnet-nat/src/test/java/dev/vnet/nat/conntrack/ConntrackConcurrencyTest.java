@@ -5,6 +5,7 @@ import static dev.vnet.nat.conntrack.ConntrackTest.T0;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -107,6 +108,76 @@ class ConntrackConcurrencyTest {
                 assertNotNull(ct.find(UDP, ENDPOINT, 53, client(w, i), clientPort(i), T0 + SECOND));
             }
         }
+    }
+
+    @Test
+    void aFloodOfHalfOpenConnectionsIntoAFullTableNeverDropsAnAssuredOne() throws Exception {
+        int max = 20_000;
+        int assuredCount = 10_000;
+        Conntrack ct = new Conntrack(max, ConntrackTest.longTimeouts());
+        List<ConnEntry> assured = new ArrayList<>();
+        for (int i = 0; i < assuredCount; i++) {
+            ConnEntry e = ct.create(UDP, 0x0B00_0000 + i, 999, VIP, 53, ENDPOINT, 53, 0x0B00_0000 + i, 999, "", T0);
+            ct.update(e, Direction.REPLY, 0, 60, T0);
+            assured.add(e);
+        }
+        for (int i = assuredCount; i < max; i++) {
+            ct.create(UDP, 0x0B00_0000 + i, 999, VIP, 53, ENDPOINT, 53, 0x0B00_0000 + i, 999, "", T0);
+        }
+
+        ExecutorService pool = Executors.newFixedThreadPool(WRITERS + READERS);
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        List<Future<Integer>> results = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            int writer = w;
+            results.add(pool.submit(() -> {
+                start.await();
+                int admitted = 0;
+                for (int i = 0; i < PER_WRITER; i++) {
+                    int c = client(writer, i);
+                    ConnEntry e = ct.create(UDP, c, clientPort(i), VIP, 53, ENDPOINT, 53, c, clientPort(i), "", T0);
+                    if (e != null) {
+                        admitted++;
+                    }
+                }
+                return admitted;
+            }));
+        }
+        for (int r = 0; r < READERS; r++) {
+            results.add(pool.submit(() -> {
+                start.await();
+                int rounds = 0;
+                while (writing.get() || rounds == 0) {
+                    for (int i = 0; i < assuredCount; i++) {
+                        assertSame(assured.get(i), ct.find(UDP, ENDPOINT, 53, 0x0B00_0000 + i, 999, T0),
+                                "an assured connection, found while the flood goes on");
+                    }
+                    rounds++;
+                }
+                return 0;
+            }));
+        }
+        start.countDown();
+        long admitted = 0;
+        for (int w = 0; w < WRITERS; w++) {
+            admitted += results.get(w).get(60, TimeUnit.SECONDS);
+        }
+        writing.set(false);
+        for (Future<Integer> f : results) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        assertEquals(max, ct.size());
+        assertEquals(max + admitted, ct.inserted());
+        assertEquals(admitted, ct.earlyDropped(), "every newcomer dropped one half-open connection");
+        assertEquals(WRITERS * PER_WRITER - admitted, ct.droppedFull());
+        assertTrue(admitted > WRITERS * PER_WRITER * 9L / 10, "admitted " + admitted);
+        for (ConnEntry e : assured) {
+            assertTrue(e.liveAt(T0));
+        }
+        assertEquals(max, ct.snapshot().size());
     }
 
     @Test

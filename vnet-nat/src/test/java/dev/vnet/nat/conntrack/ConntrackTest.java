@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.packet.TcpPacket;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -187,13 +188,15 @@ class ConntrackTest {
     }
 
     @Test
-    void fullTableRefusesNewConnectionsAndCountsThem() {
+    void fullTableOfAssuredConnectionsRefusesNewOnesAndCountsThem() {
         Conntrack small = new Conntrack(4, Timeouts.defaults());
         for (int port = 1; port <= 4; port++) {
-            assertNotNull(small.create(UDP, CLIENT, port, VIP, 53, ENDPOINT, 53, CLIENT, port, "", T0));
+            ConnEntry e = small.create(UDP, CLIENT, port, VIP, 53, ENDPOINT, 53, CLIENT, port, "", T0);
+            small.update(e, Direction.REPLY, 0, 40, T0); // answered: assured, never dropped early
         }
         assertNull(small.create(UDP, CLIENT, 5, VIP, 53, ENDPOINT, 53, CLIENT, 5, "", T0));
         assertEquals(1, small.droppedFull());
+        assertEquals(0, small.earlyDropped());
         assertEquals(4, small.size());
         // Tracked connections are still found, and still "created" (their entry returned).
         assertNotNull(small.create(UDP, CLIENT, 1, VIP, 53, ENDPOINT, 53, CLIENT, 1, "", T0));
@@ -279,6 +282,54 @@ class ConntrackTest {
         assertEquals(0, t.size());
         assertEquals(20_000, t.expired());
         assertTrue(t.slotCount() <= 4096, "slots: " + t.slotCount());
+    }
+
+    @Test
+    void tcpIsAssuredOnlyOnceItsHandshakeCompletes() {
+        ConnEntry e = dnatFlow(TCP, 40000);
+        ct.update(e, Direction.ORIGINAL, TcpPacket.SYN, 60, T0);
+        assertFalse(e.assured(), "SYN_SENT");
+        ct.update(e, Direction.REPLY, TcpPacket.SYN | TcpPacket.ACK, 60, T0);
+        assertEquals(TcpState.SYN_RECV, e.tcpState());
+        assertTrue(e.replied());
+        assertFalse(e.assured(), "SYN_RECV is answered but still half-open");
+        assertFalse(e.describe(T0).contains("ASSURED"), e.describe(T0));
+
+        ct.update(e, Direction.ORIGINAL, TcpPacket.ACK, 52, T0);
+        assertEquals(TcpState.ESTABLISHED, e.tcpState());
+        assertTrue(e.assured());
+        assertTrue(e.describe(T0).endsWith(" [ASSURED]"), e.describe(T0));
+
+        ct.update(e, Direction.ORIGINAL, TcpPacket.FIN | TcpPacket.ACK, 52, T0);
+        ct.update(e, Direction.REPLY, TcpPacket.RST, 40, T0);
+        assertEquals(TcpState.CLOSE, e.tcpState());
+        assertTrue(e.assured(), "stays assured while it closes, as Linux's bit does");
+    }
+
+    @Test
+    void aPickedUpConnectionIsAssuredOnceAnswered() {
+        ConnEntry e = dnatFlow(TCP, 40000);
+        ct.update(e, Direction.ORIGINAL, TcpPacket.ACK, 52, T0);
+        assertEquals(TcpState.ESTABLISHED, e.tcpState(), "picked up mid-stream (nf_conntrack_tcp_loose)");
+        assertFalse(e.assured(), "nothing answered yet: it may be a stray ACK");
+        ct.update(e, Direction.REPLY, TcpPacket.ACK, 52, T0);
+        assertTrue(e.assured());
+    }
+
+    @Test
+    void udpIsAssuredOnceAnsweredAndIcmpEchoNever() {
+        ConnEntry udp = dnatFlow(UDP, 5353);
+        ct.update(udp, Direction.ORIGINAL, 0, 60, T0);
+        assertFalse(udp.assured());
+        ct.update(udp, Direction.REPLY, 0, 60, T0);
+        assertTrue(udp.assured());
+
+        ConnEntry ping = ct.create(ICMP, CLIENT, 7, VIP, 7, ENDPOINT, 7, CLIENT, 7, "ping", T0);
+        ct.update(ping, Direction.ORIGINAL, 0, 84, T0);
+        ct.update(ping, Direction.REPLY, 0, 84, T0);
+        assertTrue(ping.replied());
+        assertFalse(ping.assured(), "as in Linux, an echo is never assured");
+        assertFalse(ping.describe(T0).contains("ASSURED"), ping.describe(T0));
     }
 
     @Test

@@ -162,20 +162,20 @@ class ServiceProxyTest {
                 translated("UDP ClusterIP", Kind.UDP,
                         POD + ":40001", "10.96.0.20:53", POD + ":40001", "10.244.2.9:5353", NO_MASQ),
                 dropped("TCP to a UDP-only Service port", Kind.TCP, POD + ":40001", "10.96.0.20:53",
-                        DropReason.NO_ROUTE),
+                        DropReason.NO_SERVICE),
                 dropped("UDP to a TCP-only Service port", Kind.UDP, POD + ":40001", "10.96.0.2:80",
-                        DropReason.NO_ROUTE),
+                        DropReason.NO_SERVICE),
                 dropped("unknown port on a ClusterIP", Kind.TCP, POD + ":40000", "10.96.0.2:81",
-                        DropReason.NO_ROUTE),
+                        DropReason.NO_SERVICE),
                 dropped("unallocated address in the Service range", Kind.TCP, POD + ":40000", "10.96.0.99:80",
-                        DropReason.NO_ROUTE),
+                        DropReason.NO_SERVICE),
                 dropped("unknown port on a LoadBalancer IP", Kind.TCP, OUTSIDE + ":50000", "192.168.56.200:81",
-                        DropReason.NO_ROUTE),
+                        DropReason.NO_SERVICE),
                 passed("NodePort on another node's address", Kind.TCP, OUTSIDE + ":50000", "192.168.56.12:30080"),
                 passed("unknown port on the node address", Kind.TCP, OUTSIDE + ":50000", "192.168.56.11:22"),
                 passed("pod to pod (not a Service)", Kind.TCP, POD + ":40000", "10.244.2.7:8080"),
                 passed("pod to the outside (not a Service)", Kind.UDP, POD + ":40001", "8.8.8.8:53"),
-                dropped("ping a ClusterIP", Kind.PING, POD + ":7", "10.96.0.2:7", DropReason.NO_ROUTE),
+                dropped("ping a ClusterIP", Kind.PING, POD + ":7", "10.96.0.2:7", DropReason.SERVICE_PING),
                 passed("ping a pod", Kind.PING, POD + ":7", "10.244.2.7:7"),
                 rejected("Service without endpoints", Kind.TCP, POD + ":40000", "10.96.0.6:80"),
                 rejected("NodePort, policy Local, no local endpoint", Kind.TCP,
@@ -226,6 +226,7 @@ class ServiceProxyTest {
         for (DropReason r : DropReason.values()) {
             assertEquals(r == f.drop ? 1 : 0, proxy.drops(r), "drops " + r);
         }
+        assertEquals(f.drop == null ? DropReason.NONE : f.drop, proxy.lastDrop(), "the reason the router counts");
         assertEquals(translated, proxy.conntrack().size(), "conntrack entries");
     }
 
@@ -563,7 +564,7 @@ class ServiceProxyTest {
         assertEquals(5, proxy.translated());
         assertEquals(2, proxy.rejected());
         assertEquals(1, proxy.snatted());
-        assertEquals(1, proxy.drops(DropReason.NO_ROUTE));
+        assertEquals(1, proxy.drops(DropReason.NO_SERVICE));
         assertEquals(1, proxy.drops(DropReason.FRAGMENTED));
         assertEquals(3, proxy.conntrack().size());
     }
