@@ -58,7 +58,7 @@ public final class VnetCommand implements Runnable {
             return;
         }
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--state-dir", stateDir.toString(),
-                "--prefix", prefix));
+                "--prefix", prefix, "--config", configFile.toString()));
         if (debug) {
             args.add("--debug");
         }
