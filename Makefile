@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` (install, build, start the lab) and `make test`.
 MVN ?= mvn -B --no-transfer-progress
 
-.PHONY: run install deps build test bench clean
+.PHONY: run install deps test-deps build test bench clean
 
 run: install
 	vnet up -d
@@ -13,14 +13,18 @@ install: build
 	rm -rf /usr/local/share/vnet/labs && mkdir -p /usr/local/share/vnet && cp -r labs /usr/local/share/vnet/labs
 	@echo "installed: /usr/local/bin/vnet"
 
+# What running the lab needs; test-deps adds what only the tests use (tmux, ruby, shellcheck, vagrant...).
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh run
+
+test-deps:
+	@scripts/install-deps.sh test
 
 build: deps
 	$(MVN) -q -DskipTests package
 
 # Every test: unit tests, and integration tests with real namespaces and TAP devices (as root).
-test: deps
+test: test-deps
 	@$(MVN) test; status=$$?; scripts/test-summary.sh; exit $$status
 
 # Throughput and latency of vnet against the kernel's bridge/VXLAN, vde_switch and tinc (as root).

@@ -1,27 +1,55 @@
 #!/usr/bin/env bash
-# Installs the system tools the lab and its tests use, only those missing (Debian/Ubuntu, as root).
+# Installs the system tools a set needs, only those missing (Debian/Ubuntu, as root):
+#   run   what running the lab and its README walk need (`make run`, `make install`, `make build`)
+#   test  that, plus what only the tests use (`make test`): tmux for the REPL test, make to read the Makefile;
+#         ruby, shellcheck, systemd-analyze, vagrant and vagrant-libvirt for the static checks of vagrant/, deploy/
+# With --dry-run it prints what it would install and changes nothing.
 set -euo pipefail
+
+usage="usage: install-deps.sh run|test [--dry-run]   (run: what the lab needs; test: that plus what the tests need)"
+set_name="" dry_run=""
+for arg in "$@"; do
+  case "$arg" in
+    run|test) [ -z "$set_name" ] || { echo "$usage" >&2; exit 2; }; set_name=$arg ;;
+    --dry-run) dry_run=yes ;;
+    *) echo "$usage" >&2; exit 2 ;;
+  esac
+done
+[ -n "$set_name" ] || { echo "$usage" >&2; exit 2; }
 
 # tool -> Debian package
 declare -A NEED=(
   [ip]=iproute2 [ping]=iputils-ping [curl]=curl [dig]=dnsutils [iperf3]=iperf3
-  [tcpdump]=tcpdump [tshark]=tshark [sysctl]=procps [setsid]=util-linux [tmux]=tmux
-  [ruby]=ruby [shellcheck]=shellcheck [vagrant]=vagrant [systemd-analyze]=systemd   # checks of vagrant/, deploy/
-  [etcd]=etcd-server [etcdctl]=etcd-client
+  [tcpdump]=tcpdump [tshark]=tshark [sysctl]=procps [setsid]=util-linux
+  [etcd]=etcd-server [etcdctl]=etcd-client      # vnet up --store etcd, and the node-process lab
 )
+if [ "$set_name" = test ]; then
+  NEED+=(
+    [tmux]=tmux                                  # ReplIntegrationTest drives the REPL in a terminal
+    [make]=make                                  # InstallDepsTest reads the Makefile with make -n
+    [ruby]=ruby [shellcheck]=shellcheck [vagrant]=vagrant [systemd-analyze]=systemd   # checks of vagrant/, deploy/
+  )
+fi
 missing=()
 for tool in "${!NEED[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${NEED[$tool]}")
 done
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing+=(libpcap0.8)
 # vagrant validate needs a provider that loads without its hypervisor: the libvirt plugin does.
-dpkg -s vagrant-libvirt >/dev/null 2>&1 || missing+=(vagrant-libvirt)
+if [ "$set_name" = test ]; then
+  dpkg -s vagrant-libvirt >/dev/null 2>&1 || missing+=(vagrant-libvirt)
+fi
 
 for tool in java mvn; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     missing+=("$([ "$tool" = java ] && echo openjdk-17-jdk-headless || echo maven)")
   fi
 done
+
+if [ -n "$dry_run" ]; then
+  echo "would install: ${missing[*]:-nothing}"
+  exit 0
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

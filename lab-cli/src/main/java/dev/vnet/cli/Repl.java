@@ -5,6 +5,7 @@ import dev.vnet.apiserver.api.Operation;
 import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.cli.lab.ProgressStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -55,7 +56,12 @@ final class Repl {
         Terminal terminal = TerminalBuilder.builder().name("vnet").system(true).build();
         // Ctrl-C while a command runs reaches its processes (same process group), not this JVM.
         terminal.handle(Terminal.Signal.INT, signal -> { });
-        Path history = historyFile();
+        Path history = historyFile(System.getenv());
+        try {
+            Files.createDirectories(history.getParent());
+        } catch (IOException ignored) {
+            // History is then kept in memory only.
+        }
         LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("vnet")
                 .completer(new NamesCompleter()).variable(LineReader.HISTORY_FILE, history)
                 .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true).build();
@@ -152,7 +158,7 @@ final class Repl {
     }
 
     private String prompt() {
-        String lab = LabPrompt.current(root);
+        String lab = LabPrompt.current(System.getenv());
         return lab == null ? "vnet> " : "vnet " + lab + "> ";
     }
 
@@ -260,14 +266,8 @@ final class Repl {
         }
     }
 
-    private static Path historyFile() {
-        String state = System.getenv("XDG_STATE_HOME");
-        Path dir = state != null ? Path.of(state, "vnet") : Path.of(System.getProperty("user.home"), ".local", "state", "vnet");
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException ignored) {
-            // History is then kept in memory only.
-        }
-        return dir.resolve("history");
+    /** The history file, in vnet's state folder beside the lab progress (same XDG rule). */
+    static Path historyFile(Map<String, String> env) {
+        return ProgressStore.stateDir(env).resolve("history");
     }
 }

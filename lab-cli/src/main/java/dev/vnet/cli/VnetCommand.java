@@ -57,8 +57,19 @@ public final class VnetCommand implements Runnable {
             spec.commandLine().usage(spec.commandLine().getOut());
             return;
         }
+        try {
+            new Repl(this, replArgs()).run();
+        } catch (ApiException e) {
+            throw new picocli.CommandLine.ExecutionException(spec.commandLine(), e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new picocli.CommandLine.ExecutionException(spec.commandLine(), "the terminal failed: " + e.getMessage());
+        }
+    }
+
+    /** The root options the REPL puts before each verb it runs, so a verb sees the lab the REPL was started on. */
+    java.util.List<String> replArgs() {
         java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--state-dir", stateDir.toString(),
-                "--prefix", prefix));
+                "--prefix", prefix, "--config", configFile.toString()));
         if (debug) {
             args.add("--debug");
         }
@@ -68,13 +79,7 @@ public final class VnetCommand implements Runnable {
         if (tokenFile != null) {
             args.addAll(java.util.List.of("--token-file", tokenFile.toString()));
         }
-        try {
-            new Repl(this, args).run();
-        } catch (ApiException e) {
-            throw new picocli.CommandLine.ExecutionException(spec.commandLine(), e.getMessage());
-        } catch (java.io.IOException e) {
-            throw new picocli.CommandLine.ExecutionException(spec.commandLine(), "the terminal failed: " + e.getMessage());
-        }
+        return args;
     }
 
     /**

@@ -33,7 +33,8 @@ class CliIntegrationTest {
     private record Run(int exit, String out, String err) {}
 
     private static Run vnet(String... args) {
-        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix));
+        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix,
+                "--config", stateDir.resolve("no-config.yaml").toString())); // not the machine's /etc/vnet
         all.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

@@ -7,6 +7,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,10 +19,16 @@ class CliUsageTest {
 
     private record Run(int exit, String out, String err) {}
 
+    /** Runs vnet with no machine config (/etc/vnet/config.yaml) unless the test names one. */
     private Run vnet(String... args) {
+        List<String> all = new ArrayList<>();
+        if (!List.of(args).contains("--config")) {
+            all.addAll(List.of("--config", dir.resolve("no-config.yaml").toString()));
+        }
+        all.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+        int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
         return new Run(code, out.toString(), err.toString());
     }
 

@@ -50,7 +50,8 @@ class MultiProcessIntegrationTest {
 
     /** In-process, for the machine verbs (up, down, node restart): they never talk to lab addresses. */
     private static Run local(String... args) {
-        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix));
+        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix,
+                "--config", stateDir.resolve("no-config.yaml").toString())); // not the machine's /etc/vnet
         all.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -62,7 +63,7 @@ class MultiProcessIntegrationTest {
     private static Run vnet(String... args) throws Exception {
         List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-cp",
                 System.getProperty("java.class.path"), Main.class.getName(), "--state-dir", stateDir.toString(),
-                "--prefix", prefix));
+                "--prefix", prefix, "--config", stateDir.resolve("no-config.yaml").toString()));
         argv.addAll(List.of(args));
         return run(argv);
     }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Static checks of the Vagrant lab ({@code vagrant/}) and of the start scripts it shares with the local
  * multi-process lab ({@code deploy/}). No VM is started: each check runs the tool that would catch the
  * mistake (ruby, shellcheck, systemd-analyze, vagrant) on the files as they are in the repository, offline.
- * A missing tool fails the check: CI installs them with {@code scripts/install-deps.sh}.
+ * A missing tool fails the check: CI installs them with {@code scripts/install-deps.sh test}.
  */
 class VagrantFilesTest {
     private static final long TIMEOUT_SECONDS = 30;
@@ -146,7 +146,7 @@ class VagrantFilesTest {
         env.putAll(extraEnv);
         Result result = run(root.resolve("vagrant"), env, "vagrant", "validate", "--no-color", "--no-tty");
         if (result.exitCode() != 0 && result.output().contains("provider '" + provider + "' could not be found")) {
-            fail("vagrant has no " + provider + " provider: run scripts/install-deps.sh (vagrant-libvirt)\n"
+            fail("vagrant has no " + provider + " provider: run scripts/install-deps.sh test (vagrant-libvirt)\n"
                     + result.output());
         }
         return result;
@@ -175,7 +175,7 @@ class VagrantFilesTest {
         String tool = command[0];
         String path = env.getOrDefault("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
         if (!onPath(tool, path)) {
-            fail(tool + " is not installed: run scripts/install-deps.sh");
+            fail(tool + " is not installed: run scripts/install-deps.sh test");
         }
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().remove("VNET_NODES");          // the Vagrantfile's defaults, whatever the caller set

@@ -84,7 +84,7 @@ public final class ProcessLab {
         }
         for (String tool : List.of("etcd", "etcdctl")) {
             if (!onPath(tool)) {
-                throw new ApiException(tool + " is not installed: run `scripts/install-deps.sh` (Debian packages "
+                throw new ApiException(tool + " is not installed: run `scripts/install-deps.sh run` (Debian packages "
                         + "etcd-server and etcd-client)");
             }
         }

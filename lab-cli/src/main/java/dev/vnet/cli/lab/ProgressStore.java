@@ -11,8 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * Where progress is kept, so it survives quitting: {@code $VNET_LAB_STATE} if set, else
- * {@code $XDG_STATE_HOME/vnet/labs.json}, else {@code ~/.local/state/vnet/labs.json}. Writes replace the file
+ * Where progress is kept, so it survives quitting: {@code $VNET_LAB_STATE} if set, else {@code labs.json} in
+ * vnet's state folder ({@link #stateDir}, shared with the REPL's history). Writes replace the file
  * atomically, so a crash never leaves half a file. Each lab also gets a scratch folder beside it
  * ({@code lab-files/ID/}, the labs' {@code ${workdir}}) for captures and the like.
  */
@@ -34,12 +34,20 @@ public final class ProgressStore {
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
         }
+        return stateDir(env).resolve("labs.json");
+    }
+
+    /**
+     * vnet's per-user state folder, as the XDG Base Directory spec places it: {@code $XDG_STATE_HOME/vnet} if
+     * that is an absolute path, else {@code $HOME/.local/state/vnet}.
+     */
+    public static Path stateDir(Map<String, String> env) {
         String xdg = env.get("XDG_STATE_HOME");
         if (xdg != null && Path.of(xdg).isAbsolute()) {
-            return Path.of(xdg, "vnet", "labs.json");
+            return Path.of(xdg, "vnet");
         }
         String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-        return Path.of(home, ".local", "state", "vnet", "labs.json");
+        return Path.of(home, ".local", "state", "vnet");
     }
 
     public Path file() {

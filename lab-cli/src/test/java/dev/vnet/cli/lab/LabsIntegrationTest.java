@@ -49,7 +49,8 @@ class LabsIntegrationTest {
     }
 
     private static Run vnet(String... args) {
-        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix));
+        List<String> all = new ArrayList<>(List.of("--state-dir", stateDir.toString(), "--prefix", prefix,
+                "--config", stateDir.resolve("no-config.yaml").toString())); // not the machine's /etc/vnet
         all.addAll(List.of(args));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

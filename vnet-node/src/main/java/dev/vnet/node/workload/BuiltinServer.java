@@ -1,21 +1,79 @@
 package dev.vnet.node.workload;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** What the built-in images (whoami, echo) share: a name, a log file for `vnet logs`, and running or not. */
+/**
+ * What the built-in images (whoami, echo) share: a name, a log file for `vnet logs`, running or not, and the
+ * TCP accept loop. Each connection is served on its own daemon thread with TCP_NODELAY: the servers write
+ * each answer whole, so Nagle could only hold a small answer back until the peer's delayed ACK (~40 ms).
+ */
 abstract class BuiltinServer implements Workload {
+    /** Serves one accepted connection until it ends; the accept loop closes the socket afterwards. */
+    interface Connection {
+        void serve(Socket socket) throws IOException;
+    }
+
     private final String containerName;
     private final Path logFile;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     volatile boolean running = true;
 
     BuiltinServer(String containerName, Path logFile) {
         this.containerName = containerName;
         this.logFile = logFile;
+    }
+
+    /** Accepts on {@code listener} until it is closed, each connection on a thread named {@code threadName}. */
+    void acceptLoop(ServerSocket listener, String threadName, Connection connection) {
+        while (running) {
+            Socket s;
+            try {
+                s = listener.accept();
+            } catch (IOException e) {
+                return; // closed
+            }
+            open.add(s);
+            if (!running) { // accepted while closing: closeConnections may have missed it
+                closeConnections();
+                return;
+            }
+            daemon(threadName, () -> {
+                try (s) {
+                    s.setTcpNoDelay(true);
+                    connection.serve(s);
+                } catch (IOException ignored) {
+                    // The peer went away or idled out, or the server is closing.
+                } finally {
+                    open.remove(s);
+                }
+            });
+        }
+    }
+
+    /** Resets the connections still open, as a container that stops does. */
+    void closeConnections() {
+        for (Socket s : open) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // Closing anyway.
+            }
+        }
+    }
+
+    static void daemon(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
     }
 
     /** Appends a timestamped line to the container's log; best effort, the server keeps serving. */

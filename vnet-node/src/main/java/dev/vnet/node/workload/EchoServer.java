@@ -17,37 +17,39 @@ public final class EchoServer extends BuiltinServer {
     private final DatagramSocket udp;
 
     public EchoServer(String containerName, PodInfo pod, int port, Path logFile) throws IOException {
+        this(containerName, pod.podName(), NetNs.call(pod.netns(), () -> new ServerSocket(port, 64)),
+                pod.netns(), port, logFile);
+    }
+
+    private EchoServer(String containerName, String podName, ServerSocket tcp, String netns, int port,
+            Path logFile) throws IOException {
+        this(containerName, podName, tcp, openUdp(tcp, netns, port), logFile);
+    }
+
+    /** Serves on sockets already bound (in the pod's namespace, or on 127.0.0.1 in tests). */
+    EchoServer(String containerName, String podName, ServerSocket tcp, DatagramSocket udp, Path logFile) {
         super(containerName, logFile);
-        this.tcp = NetNs.call(pod.netns(), () -> new ServerSocket(port, 64));
+        this.tcp = tcp;
+        this.udp = udp;
+        daemon("echo-tcp-" + podName, () -> acceptLoop(tcp, "echo-conn-" + podName, this::serve));
+        daemon("echo-udp-" + podName, this::udpLoop);
+        log("echo listening on tcp and udp :" + tcp.getLocalPort());
+    }
+
+    private static DatagramSocket openUdp(ServerSocket tcp, String netns, int port) throws IOException {
         try {
-            this.udp = NetNs.call(pod.netns(), () -> new DatagramSocket(new InetSocketAddress(port)));
+            return NetNs.call(netns, () -> new DatagramSocket(new InetSocketAddress(port)));
         } catch (IOException e) {
             tcp.close();
             throw e;
         }
-        daemon("echo-tcp-" + pod.podName(), this::acceptLoop);
-        daemon("echo-udp-" + pod.podName(), this::udpLoop);
-        log("echo listening on tcp and udp :" + port);
     }
 
-    private void acceptLoop() {
-        while (running) {
-            try {
-                Socket s = tcp.accept();
-                daemon("echo-conn", () -> serve(s));
-            } catch (IOException e) {
-                return; // closed
-            }
-        }
-    }
-
-    private void serve(Socket s) {
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
-            log("tcp connection from " + s.getRemoteSocketAddress());
-            in.transferTo(out);
-        } catch (IOException ignored) {
-            // The peer went away.
-        }
+    private void serve(Socket s) throws IOException {
+        log("tcp connection from " + s.getRemoteSocketAddress());
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        in.transferTo(out); // one write per read
     }
 
     private void udpLoop() {
@@ -64,12 +66,6 @@ public final class EchoServer extends BuiltinServer {
         }
     }
 
-    private static void daemon(String name, Runnable r) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.start();
-    }
-
     @Override
     public void close() {
         running = false;
@@ -79,5 +75,6 @@ public final class EchoServer extends BuiltinServer {
             // Closing anyway.
         }
         udp.close();
+        closeConnections();
     }
 }
