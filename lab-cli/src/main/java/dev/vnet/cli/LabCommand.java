@@ -1,10 +1,10 @@
 package dev.vnet.cli;
 
-import dev.vnet.cli.lab.LabCatalog;
-import dev.vnet.cli.lab.LabContext;
-import dev.vnet.cli.lab.LabFileException;
-import dev.vnet.cli.lab.LabSession;
-import dev.vnet.cli.lab.ProgressStore;
+import dev.vnet.cli.course.Catalog;
+import dev.vnet.cli.course.CheckContext;
+import dev.vnet.cli.course.ExerciseFileException;
+import dev.vnet.cli.course.Session;
+import dev.vnet.cli.course.ProgressStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -57,15 +57,15 @@ public final class LabCommand implements Runnable {
         return cl.execute(args);
     }
 
-    LabSession session(CommandSpec sub) throws Exception {
-        LabCatalog catalog;
+    Session session(CommandSpec sub) throws Exception {
+        Catalog catalog;
         try {
-            catalog = LabCatalog.open(LabCatalog.locate(labsDir, System.getenv()));
-        } catch (LabFileException e) {
+            catalog = Catalog.open(Catalog.locate(labsDir, System.getenv()));
+        } catch (ExerciseFileException e) {
             throw new VnetCommand.CliException("bad lab file: " + e.getMessage());
         }
         ProgressStore store = new ProgressStore(labState != null ? labState : ProgressStore.defaultFile(System.getenv()));
-        return new LabSession(catalog, store, LabContext.Api.of(root.client()), LabContext.PROCESSES, sub.commandLine().getOut());
+        return new Session(catalog, store, CheckContext.Api.of(root.client()), CheckContext.PROCESSES, sub.commandLine().getOut());
     }
 
     /** What every verb shares: its parent and its own spec (for its output). */
@@ -76,7 +76,7 @@ public final class LabCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        LabSession session() throws Exception {
+        Session session() throws Exception {
             return lab.session(spec);
         }
     }

@@ -1,8 +1,8 @@
 package dev.vnet.cli;
 
-import dev.vnet.cli.lab.LabCatalog;
-import dev.vnet.cli.lab.Progress;
-import dev.vnet.cli.lab.ProgressStore;
+import dev.vnet.cli.course.Catalog;
+import dev.vnet.cli.course.Progress;
+import dev.vnet.cli.course.ProgressStore;
 import java.util.Map;
 
 /** What the REPL's prompt shows of the guided lab in progress: "03-vxlan-across-nodes 2/4", or null. */
@@ -17,7 +17,7 @@ final class LabPrompt {
                 return null;
             }
             Progress.LabProgress p = progress.of(progress.current);
-            int steps = LabCatalog.open(LabCatalog.locate(null, env)).lab(progress.current).steps().size();
+            int steps = Catalog.open(Catalog.locate(null, env)).lab(progress.current).steps().size();
             return progress.current + (p.done ? " done" : " " + Math.min(p.step, steps) + "/" + steps);
         } catch (Exception e) {
             return null; // no lab in progress, or no labs folder here: a plain prompt

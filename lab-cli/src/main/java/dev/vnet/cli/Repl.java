@@ -5,7 +5,7 @@ import dev.vnet.apiserver.api.Operation;
 import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.api.ApiException;
-import dev.vnet.cli.lab.ProgressStore;
+import dev.vnet.cli.course.ProgressStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -242,7 +242,7 @@ final class Repl {
                 case "lab" -> {
                     if (line.wordIndex() == 2) {
                         try {
-                            dev.vnet.cli.lab.LabCatalog.open(dev.vnet.cli.lab.LabCatalog.locate(null, System.getenv()))
+                            dev.vnet.cli.course.Catalog.open(dev.vnet.cli.course.Catalog.locate(null, System.getenv()))
                                     .labs().forEach(l -> candidates.add(new Candidate(l.id())));
                         } catch (Exception e) {
                             // No labs folder: nothing to offer.

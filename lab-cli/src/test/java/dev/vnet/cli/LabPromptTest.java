@@ -3,7 +3,7 @@ package dev.vnet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.vnet.cli.lab.LabCatalog;
+import dev.vnet.cli.course.Catalog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +25,7 @@ class LabPromptTest {
     }
 
     private static int steps() throws Exception {
-        return LabCatalog.open(LABS).lab(LAB).steps().size();
+        return Catalog.open(LABS).lab(LAB).steps().size();
     }
 
     private Path write(String relative, String text) throws Exception {

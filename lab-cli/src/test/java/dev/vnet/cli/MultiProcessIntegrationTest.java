@@ -336,10 +336,10 @@ class MultiProcessIntegrationTest {
                 + "' -cp '" + System.getProperty("java.class.path") + "' " + Main.class.getName()
                 + " --state-dir '" + stateDir + "' --prefix '" + prefix + "' \"$@\"\n");
         Files.setPosixFilePermissions(wrapper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        List<dev.vnet.cli.lab.Lab> etcdLabs = dev.vnet.cli.lab.LabCatalog.open(labs).labs().stream()
+        List<dev.vnet.cli.course.Exercise> etcdLabs = dev.vnet.cli.course.Catalog.open(labs).labs().stream()
                 .filter(l -> l.store().equals("etcd")).toList();
         assertFalse(etcdLabs.isEmpty());
-        for (dev.vnet.cli.lab.Lab lab : etcdLabs) {
+        for (dev.vnet.cli.course.Exercise lab : etcdLabs) {
             String[] labArgs = {"lab", "--labs-dir", labs.toString(), "--lab-state", progress.toString()};
             Run start = vnet(concat(labArgs, "start", lab.id()));
             assertEquals(0, start.exit(), start.all());

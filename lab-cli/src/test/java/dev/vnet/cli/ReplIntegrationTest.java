@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.vnet.cli.lab.LabCatalog;
+import dev.vnet.cli.course.Catalog;
 import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.Privileges;
 import java.io.PrintWriter;
@@ -73,7 +73,7 @@ class ReplIntegrationTest {
         Files.writeString(own.resolve("home/.local/state/vnet/labs.json"), """
                 {"current": "02-pods-on-one-node", "labs": {"02-pods-on-one-node": {"step": 2}}}
                 """);
-        prompt = "vnet " + LAB + " 1/" + LabCatalog.open(repositoryLabs()).lab(LAB).steps().size() + ">";
+        prompt = "vnet " + LAB + " 1/" + Catalog.open(repositoryLabs()).lab(LAB).steps().size() + ">";
         assertEquals(0, vnet("up", "-d", "--nodes", "1"));
         Path pods = Files.createDirectories(stateDir).resolve("pods.yaml");
         Files.writeString(pods, """

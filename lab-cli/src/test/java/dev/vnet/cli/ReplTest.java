@@ -3,7 +3,7 @@ package dev.vnet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.cli.lab.ProgressStore;
+import dev.vnet.cli.course.ProgressStore;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
