@@ -23,13 +23,13 @@ final class CaptureCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
 
-    @Parameters(index = "0", arity = "0..1", description = "The pod whose port to capture.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "POD", description = "The pod whose port to capture.")
     String pod;
 
-    @Option(names = "--point", description = "pod, gateway, nat, overlay, tun, underlay or all")
+    @Option(names = "--point", completionCandidates = Completion.Points.class, description = "pod, gateway, nat, overlay, tun, underlay or all")
     String point;
 
-    @Option(names = "--node", description = "Only this node's points (default: every node).")
+    @Option(names = "--node", paramLabel = "NODE", description = "Only this node's points (default: every node).")
     String node;
 
     @Option(names = {"-w", "--write"}, description = "The file to write (.pcap or .pcapng); default: stdout.")

@@ -22,7 +22,7 @@ final class ConntrackCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-n", "--node"}, description = "Only this node's table.")
+    @Option(names = {"-n", "--node"}, paramLabel = "NODE", description = "Only this node's table.")
     String node;
 
     @Override

@@ -35,15 +35,18 @@ final class DeleteCommand implements Callable<Integer> {
     @Option(names = "--ignore-not-found", description = "Succeed when a named resource does not exist.")
     boolean ignoreNotFound;
 
-    @Parameters(description = "KIND NAME...", arity = "0..*")
-    List<String> words;
+    @Parameters(index = "0", arity = "0..1", paramLabel = "KIND", description = "A kind: pod, svc, ...")
+    String kind;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "NAME", description = "The resources' names.")
+    List<String> names;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         ObjectNode req = Operation.DELETE.request().put("namespace", namespace).put("ignoreNotFound", ignoreNotFound);
         if (files != null && !files.isEmpty()) {
-            if (words != null && !words.isEmpty()) {
+            if (kind != null) {
                 throw new VnetCommand.CliException("give either -f FILE or KIND NAME..., not both", 2);
             }
             int status = 0;
@@ -53,12 +56,12 @@ final class DeleteCommand implements Callable<Integer> {
             }
             return status;
         }
-        if (words == null || words.size() < 2) {
+        if (kind == null || names == null || names.isEmpty()) {
             throw new VnetCommand.CliException("usage: vnet delete pod NAME... (or vnet delete -f FILE)", 2);
         }
-        req.put("kind", words.get(0));
-        ArrayNode names = req.putArray("names");
-        words.subList(1, words.size()).forEach(names::add);
+        req.put("kind", kind);
+        ArrayNode list = req.putArray("names");
+        names.forEach(list::add);
         return print(root.client().call(req), out);
     }
 

@@ -25,10 +25,10 @@ final class DnsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "log")
+    @Parameters(index = "0", paramLabel = "WHAT", completionCandidates = DnsCommand.Words.class, description = "log")
     String what;
 
-    @Option(names = {"-n", "--node"}, description = "Only this node's answers.")
+    @Option(names = {"-n", "--node"}, paramLabel = "NODE", description = "Only this node's answers.")
     String node;
 
     @Option(names = "--tail", defaultValue = "30", description = "How many recent entries (default: ${DEFAULT-VALUE}).")
@@ -57,5 +57,13 @@ final class DnsCommand implements Callable<Integer> {
                 + reply.path("responsesByRcode") + "  malformed: " + reply.path("malformed").asLong());
         out.flush();
         return 0;
+    }
+
+    /** What the verb shows. */
+    static final class Words implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.List.of("log").iterator();
+        }
     }
 }

@@ -17,10 +17,10 @@ final class ExecCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
 
-    @Parameters(index = "0", description = "A pod name, node/NAME, or outside.")
+    @Parameters(index = "0", paramLabel = "TARGET", description = "A pod name, node/NAME, or outside.")
     String target;
 
-    @Parameters(index = "1..*", arity = "1..*", description = "The command and its arguments (after --).")
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments (after --).")
     List<String> command;
 
     @Override

@@ -95,7 +95,7 @@ public final class LabCommand implements Runnable {
             "A lab in progress resumes where you left it.",
             "Example: vnet lab start 01-pod-is-a-namespace   (or just: vnet lab start 01)"})
     static final class Start extends Verb {
-        @Parameters(index = "0", description = "The lab's id (or its number).")
+        @Parameters(index = "0", paramLabel = "LAB", description = "The lab's id (or its number).")
         String id;
 
         @Override
@@ -108,7 +108,7 @@ public final class LabCommand implements Runnable {
     @Command(name = "check", mixinStandardHelpOptions = true, description = {"Check the current step against the network; say what is missing.",
             "Exits 1 while something is. Example: vnet lab check"})
     static final class Check extends Verb {
-        @Parameters(index = "0", arity = "0..1", description = "A lab id (default: the current lab).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "LAB", description = "A lab id (default: the current lab).")
         String id;
 
         @Override
@@ -120,7 +120,7 @@ public final class LabCommand implements Runnable {
     @Command(name = "hint", mixinStandardHelpOptions = true, description = {"Show the next hint for the current step (at the end, its solution).",
             "Example: vnet lab hint"})
     static final class Hint extends Verb {
-        @Parameters(index = "0", arity = "0..1", description = "A lab id (default: the current lab).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "LAB", description = "A lab id (default: the current lab).")
         String id;
 
         @Override
@@ -133,7 +133,7 @@ public final class LabCommand implements Runnable {
     @Command(name = "next", mixinStandardHelpOptions = true, description = {"Go on to the next step once this one passed (after the last: recap).",
             "Example: vnet lab next"})
     static final class Next extends Verb {
-        @Parameters(index = "0", arity = "0..1", description = "A lab id (default: the current lab).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "LAB", description = "A lab id (default: the current lab).")
         String id;
 
         @Override
@@ -145,7 +145,7 @@ public final class LabCommand implements Runnable {
     @Command(name = "status", mixinStandardHelpOptions = true, description = {"Where you are: the current lab, its step, its checks and hints.",
             "Example: vnet lab status"})
     static final class Status extends Verb {
-        @Parameters(index = "0", arity = "0..1", description = "A lab id (default: the current lab).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "LAB", description = "A lab id (default: the current lab).")
         String id;
 
         @Override
@@ -158,7 +158,7 @@ public final class LabCommand implements Runnable {
     @Command(name = "reset", mixinStandardHelpOptions = true, description = {"Delete a lab's pods and Services and forget its progress.",
             "Example: vnet lab reset 02-pods-on-one-node"})
     static final class Reset extends Verb {
-        @Parameters(index = "0", arity = "0..1", description = "A lab id (default: the current lab).")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "LAB", description = "A lab id (default: the current lab).")
         String id;
 
         @Override

@@ -19,7 +19,7 @@ final class LogsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "The pod.")
+    @Parameters(index = "0", paramLabel = "POD", description = "The pod.")
     String pod;
 
     @Option(names = {"-c", "--container"}, description = "The container (needed when the pod has several).")

@@ -94,7 +94,7 @@ final class NodeCommand implements Callable<Integer> {
         @ParentCommand
         NodeCommand node;
 
-        @Parameters(index = "0", description = "The node, e.g. node-2.")
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node, e.g. node-2.")
         String target;
 
         @Option(names = "--kill", description = "SIGKILL instead of SIGTERM: no goodbye, like a crash.")
@@ -128,7 +128,7 @@ final class NodeCommand implements Callable<Integer> {
         @ParentCommand
         NodeCommand node;
 
-        @Parameters(index = "0", description = "The node, e.g. node-2.")
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node, e.g. node-2.")
         String target;
 
         @Override

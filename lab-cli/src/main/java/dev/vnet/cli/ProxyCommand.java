@@ -22,13 +22,13 @@ final class ProxyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "rules")
+    @Parameters(index = "0", paramLabel = "WHAT", completionCandidates = ProxyCommand.Words.class, description = "rules")
     String what;
 
-    @Parameters(index = "1", arity = "0..1", description = "One Service (NAME or NAMESPACE/NAME).")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "SERVICE", description = "One Service (NAME or NAMESPACE/NAME).")
     String service;
 
-    @Option(names = "--node", defaultValue = "node-1", description = "Whose rules (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--node", paramLabel = "NODE", defaultValue = "node-1", description = "Whose rules (default: ${DEFAULT-VALUE}).")
     String node;
 
     @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Kubernetes namespace.")
@@ -49,5 +49,13 @@ final class ProxyCommand implements Callable<Integer> {
         out.print(reply.path("text").asString());
         out.flush();
         return 0;
+    }
+
+    /** What the verb shows. */
+    static final class Words implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.List.of("rules").iterator();
+        }
     }
 }

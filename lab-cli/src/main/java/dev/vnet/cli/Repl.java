@@ -24,8 +24,6 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The interactive {@code vnet}: every verb of the one-shot CLI, from the same command table, with history,
@@ -34,8 +32,6 @@ import picocli.CommandLine.Model.OptionSpec;
  * ({@code pod-a ping -c 2 pod-c}). Ctrl-C stops the running command, not the REPL; Ctrl-D leaves.
  */
 final class Repl {
-    private static final List<String> KINDS = List.of("pods", "nodes", "services", "svc", "endpoints",
-            "endpointslices");
     private static final long NAMES_TTL_NANOS = 2_000_000_000L;
 
     private final VnetCommand root;
@@ -202,7 +198,9 @@ final class Repl {
         return out;
     }
 
-    /** Completes verbs and pod names first; then a verb's options, kinds, and live names. */
+    private final Completion completion = new Completion(this::namesOf, v -> labIds());
+
+    /** Completes verbs and pod names first; then what the verb's own definition says its next word may be. */
     private final class NamesCompleter implements Completer {
         @Override
         public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
@@ -222,47 +220,39 @@ final class Repl {
                 serviceIps.keySet().forEach(s -> candidates.add(new Candidate(s)));
                 return;
             }
-            CommandSpec spec = sub.getCommandSpec();
-            for (OptionSpec o : spec.options()) {
-                for (String n : o.names()) {
-                    candidates.add(new Candidate(n, n, "options", null, null, null, true));
-                }
+            List<String> words = new ArrayList<>(line.words());
+            for (String c : completion.candidates(sub.getCommandSpec(), words, line.wordIndex())) {
+                candidates.add(c.startsWith("-") ? new Candidate(c, c, "options", null, null, null, true)
+                        : new Candidate(c));
             }
-            sub.getSubcommands().keySet().forEach(v -> candidates.add(new Candidate(v)));
-            switch (verb) {
-                case "get", "describe", "delete" -> {
-                    if (line.wordIndex() == 1) {
-                        KINDS.forEach(k -> candidates.add(new Candidate(k)));
-                    } else {
-                        String kind = line.words().get(1);
-                        (kind.startsWith("s") ? serviceIps.keySet() : kind.startsWith("no") ? nodes : podIps.keySet())
-                                .forEach(n -> candidates.add(new Candidate(n)));
-                    }
+        }
+    }
+
+    /** The names of one kind in the cluster, for completion: pods, services and nodes as last listed, others asked. */
+    private List<String> namesOf(String kindWord) {
+        var kind = dev.vnet.apiserver.api.Kinds.builtIn().find(kindWord).orElse(null);
+        if (kind == null) {
+            return List.of();
+        }
+        switch (kind.kind()) {
+            case "Pod": return List.copyOf(podIps.keySet());
+            case "Service": return List.copyOf(serviceIps.keySet());
+            case "Node": return nodes;
+            default:
+                try {
+                    return list(kind.plural()).stream().map(o -> o.path("metadata").path("name").asString("")).toList();
+                } catch (ApiException e) {
+                    return List.of();
                 }
-                case "lab" -> {
-                    if (line.wordIndex() == 2) {
-                        try {
-                            dev.vnet.cli.course.Catalog.open(dev.vnet.cli.course.Catalog.locate(null, System.getenv()))
-                                    .labs().forEach(l -> candidates.add(new Candidate(l.id())));
-                        } catch (Exception e) {
-                            // No labs folder: nothing to offer.
-                        }
-                    }
-                }
-                case "exec", "logs", "capture", "trace" -> {
-                    if (verb.equals("capture")) {
-                        List.of("pod", "gateway", "nat", "overlay", "tun", "underlay", "all")
-                                .forEach(pt -> candidates.add(new Candidate(pt)));
-                    }
-                    podIps.keySet().forEach(p -> candidates.add(new Candidate(p)));
-                    serviceIps.keySet().forEach(s -> candidates.add(new Candidate(s)));
-                    if (verb.equals("exec")) {
-                        candidates.add(new Candidate("outside"));
-                        nodes.forEach(n -> candidates.add(new Candidate("node/" + n)));
-                    }
-                }
-                default -> { }
-            }
+        }
+    }
+
+    private static List<String> labIds() {
+        try {
+            return dev.vnet.cli.course.Catalog.open(dev.vnet.cli.course.Catalog.locate(null, System.getenv())).labs()
+                    .stream().map(l -> l.id()).toList();
+        } catch (Exception e) {
+            return List.of(); // no labs folder: nothing to offer
         }
     }
 

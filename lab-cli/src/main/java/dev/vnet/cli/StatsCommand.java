@@ -31,7 +31,7 @@ final class StatsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = {"-n", "--node"}, description = "Only this node's counters.")
+    @Option(names = {"-n", "--node"}, paramLabel = "NODE", description = "Only this node's counters.")
     String node;
 
     @Override

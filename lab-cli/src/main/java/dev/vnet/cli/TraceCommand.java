@@ -26,10 +26,10 @@ final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", description = "The source pod.")
+    @Parameters(index = "0", paramLabel = "POD", description = "The source pod.")
     String source;
 
-    @Parameters(index = "1", arity = "0..1", description = "DST[:PORT] (not with --next)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "DESTINATION", description = "DST[:PORT] (not with --next)")
     String target;
 
     @Option(names = "--next", description = "Instead of a probe, follow the next real packet from SRC matching "
