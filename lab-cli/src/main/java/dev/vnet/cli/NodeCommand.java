@@ -2,7 +2,7 @@ package dev.vnet.cli;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.node.NodeAgent;
+import dev.vnet.node.agent.NodeAgent;
 import dev.vnet.lab.ProcessLab;
 import java.nio.file.Path;
 import java.time.Duration;

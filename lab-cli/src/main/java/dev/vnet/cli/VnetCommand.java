@@ -92,7 +92,7 @@ public final class VnetCommand implements Runnable {
             try {
                 client = cluster == null ? new ApiClient(stateDir.resolve("vnet.sock"))
                         : new dev.vnet.apiserver.client.ClusterClient(cluster.store(), cluster.token(),
-                                dev.vnet.node.NodeAgent.DEFAULT_API_PORT);
+                                dev.vnet.node.agent.NodeAgent.DEFAULT_API_PORT);
             } catch (dev.vnet.apiserver.store.ClusterStore.UnavailableException e) {
                 throw new ApiException(e.getMessage());
             }

@@ -11,7 +11,7 @@ import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
-import dev.vnet.node.pod.PodController;
+import dev.vnet.node.agent.PodController;
 import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;

@@ -1,4 +1,4 @@
-package dev.vnet.node;
+package dev.vnet.node.agent;
 
 import dev.vnet.apiserver.ClusterBootstrap;
 import dev.vnet.apiserver.ClusterNetwork;
@@ -14,7 +14,7 @@ import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
 import dev.vnet.node.pod.NamespaceRecord;
-import dev.vnet.node.pod.PodController;
+import dev.vnet.node.agent.PodController;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;

@@ -1,4 +1,4 @@
-package dev.vnet.node;
+package dev.vnet.node.agent;
 
 import dev.vnet.apiserver.api.ApiException;
 

@@ -1,4 +1,6 @@
-package dev.vnet.node.pod;
+package dev.vnet.node.agent;
+
+import dev.vnet.node.pod.NamespaceRecord;
 
 import dev.vnet.node.VnetNode;
 import dev.vnet.apiserver.api.PodKind;
