@@ -143,10 +143,10 @@ class GatewayPortTest {
     private final List<Long> routedAt = new ArrayList<>();
 
     private Router recordingRouter(DropReason verdict) {
-        return (frame, length, now) -> {
-            byte[] copy = new byte[length];
-            for (int i = 0; i < length; i++) {
-                copy[i] = frame.get(i);
+        return (packet, now) -> {
+            byte[] copy = new byte[packet.frameLength()];
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] = packet.buffer().get(packet.frameOffset() + i);
             }
             routed.add(copy);
             routedAt.add(now);

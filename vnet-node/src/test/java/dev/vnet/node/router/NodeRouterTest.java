@@ -1,8 +1,8 @@
 package dev.vnet.node.router;
 
-import static dev.vnet.node.router.NodeRouter.Origin.NODE;
-import static dev.vnet.node.router.NodeRouter.Origin.OVERLAY;
-import static dev.vnet.node.router.NodeRouter.Origin.POD;
+import static dev.vnet.core.packet.PacketContext.Origin.NODE;
+import static dev.vnet.core.packet.PacketContext.Origin.OVERLAY;
+import static dev.vnet.core.packet.PacketContext.Origin.POD;
 import static dev.vnet.node.router.Packets.Proto.ICMP_ECHO;
 import static dev.vnet.node.router.Packets.Proto.ICMP_ERROR;
 import static dev.vnet.node.router.Packets.Proto.TCP;
@@ -31,12 +31,17 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
-import dev.vnet.node.router.NodeRouter.Origin;
+import dev.vnet.core.packet.PacketContext.Origin;
 import dev.vnet.node.router.Packets.Proto;
 import dev.vnet.node.router.RouterCounters.Route;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.PeerTable;
 import dev.vnet.overlay.Vtep;
+import dev.vnet.nat.conntrack.Conntrack;
+import dev.vnet.nat.lb.RoundRobinBalancer;
+import dev.vnet.nat.service.IptablesTable;
+import dev.vnet.nat.service.ServicePort;
+import dev.vnet.nat.service.ServiceProxy;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -613,6 +618,87 @@ class NodeRouterTest {
 
         assertEquals(DropReason.NONE, router.fromOverlay(le, 0, frame.length, NODE_2, NOW));
         assertEquals(1, podA.drain().size());
+    }
+
+    // --- flow events: a drop is reported with the packet that was dropped -----------------------------
+
+    /** A Service with no endpoints (REJECT), on a ClusterIP of the default Service range. */
+    static final int EMPTY_SERVICE_IP = ip("10.96.0.6");
+
+    static ServiceProxy proxyWithAnEmptyService() {
+        ServicePort empty = new ServicePort("default/empty:http", Ipv4Packet.PROTO_TCP, EMPTY_SERVICE_IP, 80, 0, 0,
+                List.of(), new RoundRobinBalancer(), 0, false, false);
+        return new ServiceProxy(new Conntrack(), TUN_IP, Cidr.parse("10.96.0.0/12"),
+                new IptablesTable(List.of(empty), ip("192.168.56.11")));
+    }
+
+    /** A packet dropped with an ICMP error sent back: the event must name the packet, not the error. */
+    record DroppedWithAnError(String name, byte[] packet, DropReason reason, String protocol, String src,
+                              String dst) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<DroppedWithAnError> droppedWithAnError() {
+        return Stream.of(
+                new DroppedWithAnError("TTL exceeded toward node-2",
+                        ipv4(ip(POD_A), ip("10.244.2.7"), UDP, 1, true, 100), DropReason.TTL_EXCEEDED,
+                        "udp", POD_A + ":40000", "10.244.2.7:53"),
+                new DroppedWithAnError("TTL exceeded toward pod B",
+                        ipv4(ip(POD_A), ip(POD_B), TCP, 1, true, 60), DropReason.TTL_EXCEEDED,
+                        "tcp", POD_A + ":40000", POD_B + ":80"),
+                new DroppedWithAnError("fragmentation needed toward node-2",
+                        ipv4(ip(POD_A), ip("10.244.2.7"), TCP, 64, true, 1500), DropReason.FRAG_NEEDED,
+                        "tcp", POD_A + ":40000", "10.244.2.7:80"),
+                new DroppedWithAnError("REJECT by a Service without endpoints",
+                        ipv4(ip(POD_A), EMPTY_SERVICE_IP, TCP, 64, true, 60), DropReason.NO_ENDPOINTS,
+                        "tcp", POD_A + ":40000", "10.96.0.6:80"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("droppedWithAnError")
+    void aDropAnsweredWithAnIcmpErrorIsLoggedWithTheDroppedPacket(DroppedWithAnError c) {
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+        router.setNodeName("node-1");
+        router.setProxy(proxyWithAnEmptyService());
+
+        DropReason verdict = inject(POD, c.packet());
+
+        assertEquals(c.reason(), verdict);
+        List<Captured> out = drainAll();
+        assertEquals(1, out.size(), () -> "the ICMP error back, and nothing else: " + out);
+        assertEquals(Ipv4Packet.PROTO_ICMP, ipView(out.get(0).ip()).protocol());
+        List<FlowLog.Event> events = log.since(0);
+        assertEquals(1, events.size(), events::toString);
+        FlowLog.Event e = events.get(0);
+        assertEquals(List.of("node-1", c.protocol(), c.src(), c.dst(), "dropped", c.reason().description()),
+                List.of(e.node(), e.protocol(), e.src(), e.dst(), e.verdict(), e.detail()));
+    }
+
+    @Test
+    void aDropFromTheOverlayIsLoggedWithItsAddressesAndPorts() {
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+        router.setNodeName("node-1");
+
+        inject(OVERLAY, ipv4(ip("10.244.2.7"), ip("10.244.3.9"), UDP, 64, true, 100));
+
+        FlowLog.Event e = log.since(0).get(0);
+        assertEquals(List.of("udp", "10.244.2.7:40000", "10.244.3.9:53", DropReason.LOOP.description()),
+                List.of(e.protocol(), e.src(), e.dst(), e.detail()));
+    }
+
+    @Test
+    void packetsSentOnAreNotFlowEvents() {
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+
+        inject(POD, ipv4(ip(POD_A), ip("10.244.2.7"), UDP, 64, true, 100));
+
+        assertEquals(List.of(), log.since(0));
     }
 
     // --- wiring helpers --------------------------------------------------------------------------------
