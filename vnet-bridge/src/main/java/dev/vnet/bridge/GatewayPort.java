@@ -1,12 +1,16 @@
 package dev.vnet.bridge;
 
+import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.packet.ArpPacket;
+import dev.vnet.core.packet.ArpPacket.ArpRepr;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.EthernetRepr;
 import dev.vnet.core.packet.IcmpPacket;
+import dev.vnet.core.packet.IcmpRepr;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.packet.PacketContext;
 import dev.vnet.core.trace.Probe;
-import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -14,11 +18,13 @@ import java.util.concurrent.atomic.LongAdder;
  * The router's leg on a node's bridge: the pods' default gateway (10.244.N.1 by default).
  *
  * <p>It answers ARP for its own address, replies to ICMP echo sent to it, learns its neighbours from the
- * ARP it sees, and hands every other IPv4 packet to a {@link Router}. Replies are built in a buffer owned
- * by the calling thread, never in the frame it was given, since a flooded frame is shared with other ports.
+ * ARP it sees, and hands every other IPv4 packet to a {@link Router}, parsed once into a {@link PacketContext}
+ * that the router's stages share. Replies are built with the typed builders ({@link ArpRepr}, {@link IcmpRepr})
+ * in a buffer owned by the calling thread, never in the frame it was given, since a flooded frame is shared
+ * with other ports.
  */
 public final class GatewayPort implements FrameSink {
-    private static final int DEFAULT_TTL = 64;
+    private static final long BROADCAST = 0xffff_ffff_ffffL;
 
     private final Bridge bridge;
     private final int ip;
@@ -41,6 +47,7 @@ public final class GatewayPort implements FrameSink {
         final ArpPacket arp = new ArpPacket();
         final Ipv4Packet ip = new Ipv4Packet();
         final IcmpPacket icmp = new IcmpPacket();
+        final PacketContext packet = new PacketContext();
     }
 
     public GatewayPort(Bridge bridge, int ip, long mac) {
@@ -138,89 +145,64 @@ public final class GatewayPort implements FrameSink {
         if (arp.operation() != ArpPacket.OP_REQUEST || !answersArpFor(arp.targetProtocolAddress())) {
             return arp.operation() == ArpPacket.OP_REPLY ? DropReason.NONE : DropReason.NOT_FOR_US;
         }
-        int askedFor = arp.targetProtocolAddress();
+        ArpRepr reply = ArpRepr.parse(arp).replyFrom(mac); // a checked request: parse cannot refuse it
         ByteBuffer out = s.buf;
-        int replyLen = EthernetFrame.HEADER_LEN + ArpPacket.HEADER_LEN;
-        EthernetFrame eth = s.eth.wrap(out, 0, replyLen);
-        eth.setDestination(senderMac);
-        eth.setSource(mac);
-        eth.setEtherType(EthernetFrame.TYPE_ARP);
-        ArpPacket reply = s.arp.wrap(out, EthernetFrame.HEADER_LEN, ArpPacket.HEADER_LEN);
-        reply.setHardwareType(1);
-        reply.setProtocolType(EthernetFrame.TYPE_IPV4);
-        reply.setHardwareLength(6);
-        reply.setProtocolLength(4);
-        reply.setOperation(ArpPacket.OP_REPLY);
-        reply.setSenderHardwareAddress(mac);
-        reply.setSenderProtocolAddress(askedFor);
-        reply.setTargetHardwareAddress(senderMac);
-        reply.setTargetProtocolAddress(senderIp);
+        int replyLen = EthernetFrame.HEADER_LEN + ArpRepr.bufferLength();
+        new EthernetRepr(senderMac, mac, EthernetFrame.TYPE_ARP).emit(s.eth.wrap(out, 0, replyLen));
+        reply.emit(s.arp.wrap(out, EthernetFrame.HEADER_LEN, ArpRepr.bufferLength()));
         arpReplies.increment();
         bridge.receive(port, out, replyLen, now);
         return DropReason.NONE;
     }
 
     private DropReason handleIpv4(Scratch s, ByteBuffer frame, int length, long now) {
-        Ipv4Packet pkt = s.ip.wrap(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN);
-        DropReason bad = pkt.checkLength();
+        PacketContext packet = s.packet;
+        DropReason bad = packet.parse(frame, 0, length, PacketContext.Origin.POD);
         if (bad != DropReason.NONE) {
             return bad;
         }
-        if (!pkt.verifyChecksum()) {
+        if (!packet.ip().verifyChecksum()) {
             return DropReason.BAD_CHECKSUM;
         }
-        if (pkt.destination() != ip) {
-            DropReason verdict = router.route(frame, length, now);
+        if (packet.destination() != ip) {
+            DropReason verdict = router.route(packet, now);
             if (verdict == DropReason.NONE) {
                 routed.increment();
             }
             return verdict;
         }
-        if (pkt.isFragment()) {
+        if (packet.ip().isFragment()) {
             return DropReason.FRAGMENTED;
         }
-        if (pkt.protocol() != Ipv4Packet.PROTO_ICMP) {
+        if (packet.protocol() != Ipv4Packet.PROTO_ICMP) {
             return DropReason.UNSUPPORTED_PROTOCOL;
         }
-        IcmpPacket icmp = s.icmp.wrap(frame, pkt.payloadOffset(), pkt.payloadLength());
-        if (icmp.checkLength() != DropReason.NONE) {
+        if (!packet.hasTransportHeader()) {
             return DropReason.TRUNCATED;
         }
+        IcmpPacket icmp = packet.icmp();
         if (!icmp.verifyChecksum()) {
             return DropReason.BAD_CHECKSUM;
         }
         if (icmp.type() != IcmpPacket.TYPE_ECHO_REQUEST) {
             return DropReason.UNSUPPORTED_PROTOCOL;
         }
-        Probe probe = Tracing.match(frame, EthernetFrame.HEADER_LEN);
+        Probe probe = packet.probe();
         if (probe != null) {
-            probe.hop(bridge.node(), "gateway", "echo request to the gateway " + dev.vnet.core.addr.Ipv4Address.toString(ip)
+            probe.hop(bridge.node(), "gateway", "echo request to the gateway " + Ipv4Address.toString(ip)
                     + " → echo reply");
             probe.end("answered by " + bridge.node() + "'s gateway");
         }
-        return echoReply(s, frame, pkt, now);
+        return echoReply(s, packet, now);
     }
 
-    /** Turns a copy of the echo request into its reply: swap addresses, type 0, new checksums. */
-    private DropReason echoReply(Scratch s, ByteBuffer frame, Ipv4Packet request, long now) {
-        int replyLen = EthernetFrame.HEADER_LEN + request.totalLength();
-        long client = s.eth.wrap(frame, 0, replyLen).source();
-        int clientIp = request.source();
+    /** Answers the echo request with a new packet: from the gateway back to the pod, data echoed. */
+    private DropReason echoReply(Scratch s, PacketContext request, long now) {
+        long client = request.ethernet().source();
         ByteBuffer out = s.buf;
-        for (int i = 0; i < replyLen; i++) {
-            out.put(i, frame.get(i));
-        }
-        EthernetFrame eth = s.eth.wrap(out, 0, replyLen);
-        eth.setDestination(client);
-        eth.setSource(mac);
-        Ipv4Packet reply = s.ip.wrap(out, EthernetFrame.HEADER_LEN, request.totalLength());
-        reply.setSource(ip);
-        reply.setDestination(clientIp);
-        reply.setTtl(DEFAULT_TTL);
-        reply.fillChecksum();
-        IcmpPacket icmp = s.icmp.wrap(out, reply.payloadOffset(), reply.payloadLength());
-        icmp.setType(IcmpPacket.TYPE_ECHO_REPLY);
-        icmp.fillChecksum(); // a full sum: an incremental update can yield 0x0000 where 0xffff is due
+        int ipLength = IcmpRepr.emitEchoReply(request, ip, out, EthernetFrame.HEADER_LEN, s.ip, s.icmp);
+        int replyLen = EthernetFrame.HEADER_LEN + ipLength;
+        new EthernetRepr(client, mac, EthernetFrame.TYPE_IPV4).emit(s.eth.wrap(out, 0, replyLen));
         echoReplies.increment();
         bridge.receive(port, out, replyLen, now);
         return DropReason.NONE;
@@ -231,11 +213,8 @@ public final class GatewayPort implements FrameSink {
         Scratch s = scratch.get();
         ByteBuffer out = s.buf;
         int len = EthernetFrame.HEADER_LEN + ArpPacket.HEADER_LEN;
-        EthernetFrame eth = s.eth.wrap(out, 0, len);
-        eth.setDestination(0xffff_ffff_ffffL);
-        eth.setSource(mac);
-        eth.setEtherType(EthernetFrame.TYPE_ARP);
-        new ArpPacket.ArpRepr(ArpPacket.OP_REQUEST, mac, ip, 0, targetIp)
+        new EthernetRepr(BROADCAST, mac, EthernetFrame.TYPE_ARP).emit(s.eth.wrap(out, 0, len));
+        new ArpRepr(ArpPacket.OP_REQUEST, mac, ip, 0, targetIp)
                 .emit(s.arp.wrap(out, EthernetFrame.HEADER_LEN, ArpPacket.HEADER_LEN));
         bridge.receive(port, out, len, now);
     }

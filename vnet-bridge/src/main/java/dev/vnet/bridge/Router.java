@@ -1,7 +1,7 @@
 package dev.vnet.bridge;
 
 import dev.vnet.core.packet.DropReason;
-import java.nio.ByteBuffer;
+import dev.vnet.core.packet.PacketContext;
 
 /**
  * What the gateway does with an IPv4 packet that is not addressed to the gateway itself.
@@ -10,10 +10,11 @@ import java.nio.ByteBuffer;
 @FunctionalInterface
 public interface Router {
     /**
-     * Routes the Ethernet frame in {@code [0, length)} of {@code frame} (borrowed, do not modify).
+     * Routes the packet the gateway parsed (and whose IPv4 header it checked, checksum included). The
+     * context and its frame are borrowed for the call: do not modify the frame, or keep either.
      * Returns {@link DropReason#NONE} if it was sent on, else why it was dropped.
      */
-    DropReason route(ByteBuffer frame, int length, long now);
+    DropReason route(PacketContext packet, long now);
 
-    Router NONE = (frame, length, now) -> DropReason.NO_ROUTE;
+    Router NONE = (packet, now) -> DropReason.NO_ROUTE;
 }

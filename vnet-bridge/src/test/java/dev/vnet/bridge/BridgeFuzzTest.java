@@ -18,6 +18,7 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.packet.PacketContext;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,9 +117,12 @@ class BridgeFuzzTest {
 
     /**
      * A router that only checks it is handed what it was promised: good IPv4, not for the gateway. It takes
-     * frames of even length and refuses the others, so that both of the gateway's outcomes are counted.
+     * packets whose last byte is even and refuses the others, so that both of the gateway's outcomes are
+     * counted (the flipped payload bytes decide).
      */
-    private DropReason checkRoutable(ByteBuffer frame, int length, long at) {
+    private DropReason checkRoutable(PacketContext packet, long at) {
+        ByteBuffer frame = packet.buffer();
+        int length = packet.frameLength();
         EthernetFrame eth = EthernetFrame.of(frame, 0, length);
         Ipv4Packet ip = Ipv4Packet.of(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN);
         if (eth.checkLength() != DropReason.NONE || eth.destination() != GATEWAY_MAC
@@ -126,7 +130,11 @@ class BridgeFuzzTest {
                 || !ip.verifyChecksum() || ip.destination() == GATEWAY_IP) {
             violations.add("router given a frame it should not see: " + Arrays.toString(copy(frame, length)));
         }
-        return length % 2 == 0 ? DropReason.NONE : DropReason.NO_ROUTE;
+        if (packet.origin() != PacketContext.Origin.POD || packet.ipOffset() != EthernetFrame.HEADER_LEN
+                || packet.destination() != ip.destination() || packet.protocol() != ip.protocol()) {
+            violations.add("the parsed context disagrees with the frame: " + Arrays.toString(copy(frame, length)));
+        }
+        return frame.get(length - 1) % 2 == 0 ? DropReason.NONE : DropReason.NO_ROUTE;
     }
 
     private static byte[] copy(ByteBuffer frame, int length) {

@@ -39,6 +39,10 @@ final class Frames {
         return Ipv4Address.parse(text).bits();
     }
 
+    static String ipText(int ip) {
+        return Ipv4Address.toString(ip);
+    }
+
     /** An Ethernet frame of {@code length} bytes (at least 14); the payload counts up 0, 1, 2... */
     static byte[] ethernet(long dst, long src, int etherType, int length) {
         ByteBuffer buf = ByteBuffer.allocate(length);

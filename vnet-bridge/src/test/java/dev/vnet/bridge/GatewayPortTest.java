@@ -143,10 +143,10 @@ class GatewayPortTest {
     private final List<Long> routedAt = new ArrayList<>();
 
     private Router recordingRouter(DropReason verdict) {
-        return (frame, length, now) -> {
-            byte[] copy = new byte[length];
-            for (int i = 0; i < length; i++) {
-                copy[i] = frame.get(i);
+        return (packet, now) -> {
+            byte[] copy = new byte[packet.frameLength()];
+            for (int i = 0; i < copy.length; i++) {
+                copy[i] = packet.buffer().get(packet.frameOffset() + i);
             }
             routed.add(copy);
             routedAt.add(now);
@@ -502,6 +502,52 @@ class GatewayPortTest {
         assertEquals(1, gateway.routed());
         assertEquals(0, gateway.echoReplies());
         assertEquals(0, gatewayCounters().totalDrops());
+    }
+
+    @Test
+    void theRouterIsGivenThePacketParsedOnceFromAPod() {
+        List<String> seen = new ArrayList<>();
+        gateway.setRouter((packet, now) -> {
+            seen.add(packet.origin() + " " + Frames.ipText(packet.source()) + " → " + Frames.ipText(packet.destination())
+                    + " proto " + packet.protocol() + " icmp type " + packet.icmpType() + " ip at " + packet.ipOffset()
+                    + " frame " + packet.frameLength());
+            return DropReason.NONE;
+        });
+        byte[] padded = Arrays.copyOf(echoRequest(GATEWAY_MAC, POD_A_MAC, POD_A_IP, REMOTE_IP, 9, 9, new byte[4]), 60);
+
+        a.inject(padded, NOW);
+
+        assertEquals(List.of("POD 10.244.1.2 → 10.244.2.7 proto 1 icmp type 8 ip at 14 frame 46"), seen,
+                "the frame without its Ethernet padding");
+    }
+
+    @Test
+    void anEchoReplyToARequestWithIpOptionsHasAPlainHeaderAndTheSameData() {
+        byte[] data = "options!".getBytes(StandardCharsets.US_ASCII);
+        byte[] request = echoRequest(GATEWAY_MAC, POD_A_MAC, POD_A_IP, GATEWAY_IP, 0x1234, 7, data);
+        byte[] withOptions = new byte[request.length + 4];
+        System.arraycopy(request, 0, withOptions, 0, 34);
+        withOptions[34] = 1; // NOP, NOP, NOP, end of options
+        withOptions[35] = 1;
+        withOptions[36] = 1;
+        System.arraycopy(request, 34, withOptions, 38, request.length - 34);
+        Ipv4Packet ip = Frames.ipv4View(withOptions);
+        ip.setVersionAndHeaderLength(24);
+        ip.setTotalLength(ip.totalLength() + 4);
+        ip.fillChecksum();
+
+        a.inject(withOptions, NOW);
+
+        byte[] reply = a.drain().get(0);
+        assertEquals(request.length, reply.length, "a 20-byte header: options are not echoed");
+        Ipv4Packet replyIp = Frames.ipv4View(reply);
+        assertEquals(20, replyIp.headerLength());
+        assertTrue(replyIp.verifyChecksum());
+        IcmpPacket icmp = Frames.icmpView(reply);
+        assertTrue(icmp.verifyChecksum());
+        assertEquals(IcmpPacket.TYPE_ECHO_REPLY, icmp.type());
+        assertEquals(0x1234, icmp.identifier());
+        assertArrayEquals(data, Arrays.copyOfRange(reply, icmp.payloadOffset(), reply.length));
     }
 
     @Test

@@ -1,51 +1,58 @@
 package dev.vnet.overlay;
 
+import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.PacketContext;
 import java.nio.ByteBuffer;
 
 /**
  * Hashes the inner flow of a frame so that one flow always leaves with the same outer UDP source port and
  * different flows spread over many (RFC 7348 §5: entropy for ECMP and RSS in the underlay).
+ *
+ * <p>An IPv4 flow is its addresses and protocol, plus the ports for TCP and UDP. The fragments of a datagram
+ * carry no ports (only the first holds the header), so all of them hash on addresses and protocol alone and
+ * leave by the same port, in order.
  */
 public final class FlowHash {
+    /** For frames that come without a parsed context: each thread parses into its own. */
+    private static final ThreadLocal<PacketContext> PARSED = ThreadLocal.withInitial(PacketContext::new);
+    private static final ThreadLocal<EthernetFrame> ETHERNET = ThreadLocal.withInitial(EthernetFrame::new);
+
     private FlowHash() {}
 
-    /**
-     * A hash of an inner IPv4 frame's addresses, protocol and (for TCP/UDP) ports; of the MACs for
-     * anything else. {@code frame} holds an Ethernet frame from index 0.
-     */
-    public static int of(ByteBuffer frame, int length) {
-        int h;
-        if (length >= 34 && u16(frame, 12) == 0x0800) {
-            int ihl = (frame.get(14) & 0x0f) * 4;
-            int proto = frame.get(23) & 0xff;
-            h = mix(u32(frame, 26), u32(frame, 30), proto);
-            if ((proto == 6 || proto == 17) && length >= 14 + ihl + 4) {
-                h = mix(h, u32(frame, 14 + ihl), 0);
-            }
-        } else if (length >= 12) {
-            h = mix(u32(frame, 0), u32(frame, 4), u32(frame, 8));
-        } else {
-            h = 0;
-            for (int i = 0; i < length; i++) {
-                h = h * 31 + (frame.get(i) & 0xff);
-            }
-            h = mix(h, length, 0);
+    /** The hash of a parsed IPv4 packet's flow: the router's frames, parsed once. */
+    public static int of(PacketContext packet) {
+        int h = mix(packet.source(), packet.destination(), packet.protocol());
+        if (packet.hasPorts()) {
+            h = mix(h, packet.sourcePort() << 16 | packet.destinationPort(), 0);
         }
         return h;
+    }
+
+    /**
+     * The hash of the Ethernet frame in {@code [0, length)} of {@code frame}: its IPv4 flow as
+     * {@link #of(PacketContext)} has it, or for anything else (ARP, IPv6, a broken IPv4 header) its MACs.
+     */
+    public static int of(ByteBuffer frame, int length) {
+        PacketContext packet = PARSED.get();
+        if (packet.parse(frame, 0, length, PacketContext.Origin.NODE) == DropReason.NONE) {
+            return of(packet);
+        }
+        EthernetFrame eth = ETHERNET.get().wrap(frame, 0, length);
+        if (eth.checkLength() == DropReason.NONE) {
+            return mix((int) (eth.destination() >>> 16), (int) (eth.destination() << 16 | eth.source() >>> 32),
+                    (int) eth.source());
+        }
+        int h = 0;
+        for (int i = 0; i < length; i++) {
+            h = h * 31 + (frame.get(i) & 0xff);
+        }
+        return mix(h, length, 0);
     }
 
     /** A source port in the Linux default ephemeral range 32768–60999, from the hash. */
     public static int sourcePort(int hash) {
         return 32768 + Integer.remainderUnsigned(hash, 61000 - 32768);
-    }
-
-    /** Big-endian reads byte by byte, whatever the buffer's byte order setting. */
-    private static int u16(ByteBuffer b, int at) {
-        return ((b.get(at) & 0xff) << 8) | (b.get(at + 1) & 0xff);
-    }
-
-    private static int u32(ByteBuffer b, int at) {
-        return (u16(b, at) << 16) | u16(b, at + 2);
     }
 
     private static int mix(int a, int b, int c) {

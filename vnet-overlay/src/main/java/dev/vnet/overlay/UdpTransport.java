@@ -50,9 +50,13 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
     private final EventLoopGroup group;
     private final Channel receiver;
     private final DatagramChannel[] senders;
-    /** Each sending thread's buffer for one datagram: VXLAN header and inner frame. */
-    private final ThreadLocal<ByteBuffer> sendBuffer =
-            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(VxlanHeader.HEADER_LEN + 65536));
+    /** Each sending thread's buffer for one datagram (VXLAN header and inner frame), and a view of its header. */
+    private final ThreadLocal<Outgoing> outgoing = ThreadLocal.withInitial(Outgoing::new);
+
+    private static final class Outgoing {
+        final ByteBuffer buf = ByteBuffer.allocateDirect(VxlanHeader.HEADER_LEN + 65536);
+        final VxlanHeader header = new VxlanHeader();
+    }
     private final int[] senderPorts;
 
     private UdpTransport(EventLoopGroup group, Channel receiver, DatagramChannel[] senders) {
@@ -129,13 +133,13 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
     @Override
     public boolean send(Peer peer, int vni, int flowHash, ByteBuffer innerFrame, int length) {
         DatagramChannel ch = senders[Integer.remainderUnsigned(flowHash, senders.length)];
-        ByteBuffer out = sendBuffer.get();
+        Outgoing o = outgoing.get();
+        ByteBuffer out = o.buf;
         if (length > out.capacity() - VxlanHeader.HEADER_LEN) {
             return false;
         }
         out.clear();
-        out.putInt(VxlanHeader.FLAG_I << 24);
-        out.putInt((vni & 0xffffff) << 8);
+        o.header.wrap(out, 0, VxlanHeader.HEADER_LEN + length).emit(vni);
         out.put(VxlanHeader.HEADER_LEN, innerFrame, 0, length);
         out.limit(VxlanHeader.HEADER_LEN + length).position(0);
         try {

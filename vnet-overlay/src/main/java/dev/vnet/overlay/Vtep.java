@@ -3,6 +3,8 @@ package dev.vnet.overlay;
 import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.capture.PacketTap;
 import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.PacketContext;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
@@ -60,28 +62,33 @@ public final class Vtep {
         this.node = name;
     }
 
-    private static long macAt(ByteBuffer b, int at) {
-        long mac = 0;
-        for (int i = 0; i < 6; i++) {
-            mac = (mac << 8) | (b.get(at + i) & 0xff);
-        }
-        return mac;
-    }
-
     public void setHandler(InnerFrameHandler handler) {
         this.handler = handler;
     }
 
-    /** Tunnels the Ethernet frame in {@code [0, length)} of {@code frame} to {@code peer}. */
+    /** Tunnels the Ethernet frame in {@code [0, length)} of {@code frame} (borrowed) to {@code peer}. */
     public DropReason send(Peer peer, ByteBuffer frame, int length) {
-        int hash = FlowHash.of(frame, length);
-        Probe probe = Tracing.matchFrame(frame, length);
+        return send(peer, frame, length, FlowHash.of(frame, length), Tracing.matchFrame(frame, length));
+    }
+
+    /**
+     * Tunnels the router's parsed packet (borrowed) to {@code peer}: its flow hash and its probe come from the
+     * context, so the frame is not parsed again. The frame must start at index 0 of the context's buffer.
+     */
+    public DropReason send(Peer peer, PacketContext packet) {
+        if (packet.frameOffset() != 0) {
+            throw new IllegalArgumentException("the frame to tunnel must start at index 0, not " + packet.frameOffset());
+        }
+        return send(peer, packet.buffer(), packet.frameLength(), FlowHash.of(packet), packet.probe());
+    }
+
+    private DropReason send(Peer peer, ByteBuffer frame, int length, int hash, Probe probe) {
         if (probe != null) {
             int port = sender.sourcePortFor(hash);
             probe.hop(node, "vxlan", "encapsulated with VNI " + vni + " → " + peer.nodeName() + " at "
                     + peer.underlayIp() + ":" + VxlanHeader.UDP_PORT + " (outer UDP source port "
-                    + (port > 0 ? port : "by flow hash") + ", inner MACs " + MacAddress.toString(macAt(frame, 6))
-                    + " → " + peer.vtepMac() + ")");
+                    + (port > 0 ? port : "by flow hash") + ", inner MACs "
+                    + MacAddress.toString(EthernetFrame.of(frame, 0, length).source()) + " → " + peer.vtepMac() + ")");
         }
         PacketTap t = tap;
         if (t != null) {

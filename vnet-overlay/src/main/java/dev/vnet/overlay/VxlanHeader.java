@@ -69,7 +69,10 @@ public final class VxlanHeader {
                 | (buf.get(offset + VNI + 2) & 0xff);
     }
 
-    /** Writes a whole header: the I flag, the VNI, zero reserved fields. */
+    /**
+     * Writes a whole header: the I flag, the VNI (its low 24 bits), zero reserved fields. The one place vnet
+     * writes a VXLAN header: {@link UdpTransport} sends every datagram with it.
+     */
     public void emit(int vni) {
         buf.put(offset + FLAGS, (byte) FLAG_I);
         for (int i = 1; i < HEADER_LEN; i++) {

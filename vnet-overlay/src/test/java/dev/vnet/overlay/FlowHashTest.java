@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.packet.PacketContext;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -191,5 +194,36 @@ class FlowHashTest {
         ByteBuffer buf = ByteBuffer.allocate(length);
 
         assertDoesNotThrow(() -> FlowHash.of(buf, length));
+    }
+
+    private static PacketContext parsed(byte[] frame) {
+        PacketContext p = new PacketContext();
+        assertEquals(DropReason.NONE, p.parse(ByteBuffer.wrap(frame), 0, frame.length, PacketContext.Origin.POD));
+        return p;
+    }
+
+    @Test
+    void theRoutersParsedContextHashesAsTheFrameDoes() {
+        for (byte[] frame : List.of(flow(TCP, "10.244.1.2", 40000, "10.244.2.7", 80),
+                flow(UDP, "10.244.1.9", 5353, "10.244.3.1", 53),
+                ipv4(Ipv4Packet.HEADER_LEN + 8, UDP, ip("10.244.1.2"), ip("10.244.2.7"), 1, 2, 64, 1, (byte) 0),
+                ipv4(Ipv4Packet.HEADER_LEN, Ipv4Packet.PROTO_ICMP, ip("10.244.1.2"), ip("10.244.2.7"), 0x0800, 7, 64, 1,
+                        (byte) 0))) {
+            assertEquals(hash(frame), FlowHash.of(parsed(frame)));
+        }
+    }
+
+    @Test
+    void allFragmentsOfADatagramHashAlikeSoTheyLeaveByOnePortInOrder() {
+        byte[] first = flow(UDP, "10.244.1.2", 40000, "10.244.2.7", 53);
+        Ipv4Packet.of(ByteBuffer.wrap(first), EthernetFrame.HEADER_LEN, first.length - 14).setFlags(false, true);
+        byte[] later = flow(UDP, "10.244.1.2", 0x1111, "10.244.2.7", 0x2222); // the middle of the datagram
+        Ipv4Packet laterIp = Ipv4Packet.of(ByteBuffer.wrap(later), EthernetFrame.HEADER_LEN, later.length - 14);
+        laterIp.setFlags(false, false);
+        laterIp.setFragmentOffset(185);
+
+        assertEquals(hash(first), hash(later));
+        assertNotEquals(hash(first), hash(flow(UDP, "10.244.1.2", 40000, "10.244.2.7", 53)),
+                "a whole datagram hashes its ports too");
     }
 }

@@ -8,10 +8,14 @@ import static dev.vnet.overlay.VxlanHeaderTest.place;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.Ipv4Packet;
+import dev.vnet.core.packet.PacketContext;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -127,6 +131,57 @@ class VtepTest {
         assertEquals(Map.of(DropReason.QUEUE_FULL, 1L), vtep.dropsByReason());
         assertEquals(0, vtep.txPackets());
         assertEquals(0, vtep.txBytes());
+    }
+
+    private static PacketContext parsed(ByteBuffer buf, int offset, int length) {
+        PacketContext p = new PacketContext();
+        assertEquals(DropReason.NONE, p.parse(buf, offset, length, PacketContext.Origin.POD));
+        return p;
+    }
+
+    @Test
+    void sendOfAParsedPacketTunnelsTheSameBytesWithTheContextsFlowHash() {
+        ByteBuffer scratch = ByteBuffer.allocateDirect(65536);
+        scratch.put(0, FRAME_TO_NODE_2);
+        PacketContext packet = parsed(scratch, 0, FRAME_TO_NODE_2.length);
+
+        assertEquals(DropReason.NONE, vtep.send(PeerTableTest.NODE_2, packet));
+
+        MemoryUnderlay.Sent sent = underlay.drain().get(0);
+        assertArrayEquals(FRAME_TO_NODE_2, sent.frame());
+        assertEquals(FlowHash.of(ByteBuffer.wrap(FRAME_TO_NODE_2), FRAME_TO_NODE_2.length), sent.flowHash());
+        assertEquals(1, vtep.txPackets());
+    }
+
+    @Test
+    void sendOfAParsedPacketTracesTheProbeMatchedWhenItWasParsed() {
+        // An echo request (type 8 where the ports would be), identifier 0, IP identification 77.
+        byte[] echo = InnerFrames.ipv4(Ipv4Packet.HEADER_LEN, Ipv4Packet.PROTO_ICMP, ip("10.244.1.2"), ip("10.244.2.7"),
+                0x0800, 0, 64, 77, (byte) 0);
+        Probe probe = new Probe(77, Ipv4Packet.PROTO_ICMP, 0);
+        PacketContext packet;
+        Tracing.begin(probe);
+        try {
+            packet = parsed(ByteBuffer.wrap(echo), 0, echo.length);
+        } finally {
+            Tracing.end(probe);
+        }
+        vtep.setNodeName("node-1");
+
+        vtep.send(PeerTableTest.NODE_2, packet); // no trace is active now: only the context knows the probe
+
+        assertEquals(1, probe.hops().size(), probe.hops().toString());
+        assertEquals("vxlan", probe.hops().get(0).stage());
+        assertTrue(probe.hops().get(0).decision().startsWith("encapsulated with VNI 1 → node-2"));
+    }
+
+    @Test
+    void aParsedPacketMustStartAtIndexZero() {
+        ByteBuffer buf = ByteBuffer.allocate(FRAME_TO_NODE_2.length + 4);
+        buf.put(4, FRAME_TO_NODE_2);
+        PacketContext packet = parsed(buf, 4, FRAME_TO_NODE_2.length);
+
+        assertThrows(IllegalArgumentException.class, () -> vtep.send(PeerTableTest.NODE_2, packet));
     }
 
     // --- receiving -------------------------------------------------------------------------------------

@@ -180,6 +180,14 @@ public final class ArpPacket extends PacketView<ArpPacket> {
                     packet.targetHardwareAddress(), packet.targetProtocolAddress());
         }
 
+        /**
+         * The reply to this request from the host at {@code mac}: "{@link #targetIp} is at {@code mac}", sent
+         * to the asker's addresses (RFC 826's "swap the sender and target fields").
+         */
+        public ArpRepr replyFrom(long mac) {
+            return new ArpRepr(ArpPacket.OP_REPLY, mac, targetIp, senderMac, senderIp);
+        }
+
         /** Writes all {@link #bufferLength()} bytes, fixed fields included, into a view of at least that size. */
         public void emit(ArpPacket packet) {
             packet.setHardwareType(ArpPacket.HTYPE_ETHERNET);

@@ -33,13 +33,47 @@ public final class IcmpPacket extends PacketView<IcmpPacket> {
 
     public static final int TYPE_ECHO_REPLY = 0;
     public static final int TYPE_DEST_UNREACHABLE = 3;
+    public static final int TYPE_SOURCE_QUENCH = 4;
+    public static final int TYPE_REDIRECT = 5;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
 
     /** Destination unreachable codes. */
     public static final int CODE_HOST_UNREACHABLE = 1;
     public static final int CODE_PORT_UNREACHABLE = 3;
     public static final int CODE_FRAG_NEEDED = 4;
+
+    /** Every type's name, built once (RFC 792 names, as tcpdump and Wireshark show them). */
+    private static final String[] TYPE_NAMES = new String[256];
+
+    static {
+        for (int t = 0; t < TYPE_NAMES.length; t++) {
+            TYPE_NAMES[t] = "type " + t;
+        }
+        TYPE_NAMES[TYPE_ECHO_REPLY] = "echo reply";
+        TYPE_NAMES[TYPE_DEST_UNREACHABLE] = "destination unreachable";
+        TYPE_NAMES[TYPE_SOURCE_QUENCH] = "source quench";
+        TYPE_NAMES[TYPE_REDIRECT] = "redirect";
+        TYPE_NAMES[TYPE_ECHO_REQUEST] = "echo request";
+        TYPE_NAMES[TYPE_TIME_EXCEEDED] = "time exceeded";
+        TYPE_NAMES[TYPE_PARAMETER_PROBLEM] = "parameter problem";
+    }
+
+    /** The name of ICMP type {@code type} (the low 8 bits), such as "time exceeded"; "type N" for the others. */
+    public static String typeName(int type) {
+        return TYPE_NAMES[type & 0xff];
+    }
+
+    /**
+     * True for the error messages of RFC 792 (destination unreachable, source quench, redirect, time exceeded,
+     * parameter problem): those that quote a datagram, and that no one answers with another error (RFC 1122
+     * 3.2.2).
+     */
+    public static boolean isError(int type) {
+        return type == TYPE_DEST_UNREACHABLE || type == TYPE_SOURCE_QUENCH || type == TYPE_REDIRECT
+                || type == TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM;
+    }
 
     /** A new view over the given bytes; checks nothing. */
     public static IcmpPacket of(ByteBuffer buf, int offset, int length) {

@@ -122,6 +122,11 @@ public final class Ipv4Packet extends PacketView<Ipv4Packet> {
         return Bytes.get8(buf, offset + DSCP_ECN) & 0x03;
     }
 
+    /** Returns the whole second byte: DSCP in the top six bits, ECN in the low two. */
+    public int dscpEcn() {
+        return Bytes.get8(buf, offset + DSCP_ECN);
+    }
+
     /** Sets the whole second byte: DSCP in the top six bits, ECN in the low two. */
     public void setDscpEcn(int value) {
         Bytes.put8(buf, offset + DSCP_ECN, value);

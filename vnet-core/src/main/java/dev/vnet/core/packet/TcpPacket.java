@@ -133,6 +133,11 @@ public final class TcpPacket extends PacketView<TcpPacket> {
         Bytes.put16(buf, offset + DATA_OFFSET_FLAGS, (headerLength / 4) << 12 | word);
     }
 
+    /** Sets the data offset (from a header length in bytes) and the control bits, with the reserved bits zero. */
+    public void setHeaderLengthAndFlags(int headerLength, int flags) {
+        Bytes.put16(buf, offset + DATA_OFFSET_FLAGS, (headerLength / 4) << 12 | (flags & FLAGS_MASK));
+    }
+
     /** Returns the control bits: the low 9 bits of the word after the acknowledgment number. */
     public int flags() {
         return Bytes.get16(buf, offset + DATA_OFFSET_FLAGS) & FLAGS_MASK;

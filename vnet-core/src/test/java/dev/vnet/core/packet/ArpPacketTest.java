@@ -131,4 +131,12 @@ class ArpPacketTest {
         assertEquals(28, ArpRepr.bufferLength());
         assertEquals(28, REQUEST.length);
     }
+
+    @Test
+    void replyFromSwapsTheAddressesAndAnswersWithTheGivenMac() {
+        ArpPacket.ArpRepr request = new ArpPacket.ArpRepr(ArpPacket.OP_REQUEST, 0x0a580af40102L, 0x0af40102, 0,
+                0x0af40101);
+        assertEquals(new ArpPacket.ArpRepr(ArpPacket.OP_REPLY, 0x0a580af40101L, 0x0af40101, 0x0a580af40102L,
+                0x0af40102), request.replyFrom(0x0a580af40101L));
+    }
 }

@@ -124,4 +124,20 @@ class IcmpPacketTest {
         assertEquals(4, icmp.code());
         assertTrue(icmp.verifyChecksum());
     }
+
+    @Test
+    void typesAreNamedOnceForTheWholeProject() {
+        assertEquals("echo request", IcmpPacket.typeName(IcmpPacket.TYPE_ECHO_REQUEST));
+        assertEquals("time exceeded", IcmpPacket.typeName(11));
+        assertEquals("destination unreachable", IcmpPacket.typeName(3));
+        assertEquals("type 42", IcmpPacket.typeName(42));
+    }
+
+    @Test
+    void errorsAreTheTypesThatQuoteADatagram() {
+        for (int type = 0; type < 256; type++) {
+            boolean error = type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+            assertEquals(error, IcmpPacket.isError(type), "type " + type);
+        }
+    }
 }

@@ -33,6 +33,16 @@ final class PacketTesting {
         return out;
     }
 
+    /** Bytes from hex pairs, spaces ignored: "45 00 00 38" (a fixture as tcpdump -xx prints it). */
+    static byte[] hex(String text) {
+        String digits = text.replace(" ", "").replace("\n", "");
+        byte[] out = new byte[digits.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(digits.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+
     /** Concatenates byte arrays. */
     static byte[] concat(byte[]... parts) {
         int n = 0;

@@ -1,5 +1,6 @@
 package dev.vnet.node.router;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,13 +20,23 @@ public final class FlowLog {
     public static final int CAPACITY = 1000;
 
     private final Deque<Event> events = new ArrayDeque<>();
+    private final Clock clock;
     private long next = 1;
+
+    public FlowLog() {
+        this(Clock.systemUTC());
+    }
+
+    /** A log that stamps events with {@code clock}'s time (a fixed clock in tests). */
+    public FlowLog(Clock clock) {
+        this.clock = clock;
+    }
 
     public synchronized void add(String node, String protocol, String src, String dst, String verdict, String detail) {
         if (events.size() == CAPACITY) {
             events.removeFirst();
         }
-        events.addLast(new Event(next++, Instant.now(), node, protocol, src, dst, verdict, detail));
+        events.addLast(new Event(next++, clock.instant(), node, protocol, src, dst, verdict, detail));
     }
 
     /** Events numbered above {@code after}, oldest first. */

@@ -1,8 +1,8 @@
 package dev.vnet.node.router;
 
-import static dev.vnet.node.router.NodeRouter.Origin.NODE;
-import static dev.vnet.node.router.NodeRouter.Origin.OVERLAY;
-import static dev.vnet.node.router.NodeRouter.Origin.POD;
+import static dev.vnet.core.packet.PacketContext.Origin.NODE;
+import static dev.vnet.core.packet.PacketContext.Origin.OVERLAY;
+import static dev.vnet.core.packet.PacketContext.Origin.POD;
 import static dev.vnet.node.router.Packets.Proto.ICMP_ECHO;
 import static dev.vnet.node.router.Packets.Proto.ICMP_ERROR;
 import static dev.vnet.node.router.Packets.Proto.TCP;
@@ -31,12 +31,21 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
-import dev.vnet.node.router.NodeRouter.Origin;
+import dev.vnet.core.packet.PacketContext.Origin;
 import dev.vnet.node.router.Packets.Proto;
 import dev.vnet.node.router.RouterCounters.Route;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.PeerTable;
 import dev.vnet.overlay.Vtep;
+import dev.vnet.nat.conntrack.Conntrack;
+import dev.vnet.nat.lb.Endpoint;
+import dev.vnet.nat.lb.RoundRobinBalancer;
+import dev.vnet.nat.service.IptablesTable;
+import dev.vnet.nat.service.ServicePort;
+import dev.vnet.nat.service.ServiceProxy;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -131,6 +140,9 @@ class NodeRouterTest {
     private final List<Captured> overlay = new ArrayList<>();
     private final List<Captured> tun = new ArrayList<>();
     private boolean underlayAccepting = true;
+    /** False while measuring allocation: the underlay then only counts what it is given. */
+    private boolean keepOverlayCopies = true;
+    private long overlayCount;
     private boolean tunAccepting = true;
     private Vtep vtep;
     private NodeRouter router;
@@ -149,6 +161,10 @@ class NodeRouterTest {
         vtep = new Vtep(Vtep.DEFAULT_VNI, peers, (peer, vni, hash, frame, length) -> {
             if (!underlayAccepting) {
                 return false;
+            }
+            if (!keepOverlayCopies) {
+                overlayCount++;
+                return true;
             }
             assertEquals(1, vni, "VNI");
             byte[] copy = copy(frame, 0, length);
@@ -613,6 +629,327 @@ class NodeRouterTest {
 
         assertEquals(DropReason.NONE, router.fromOverlay(le, 0, frame.length, NODE_2, NOW));
         assertEquals(1, podA.drain().size());
+    }
+
+    // --- flow events: a drop is reported with the packet that was dropped -----------------------------
+
+    /** A Service with no endpoints (REJECT), on a ClusterIP of the default Service range. */
+    static final int EMPTY_SERVICE_IP = ip("10.96.0.6");
+
+    static ServiceProxy proxyWithAnEmptyService() {
+        ServicePort empty = new ServicePort("default/empty:http", Ipv4Packet.PROTO_TCP, EMPTY_SERVICE_IP, 80, 0, 0,
+                List.of(), new RoundRobinBalancer(), 0, false, false);
+        return new ServiceProxy(new Conntrack(), TUN_IP, Cidr.parse("10.96.0.0/12"),
+                new IptablesTable(List.of(empty), ip("192.168.56.11")));
+    }
+
+    /** A packet dropped with an ICMP error sent back: the event must name the packet, not the error. */
+    record DroppedWithAnError(String name, byte[] packet, DropReason reason, String protocol, String src,
+                              String dst) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<DroppedWithAnError> droppedWithAnError() {
+        return Stream.of(
+                new DroppedWithAnError("TTL exceeded toward node-2",
+                        ipv4(ip(POD_A), ip("10.244.2.7"), UDP, 1, true, 100), DropReason.TTL_EXCEEDED,
+                        "udp", POD_A + ":40000", "10.244.2.7:53"),
+                new DroppedWithAnError("TTL exceeded toward pod B",
+                        ipv4(ip(POD_A), ip(POD_B), TCP, 1, true, 60), DropReason.TTL_EXCEEDED,
+                        "tcp", POD_A + ":40000", POD_B + ":80"),
+                new DroppedWithAnError("fragmentation needed toward node-2",
+                        ipv4(ip(POD_A), ip("10.244.2.7"), TCP, 64, true, 1500), DropReason.FRAG_NEEDED,
+                        "tcp", POD_A + ":40000", "10.244.2.7:80"),
+                new DroppedWithAnError("REJECT by a Service without endpoints",
+                        ipv4(ip(POD_A), EMPTY_SERVICE_IP, TCP, 64, true, 60), DropReason.NO_ENDPOINTS,
+                        "tcp", POD_A + ":40000", "10.96.0.6:80"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("droppedWithAnError")
+    void aDropAnsweredWithAnIcmpErrorIsLoggedWithTheDroppedPacket(DroppedWithAnError c) {
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+        router.setNodeName("node-1");
+        router.setProxy(proxyWithAnEmptyService());
+
+        DropReason verdict = inject(POD, c.packet());
+
+        assertEquals(c.reason(), verdict);
+        List<Captured> out = drainAll();
+        assertEquals(1, out.size(), () -> "the ICMP error back, and nothing else: " + out);
+        assertEquals(Ipv4Packet.PROTO_ICMP, ipView(out.get(0).ip()).protocol());
+        List<FlowLog.Event> events = log.since(0);
+        assertEquals(1, events.size(), events::toString);
+        FlowLog.Event e = events.get(0);
+        assertEquals(List.of("node-1", c.protocol(), c.src(), c.dst(), "dropped", c.reason().description()),
+                List.of(e.node(), e.protocol(), e.src(), e.dst(), e.verdict(), e.detail()));
+    }
+
+    @Test
+    void aDropFromTheOverlayIsLoggedWithItsAddressesAndPorts() {
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+        router.setNodeName("node-1");
+
+        inject(OVERLAY, ipv4(ip("10.244.2.7"), ip("10.244.3.9"), UDP, 64, true, 100));
+
+        FlowLog.Event e = log.since(0).get(0);
+        assertEquals(List.of("udp", "10.244.2.7:40000", "10.244.3.9:53", DropReason.LOOP.description()),
+                List.of(e.protocol(), e.src(), e.dst(), e.detail()));
+    }
+
+    @Test
+    void packetsSentOnAreNotFlowEvents() {
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+
+        inject(POD, ipv4(ip(POD_A), ip("10.244.2.7"), UDP, 64, true, 100));
+
+        assertEquals(List.of(), log.since(0));
+    }
+
+    // --- the pipeline: its stages, one added and one removed, traces, captures ----------------------------
+
+    /** A Service web at 10.96.0.2:80 whose one endpoint is 10.244.2.7:8080, a pod on node-2. */
+    static final int WEB_IP = ip("10.96.0.2");
+
+    static ServiceProxy proxyWithWeb() {
+        ServicePort web = new ServicePort("default/web:http", Ipv4Packet.PROTO_TCP, WEB_IP, 80, 0, 0,
+                List.of(new Endpoint(ip("10.244.2.7"), 8080, "node-2", false, true)), new RoundRobinBalancer(), 0,
+                false, false);
+        return new ServiceProxy(new Conntrack(), TUN_IP, Cidr.parse("10.96.0.0/12"),
+                new IptablesTable(List.of(web), ip("192.168.56.11")));
+    }
+
+    /** A policy-slot stage for the tests: counts what it sees (after DNAT) and drops TCP to one port. */
+    static final class DenyPort implements Stage {
+        final int port;
+        final List<String> seen = new ArrayList<>();
+
+        DenyPort(int port) {
+            this.port = port;
+        }
+
+        @Override
+        public String name() {
+            return "policy";
+        }
+
+        @Override
+        public Verdict process(dev.vnet.core.packet.PacketContext packet, long now) {
+            seen.add(Ipv4Address.toString(packet.destination()) + ":" + packet.destinationPort());
+            if (packet.destinationPort() == port) {
+                packet.say("TCP to port " + port + " is denied → dropped");
+                return Verdict.drop(packet, DropReason.NOT_FOR_US);
+            }
+            return Verdict.CONTINUE;
+        }
+    }
+
+    /** Sends {@code ipPacket} from pod A as the probe it is (IP id 0x1c46 and, for TCP, sequence 1000). */
+    private Probe traced(Proto proto, byte[] ipPacket) {
+        Probe probe = proto == TCP ? new Probe(0x1c46, Ipv4Packet.PROTO_TCP, 1000)
+                : new Probe(0x1c46, Ipv4Packet.PROTO_ICMP, 0x0b0b);
+        assertTrue(Tracing.begin(probe));
+        try {
+            inject(POD, ipPacket);
+        } finally {
+            Tracing.end(probe);
+        }
+        return probe;
+    }
+
+    private static List<String> stages(Probe probe) {
+        return probe.hops().stream().map(Probe.Hop::stage).toList();
+    }
+
+    @Test
+    void theRoutersStagesAreDnsServiceThenRoutingWithTheSlotForPolicyEmpty() {
+        assertEquals(List.of("dns", "service", "router"), router.pipeline().stageNames());
+        assertEquals(List.of(Pipeline.Slot.DNS, Pipeline.Slot.SERVICE, Pipeline.Slot.ROUTING),
+                router.pipeline().stages().stream().map(Pipeline.Installed::slot).toList());
+    }
+
+    @Test
+    void aTraceCrossesTheStagesInOrderAndEachSaysWhatItDecided() {
+        router.setNodeName("node-1");
+        router.setProxy(proxyWithWeb());
+
+        Probe probe = traced(ICMP_ECHO, ipv4(ip(POD_A), ip("10.244.2.7"), ICMP_ECHO, 64, true, 84));
+
+        assertEquals(List.of("bridge", "dns", "service", "router", "vxlan"), stages(probe), probe.hops().toString());
+        List<String> decisions = probe.hops().stream().map(Probe.Hop::decision).toList();
+        assertEquals("this node answers no DNS itself → next stage", decisions.get(1));
+        assertEquals("no Service address and no translated flow → unchanged", decisions.get(2));
+        assertTrue(decisions.get(3).contains("is in node-2's subnet 10.244.2.0/24 → VXLAN to 192.168.56.12; TTL 64 → 63"),
+                decisions.get(3));
+        assertEquals(List.of("node-1", "node-1", "node-1"),
+                probe.hops().subList(1, 4).stream().map(Probe.Hop::node).toList());
+    }
+
+    @Test
+    void aStageInThePolicySlotSeesTheTranslatedPacketAndItsDropIsCountedTracedAndLogged() {
+        router.setNodeName("node-1");
+        router.setProxy(proxyWithWeb());
+        FlowLog log = new FlowLog();
+        router.setFlowLog(log);
+        byte[] toWeb = ipv4(ip(POD_A), WEB_IP, TCP, 64, true, 60);
+        DenyPort policy = new DenyPort(8080);
+
+        router.pipeline().put(Pipeline.Slot.POLICY, policy);
+        Probe probe = traced(TCP, toWeb);
+
+        assertEquals(List.of("bridge", "dns", "service", "service", "policy"), stages(probe), probe.hops().toString());
+        assertEquals(List.of("10.244.2.7:8080"), policy.seen, "policy runs after DNAT: it speaks of pod IPs");
+        assertEquals(List.of(), drainAll(), "nothing left node-1");
+        assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), router.counters().dropsByReason());
+        assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), router.pipeline().stages().get(2).counters().dropsByReason());
+        assertEquals("dropped on node-1 by the policy stage: " + DropReason.NOT_FOR_US.description(), probe.outcome());
+        FlowLog.Event e = log.since(0).get(0);
+        assertEquals(List.of("tcp", POD_A + ":40000", "10.244.2.7:8080"), List.of(e.protocol(), e.src(), e.dst()),
+                "the event shows the packet as it was dropped, translated");
+    }
+
+    @Test
+    void withAPassingPolicyStageAddedAndTheServiceStageRemovedTheBytesOutFollow() {
+        ServiceProxy proxy = proxyWithWeb();
+        router.setProxy(proxy);
+        byte[] toWeb = ipv4(ip(POD_A), WEB_IP, TCP, 64, true, 60);
+        DenyPort policy = new DenyPort(22);
+        router.pipeline().put(Pipeline.Slot.POLICY, policy);
+
+        assertEquals(DropReason.NONE, inject(POD, toWeb));
+        List<Captured> translated = drainAll();
+        assertEquals(1, translated.size(), translated::toString);
+        assertEquals(Where.NODE_2, translated.get(0).where(), "DNATed to the endpoint on node-2");
+        Ipv4Packet out = ipView(translated.get(0).ip());
+        assertEquals("10.244.2.7", Ipv4Address.toString(out.destination()));
+        assertEquals(63, out.ttl());
+        assertTrue(out.verifyChecksum());
+        assertEquals(List.of("10.244.2.7:8080"), policy.seen);
+
+        Stage removed = router.pipeline().remove(Pipeline.Slot.SERVICE);
+        assertEquals("service", removed.name());
+        assertEquals(List.of("dns", "policy", "router"), router.pipeline().stageNames());
+        proxy.conntrack().removeIf(e -> true); // else the bridge hands the flow's packets to the router itself
+        Probe probe = traced(TCP, toWeb);
+
+        List<Captured> untranslated = drainAll();
+        assertEquals(1, untranslated.size(), untranslated::toString);
+        assertEquals(Where.TUN, untranslated.get(0).where(), "no Service stage: 10.96.0.2 is outside the cluster");
+        assertArrayEquals(toWeb, untranslated.get(0).ip(), "untouched: not translated, no hop taken to the TUN");
+        assertEquals(List.of("bridge", "dns", "policy", "router"), stages(probe));
+        assertEquals(List.of("10.244.2.7:8080", "10.96.0.2:80"), policy.seen);
+
+        router.pipeline().put(Pipeline.Slot.SERVICE, removed);
+        router.pipeline().remove(Pipeline.Slot.POLICY);
+        assertEquals(List.of("dns", "service", "router"), router.pipeline().stageNames());
+        inject(POD, toWeb);
+        assertEquals(Where.NODE_2, drainAll().get(0).where(), "the Service stage is back");
+    }
+
+    @Test
+    void dnsToTheClusterDnsAddressIsSteeredIntoTheNodesStackUntouched() {
+        int dns = ip("10.96.0.10");
+        router.setLocalDns(dns);
+        router.setProxy(proxyWithWeb());
+        byte[] query = ipv4(ip(POD_A), dns, UDP, 64, true, 60); // UDP 40000 → 53
+        byte[] tcpQuery = ipv4(ip(POD_A), dns, TCP, 64, true, 60);
+        tcpQuery[Ipv4Packet.HEADER_LEN + 3] = 53; // destination port 80 → 53; the router reads no TCP checksum
+
+        assertEquals(DropReason.NONE, inject(POD, query));
+        assertEquals(DropReason.NONE, inject(OVERLAY, query));
+        assertEquals(DropReason.NONE, inject(POD, tcpQuery));
+
+        List<Captured> out = drainAll();
+        assertEquals(List.of(Where.TUN, Where.TUN, Where.TUN), out.stream().map(Captured::where).toList());
+        assertArrayEquals(query, out.get(0).ip());
+        assertArrayEquals(tcpQuery, out.get(2).ip());
+        assertEquals(3, router.pipeline().stages().get(0).counters().sent());
+        assertEquals(0, router.pipeline().stages().get(1).counters().packets(), "the Service stage never saw them");
+    }
+
+    @Test
+    void dnsFromTheNodeItselfOrToAnotherPortIsNotSteered() {
+        int dns = ip("10.96.0.10");
+        router.setLocalDns(dns);
+
+        assertEquals(DropReason.NO_ROUTE, inject(NODE, ipv4(TUN_IP, dns, UDP, 64, true, 60)),
+                "the node's own queries would come straight back");
+        assertEquals(DropReason.NONE, inject(POD, ipv4(ip(POD_A), dns, TCP, 64, true, 60)),
+                "TCP to port 80 of the DNS address is no DNS: it leaves through the TUN as any outside address");
+        assertEquals(0, router.pipeline().stages().get(0).counters().sent());
+        assertEquals(2, router.pipeline().stages().get(0).counters().passed());
+    }
+
+    @Test
+    void capturesAroundTheServiceStageShowTheTranslationAndTheTunCarriesItsOwnPoint() {
+        record Seen(String point, String dst, String comment) {}
+        List<Seen> seen = new ArrayList<>();
+        router.setProxy(proxyWithWeb());
+        router.setTap((point, buf, off, len, linkType, comment) -> {
+            int ipAt = linkType == 1 ? off + EthernetFrame.HEADER_LEN : off;
+            seen.add(new Seen(point, Ipv4Address.toString(Ipv4Packet.of(buf, ipAt, len).destination()), comment));
+        });
+
+        inject(POD, ipv4(ip(POD_A), WEB_IP, TCP, 64, true, 60));
+        inject(POD, ipv4(ip(POD_A), ip("192.168.56.1"), TCP, 64, true, 60));
+        router.setTap(null);
+        inject(POD, ipv4(ip(POD_A), WEB_IP, TCP, 64, true, 60));
+
+        assertEquals(List.of(
+                new Seen("nat-before", "10.96.0.2", "from pod"),
+                new Seen("nat-after", "10.244.2.7", "TRANSLATED"),
+                new Seen("nat-before", "192.168.56.1", "from pod"),
+                new Seen("nat-after", "192.168.56.1", "PASS"),
+                new Seen("tun-out", "192.168.56.1", "to the node's stack")), seen);
+    }
+
+    @Test
+    void aRejectIsCapturedAsRejectAndCountedAtTheServiceStage() {
+        List<String> comments = new ArrayList<>();
+        router.setProxy(proxyWithAnEmptyService());
+        router.setTap((point, buf, off, len, linkType, comment) -> {
+            if (point.equals("nat-after")) {
+                comments.add(comment);
+            }
+        });
+
+        inject(POD, ipv4(ip(POD_A), EMPTY_SERVICE_IP, TCP, 64, true, 60));
+
+        assertEquals("REJECT", comments.get(0), "the first packet: the error about it passes the stage after");
+        assertEquals(Map.of(DropReason.NO_ENDPOINTS, 1L), router.pipeline().stages().get(1).counters().dropsByReason());
+        assertEquals(1, router.counters().icmpErrors());
+    }
+
+    /**
+     * As TraceAndIdleCostTest does for the bridge: with no capture and no trace, the gateway, the pipeline and
+     * the VTEP allocate nothing per packet. Without a ServiceProxy: its own cost is vnet-nat's to measure.
+     */
+    @Test
+    void routingAPodsPacketToAnotherNodeAllocatesNothingWhenNobodyWatches() {
+        keepOverlayCopies = false;
+        byte[] frame = ethernet(GATEWAY_MAC, POD_A_MAC, EthernetFrame.TYPE_IPV4,
+                ipv4(ip(POD_A), ip("10.244.2.7"), UDP, 64, true, 100));
+        ByteBuffer buf = ByteBuffer.allocateDirect(frame.length);
+        buf.put(0, frame);
+        for (int i = 0; i < 200_000; i++) { // let the JIT compile the path first
+            bridge.receive(podA.port(), buf, frame.length, NOW);
+        }
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 100_000; i++) {
+            bridge.receive(podA.port(), buf, frame.length, NOW);
+        }
+        long perPacket = (mx.getThreadAllocatedBytes(tid) - before) / 100_000;
+        assertEquals(0, perPacket, "bytes allocated per routed packet with no capture or trace attached");
+        assertEquals(300_000, overlayCount);
+        assertEquals(300_000, router.counters().routed(Route.OVERLAY));
     }
 
     // --- wiring helpers --------------------------------------------------------------------------------
