@@ -99,6 +99,13 @@ final class StatsCommand implements Callable<Integer> {
                 + num(routed, "OVERLAY") + ", to the node " + num(routed, "NODE_TUN") + "; ICMP errors sent "
                 + num(r, "icmpErrors")));
         lines.addAll(dropLines(r.path("dropsByReason")));
+        List<String> pipeline = new ArrayList<>();
+        for (JsonNode st : r.path("pipeline")) {
+            pipeline.add(st.path("stage").asString("") + " " + num(st, "packets"));
+        }
+        if (!pipeline.isEmpty()) {
+            lines.add(INDENT + " ".repeat(STAGE_WIDTH) + "pipeline (packets in): " + String.join(" → ", pipeline));
+        }
         JsonNode v = n.path("vxlan");
         lines.add(stage("vxlan", "VNI " + num(v, "vni") + ", peers " + num(v, "peers") + "; sent "
                 + num(v, "txPackets") + " packets / " + num(v, "txBytes") + " bytes, received " + num(v, "rxPackets")
@@ -106,12 +113,15 @@ final class StatsCommand implements Callable<Integer> {
         lines.addAll(dropLines(v.path("dropsByReason")));
         JsonNode s = n.path("services");
         lines.add(stage("services", "new flows " + num(s, "newFlows") + ", translated " + num(s, "translated")
-                + ", rejected " + num(s, "rejected") + ", SNAT " + num(s, "snatted")));
+                + ", rejected " + num(s, "rejected") + ", SNAT " + num(s, "snatted") + " (" + num(s, "snatRedirects")
+                + " moved to another endpoint)"));
         lines.addAll(dropLines(s.path("dropsByReason")));
         JsonNode c = n.path("conntrack");
         lines.add(stage("conntrack", num(c, "entries") + " entries of " + num(c, "max") + "; inserted "
                 + num(c, "inserted") + ", expired " + num(c, "expired") + ", refused " + num(c, "droppedFull")
                 + " (table full), " + num(c, "clashed") + " (clash)"));
+        lines.add(INDENT + " ".repeat(STAGE_WIDTH) + "made room: " + num(c, "earlyDropped") + " half-open entries "
+                + "dropped early, " + num(c, "reclaimed") + " SNAT ports taken back");
         return lines;
     }
 

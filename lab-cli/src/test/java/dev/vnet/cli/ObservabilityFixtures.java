@@ -30,12 +30,15 @@ final class ObservabilityFixtures {
                           'learnRefused': 0, 'diverted': 0, 'fdbEntries': 2},
                'gateway': {'arpReplies': 1, 'echoReplies': 0, 'routed': 3, 'neighbors': 1},
                'router': {'routed': {'LOCAL_POD': 3, 'OVERLAY': 3, 'NODE_TUN': 0}, 'icmpErrors': 0,
-                          'dropsByReason': {'NO_ROUTE': 2}},
+                          'dropsByReason': {'NO_ROUTE': 2},
+                          'pipeline': [{'stage': 'dns', 'packets': 6}, {'stage': 'service', 'packets': 6},
+                                       {'stage': 'router', 'packets': 6}]},
                'vxlan': {'vni': 1, 'txPackets': 3, 'txBytes': 390, 'rxPackets': 3, 'rxBytes': 390, 'peers': 1,
                          'dropsByReason': {}},
-               'services': {'newFlows': 0, 'translated': 0, 'rejected': 0, 'snatted': 0, 'dropsByReason': {}},
+               'services': {'newFlows': 0, 'translated': 0, 'rejected': 0, 'snatted': 0, 'snatRedirects': 0,
+                            'dropsByReason': {}},
                'conntrack': {'entries': 0, 'max': 262144, 'inserted': 0, 'droppedFull': 0, 'clashed': 0,
-                             'expired': 0}}],
+                             'expired': 0, 'earlyDropped': 0, 'reclaimed': 0}}],
              'dns': {'queriesByType': {'A': 4, 'AAAA': 4}, 'responsesByRcode': {'NOERROR': 6, 'NXDOMAIN': 2},
                      'malformed': 0}}
             """;

@@ -27,8 +27,8 @@ final class CounterCheck extends AbstractCheck {
             "gateway", Set.of("arpReplies", "echoReplies", "routed", "neighbors"),
             "router", Set.of("icmpErrors", "routed", "dropsByReason"),
             "vxlan", Set.of("txPackets", "txBytes", "rxPackets", "rxBytes", "peers", "dropsByReason"),
-            "services", Set.of("newFlows", "translated", "rejected", "snatted", "dropsByReason"),
-            "conntrack", Set.of("entries", "inserted", "droppedFull", "clashed", "expired"));
+            "services", Set.of("newFlows", "translated", "rejected", "snatted", "snatRedirects", "dropsByReason"),
+            "conntrack", Set.of("entries", "inserted", "droppedFull", "clashed", "expired", "earlyDropped", "reclaimed"));
     private static final Set<String> REASONS = Arrays.stream(DropReason.values()).map(Enum::name).collect(Collectors.toSet());
     private static final Set<String> ROUTES = Arrays.stream(RouterCounters.Route.values()).map(Enum::name)
             .collect(Collectors.toSet());

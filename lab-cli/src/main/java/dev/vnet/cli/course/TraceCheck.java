@@ -16,7 +16,7 @@ import java.util.Set;
  */
 final class TraceCheck extends AbstractCheck {
     /** The stages that report hops of a trace. */
-    static final Set<String> STAGES = Set.of("pod", "bridge", "gateway", "router", "service", "vxlan");
+    static final Set<String> STAGES = Set.of("pod", "bridge", "gateway", "dns", "service", "policy", "router", "vxlan");
 
     private final String from;
     private final String to;

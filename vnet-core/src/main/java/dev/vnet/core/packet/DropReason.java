@@ -28,11 +28,6 @@ public enum DropReason {
     FRAG_NEEDED("too big for the path MTU with DF set (ICMP sent back)"),
     DEVICE_ERROR("the device refused the write"),
     NO_ENDPOINTS("the Service has no endpoints (rejected with ICMP port unreachable)"),
-    /**
-     * A router's catch-all for a Service stage drop; superseded by the reasons below, which the stage
-     * reports for each drop ({@code ServiceProxy.lastDrop()}).
-     */
-    NAT_FAILED("the Service stage dropped it: no Service on that port, a fragment, or conntrack full"),
     NO_SERVICE("no Service on that address and port (a ClusterIP, a LoadBalancer IP or the Service range)"),
     SERVICE_PING("ICMP echo to an address in the Service range (ClusterIPs answer no ping)"),
     CONNTRACK_FULL("conntrack table full, with no unassured entry near the new flow to drop early"),

@@ -116,6 +116,12 @@ final class ObservabilityApi {
         }
         router.put("icmpErrors", rc.icmpErrors());
         router.set("dropsByReason", drops(rc.dropsByReason()));
+        ArrayNode stages = router.putArray("pipeline");
+        for (dev.vnet.node.router.Pipeline.Installed st : n.router().pipeline().stages()) {
+            ObjectNode so = stages.addObject().put("stage", st.name()).put("packets", st.counters().packets())
+                    .put("passed", st.counters().passed()).put("sent", st.counters().sent());
+            so.set("dropsByReason", drops(st.counters().dropsByReason()));
+        }
         Vtep v = n.vtep();
         ObjectNode vxlan = o.putObject("vxlan").put("vni", v.vni()).put("txPackets", v.txPackets())
                 .put("txBytes", v.txBytes()).put("rxPackets", v.rxPackets()).put("rxBytes", v.rxBytes())
@@ -123,7 +129,7 @@ final class ObservabilityApi {
         vxlan.set("dropsByReason", drops(v.dropsByReason()));
         ServiceProxy sp = n.proxy();
         ObjectNode services = o.putObject("services").put("newFlows", sp.newFlows()).put("translated", sp.translated())
-                .put("rejected", sp.rejected()).put("snatted", sp.snatted());
+                .put("rejected", sp.rejected()).put("snatted", sp.snatted()).put("snatRedirects", sp.snatRedirects());
         ObjectNode spDrops = services.putObject("dropsByReason");
         for (DropReason r : DropReason.values()) {
             if (sp.drops(r) != 0) {
@@ -132,7 +138,8 @@ final class ObservabilityApi {
         }
         Conntrack ct = sp.conntrack();
         o.putObject("conntrack").put("entries", ct.size()).put("max", ct.maxEntries()).put("inserted", ct.inserted())
-                .put("droppedFull", ct.droppedFull()).put("clashed", ct.clashed()).put("expired", ct.expired());
+                .put("droppedFull", ct.droppedFull()).put("clashed", ct.clashed()).put("expired", ct.expired())
+                .put("earlyDropped", ct.earlyDropped()).put("reclaimed", ct.reclaimed());
         return o;
     }
 

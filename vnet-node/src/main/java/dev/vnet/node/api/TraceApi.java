@@ -15,6 +15,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.ProbeRepr;
 import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
 import dev.vnet.core.packet.TcpPacket;
@@ -71,8 +72,8 @@ final class TraceApi {
         int srcIp = src.sandbox().spec().ip().bits();
         long dstMac = nextHopMac(node, dst.ip);
         ByteBuffer frame = ByteBuffer.allocateDirect(128);
-        int length = build(frame, src.sandbox().mac().bits(), dstMac, srcIp, dst.ip, protocol, ipId, srcPort,
-                dst.port, marker);
+        int length = new ProbeRepr(src.sandbox().mac().bits(), dstMac, srcIp, dst.ip, protocol, ipId, srcPort,
+                dst.port, marker).emit(frame);
         if (!Tracing.begin(probe)) {
             throw new ApiException("another trace is running: try again in a moment");
         }
@@ -309,66 +310,6 @@ final class TraceApi {
             }
         }
         return node.gateway().mac();
-    }
-
-    private static int build(ByteBuffer f, long srcMac, long dstMac, int srcIp, int dstIp, int protocol, int ipId,
-                             int srcPort, int dstPort, long marker) {
-        int l4Len = switch (protocol) {
-            case Ipv4Packet.PROTO_TCP -> TcpPacket.HEADER_LEN;
-            case Ipv4Packet.PROTO_UDP -> UdpPacket.HEADER_LEN + Probe.UDP_MARKER.length;
-            default -> IcmpPacket.HEADER_LEN + Probe.UDP_MARKER.length;
-        };
-        int ipLen = Ipv4Packet.HEADER_LEN + l4Len;
-        int len = EthernetFrame.HEADER_LEN + ipLen;
-        EthernetFrame eth = EthernetFrame.of(f, 0, len);
-        eth.setDestination(dstMac);
-        eth.setSource(srcMac);
-        eth.setEtherType(EthernetFrame.TYPE_IPV4);
-        Ipv4Packet ip = Ipv4Packet.of(f, EthernetFrame.HEADER_LEN, ipLen);
-        ip.setVersionAndHeaderLength(Ipv4Packet.HEADER_LEN);
-        ip.setDscpEcn(0);
-        ip.setTotalLength(ipLen);
-        ip.setIdentification(ipId);
-        ip.setFlags(true, false);
-        ip.setFragmentOffset(0);
-        ip.setTtl(64);
-        ip.setProtocol(protocol);
-        ip.setSource(srcIp);
-        ip.setDestination(dstIp);
-        ip.fillChecksum();
-        int l4 = ip.payloadOffset();
-        switch (protocol) {
-            case Ipv4Packet.PROTO_TCP -> {
-                TcpPacket tcp = TcpPacket.of(f, l4, l4Len);
-                tcp.setSourcePort(srcPort);
-                tcp.setDestinationPort(dstPort);
-                tcp.setSequenceNumber(marker);
-                tcp.setAcknowledgmentNumber(0);
-                tcp.setHeaderLength(TcpPacket.HEADER_LEN);
-                tcp.setFlags(TcpPacket.SYN);
-                tcp.setWindow(64240);
-                tcp.setUrgentPointer(0);
-                tcp.fillChecksum(srcIp, dstIp);
-            }
-            case Ipv4Packet.PROTO_UDP -> {
-                UdpPacket udp = UdpPacket.of(f, l4, l4Len);
-                udp.setSourcePort(srcPort);
-                udp.setDestinationPort(dstPort);
-                udp.setUdpLength(l4Len);
-                f.put(l4 + UdpPacket.HEADER_LEN, Probe.UDP_MARKER);
-                udp.fillChecksum(srcIp, dstIp);
-            }
-            default -> {
-                IcmpPacket icmp = IcmpPacket.of(f, l4, l4Len);
-                icmp.setType(IcmpPacket.TYPE_ECHO_REQUEST);
-                icmp.setCode(0);
-                icmp.setIdentifier((int) marker);
-                icmp.setSequenceNumber(1);
-                f.put(l4 + IcmpPacket.HEADER_LEN, Probe.UDP_MARKER);
-                icmp.fillChecksum();
-            }
-        }
-        return len;
     }
 
     private static String describe(int protocol, int src, int sport, int dst, int dport) {

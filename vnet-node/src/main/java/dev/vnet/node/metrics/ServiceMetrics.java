@@ -20,6 +20,9 @@ final class ServiceMetrics {
         m.counter("vnet_service_snat_flows_total",
                 "New flows also SNATed to the node's address (hairpin, external traffic with policy Cluster).",
                 cb -> cb.call(proxy.snatted()));
+        m.counter("vnet_service_snat_redirects_total",
+                "New flows given another endpoint because every SNAT port toward the first was taken.",
+                cb -> cb.call(proxy.snatRedirects()));
         m.counter("vnet_service_drops_total", "Packets the Service stage dropped, by reason.", cb -> {
             for (DropReason r : DropReason.values()) {
                 long n = proxy.drops(r);
@@ -43,6 +46,11 @@ final class ServiceMetrics {
                 "New flows refused: the table was full, or a tuple clashed with another live flow.", cb -> {
                     cb.call(ct.droppedFull(), "table_full");
                     cb.call(ct.clashed(), "clash");
+                }, "cause");
+        m.counter("vnet_conntrack_early_drops_total",
+                "Unassured entries (half-open, unanswered) dropped to make room, as Linux's early_drop does.", cb -> {
+                    cb.call(ct.earlyDropped(), "table_full");
+                    cb.call(ct.reclaimed(), "snat_port");
                 }, "cause");
     }
 

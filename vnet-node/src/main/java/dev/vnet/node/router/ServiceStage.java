@@ -16,7 +16,7 @@ import dev.vnet.nat.service.ServiceProxy;
  * Captured at "nat-before" and "nat-after", with the proxy's verdict (PASS, TRANSLATED, REJECT, DROP).
  *
  * <p>Not handled yet: the proxy reads the IPv4 and transport headers itself (it takes the buffer, not the
- * context) and records its own trace hops, and its DROP does not say why, so every drop is NAT_FAILED here.
+ * context) and records its own trace hops; a DROP's reason is the proxy's {@code lastDrop()}, read right after.
  */
 final class ServiceStage implements Stage {
     private static final IcmpRepr PORT_UNREACHABLE = IcmpRepr.destinationUnreachable(IcmpPacket.CODE_PORT_UNREACHABLE);
@@ -91,10 +91,11 @@ final class ServiceStage implements Stage {
                 return drop(packet, DropReason.NO_ENDPOINTS);
             }
             case DROP -> {
+                DropReason why = p.lastDrop(); // set by this very call, on this thread
                 if (packet.traced()) {
-                    packet.end("dropped on " + packet.node() + " by the Service stage");
+                    packet.end("dropped on " + packet.node() + " by the Service stage: " + why.description());
                 }
-                return drop(packet, DropReason.NAT_FAILED);
+                return drop(packet, why);
             }
             default -> throw new AssertionError(verdict);
         }

@@ -44,12 +44,17 @@ class ObservabilityApiTest {
                             'learnRefused': 0, 'diverted': 0, 'fdbEntries': 1},
                  'gateway': {'arpReplies': 0, 'echoReplies': 0, 'routed': 0, 'neighbors': 0},
                  'router': {'routed': {'LOCAL_POD': 0, 'OVERLAY': 0, 'NODE_TUN': 0}, 'icmpErrors': 0,
-                            'dropsByReason': {}},
+                            'dropsByReason': {},
+                            'pipeline': [
+                              {'stage': 'dns', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}},
+                              {'stage': 'service', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}},
+                              {'stage': 'router', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}}]},
                  'vxlan': {'vni': 1, 'txPackets': 0, 'txBytes': 0, 'rxPackets': 0, 'rxBytes': 0, 'peers': 0,
                            'dropsByReason': {}},
-                 'services': {'newFlows': 0, 'translated': 0, 'rejected': 0, 'snatted': 0, 'dropsByReason': {}},
+                 'services': {'newFlows': 0, 'translated': 0, 'rejected': 0, 'snatted': 0, 'snatRedirects': 0,
+                              'dropsByReason': {}},
                  'conntrack': {'entries': 0, 'max': 262144, 'inserted': 0, 'droppedFull': 0, 'clashed': 0,
-                               'expired': 0}}
+                               'expired': 0, 'earlyDropped': 0, 'reclaimed': 0}}
                 """), reparsed(ObservabilityApi.nodeStats(n)));
     }
 

@@ -98,7 +98,9 @@ class NodeMetricsTest {
                 "vnet_service_snat_flows_total{node=\"node-1\"} 0.0",
                 "vnet_conntrack_entries{node=\"node-1\"} 0.0",
                 "vnet_conntrack_max_entries{node=\"node-1\"} 262144.0",
-                "vnet_conntrack_refused_total{cause=\"table_full\",node=\"node-1\"} 0.0");
+                "vnet_conntrack_refused_total{cause=\"table_full\",node=\"node-1\"} 0.0",
+                "vnet_service_snat_redirects_total{node=\"node-1\"} 0.0",
+                "vnet_conntrack_early_drops_total{cause=\"snat_port\",node=\"node-1\"} 0.0");
         assertFalse(text.contains("reason=\"none\""), "only real drops are listed:\n" + text);
         assertFalse(text.contains("vnet_dns_"), "no DNS series without a DNS log");
     }
