@@ -143,7 +143,15 @@ class ServicesIntegrationTest {
     @Test
     @Order(1)
     void endpointsFollowTheSelector() throws Exception {
-        JsonNode ep = lab.call("get", "kind", "endpoints", "name", "web").path("list").path("items").get(0);
+        // The endpoints controller syncs after the pods' status writes (coalesced): give it a moment.
+        JsonNode ep = null;
+        for (int i = 0; i < 100; i++) {
+            ep = lab.call("get", "kind", "endpoints", "name", "web").path("list").path("items").get(0);
+            if (ep.path("subsets").path(0).path("addresses").size() == 3) {
+                break;
+            }
+            Thread.sleep(20);
+        }
         assertEquals(3, ep.path("subsets").get(0).path("addresses").size(), ep.toString());
         assertEquals(8080, ep.path("subsets").get(0).path("ports").get(0).path("port").asInt(), "named targetPort resolved");
     }

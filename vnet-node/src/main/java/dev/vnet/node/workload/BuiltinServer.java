@@ -26,6 +26,8 @@ abstract class BuiltinServer implements Workload {
     private final Path logFile;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     volatile boolean running = true;
+    /** Held while writing the log, so that a stopped server writes no more (its folder may be removed next). */
+    private final Object logLock = new Object();
 
     BuiltinServer(String containerName, Path logFile) {
         this.containerName = containerName;
@@ -76,8 +78,23 @@ abstract class BuiltinServer implements Workload {
         t.start();
     }
 
-    /** Appends a timestamped line to the container's log; best effort, the server keeps serving. */
+    /** Marks the server stopped; once this returns, nothing more is written to its log. */
+    void stopRunning() {
+        synchronized (logLock) {
+            running = false;
+        }
+    }
+
+    /** Appends a timestamped line to the container's log while it runs; best effort, the server keeps serving. */
     void log(String line) {
+        synchronized (logLock) {
+            if (running) {
+                append(line);
+            }
+        }
+    }
+
+    private void append(String line) {
         try {
             Files.writeString(logFile, Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -68,7 +68,7 @@ public final class EchoServer extends BuiltinServer {
 
     @Override
     public void close() {
-        running = false;
+        stopRunning();
         try {
             tcp.close();
         } catch (IOException ignored) {

@@ -112,7 +112,7 @@ public final class WhoamiServer extends BuiltinServer {
 
     @Override
     public void close() {
-        running = false;
+        stopRunning();
         try {
             listener.close();
         } catch (IOException ignored) {
