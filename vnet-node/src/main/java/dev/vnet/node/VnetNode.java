@@ -237,7 +237,7 @@ public final class VnetNode implements AutoCloseable {
         return router;
     }
 
-    /** The outer UDP source port used for a flow hash, or -1 before the data plane is up. */
+    /** The node's VXLAN sockets (they choose each flow's outer source port); null before the data plane is up. */
     public UdpTransport transport() {
         return transport;
     }
@@ -419,7 +419,7 @@ public final class VnetNode implements AutoCloseable {
         LOG.info("pod stopped: pod=" + key + " node=" + config.name());
     }
 
-    /** Periodic upkeep: ages the FDB and the neighbour cache. */
+    /** Periodic upkeep: ages the FDB, the neighbour cache, conntrack and ClientIP affinity. */
     public void housekeeping() {
         long now = clock.getAsLong();
         bridge.fdb().expire(now);

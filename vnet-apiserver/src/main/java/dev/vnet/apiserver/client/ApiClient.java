@@ -129,7 +129,7 @@ public class ApiClient {
             while ((b = in.read()) >= 0 && b != '\n') {
                 header.write(b);
             }
-            JsonNode reply = JSON.readTree(header.toByteArray());
+            JsonNode reply = readTree(new java.io.ByteArrayInputStream(header.toByteArray()));
             if (reply == null || reply.isMissingNode() || !reply.path("ok").asBoolean(false)) {
                 throw new ApiException(reply == null || reply.isMissingNode()
                         ? where() + " closed the connection without answering"
@@ -146,6 +146,17 @@ public class ApiClient {
                 return; // the reader (e.g. head, or a closed Wireshark) stopped reading
             }
             throw new ApiException("the capture stream failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads one JSON answer; a failure of the socket underneath comes out as the IOException it is. */
+    private static JsonNode readTree(InputStream in) throws IOException {
+        try {
+            return JSON.readTree(in);
+        } catch (tools.jackson.core.exc.JacksonIOException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new IOException("the answer is not JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -177,7 +188,7 @@ public class ApiClient {
             } else {
                 in = Channels.newInputStream(ch);
             }
-            JsonNode reply = JSON.readTree(in);
+            JsonNode reply = readTree(in);
             if (reply == null || reply.isMissingNode()) {
                 throw new ApiException(where() + " closed the connection without answering"
                         + (socket == null ? "" : ": see " + socket.resolveSibling("lab.log")));
