@@ -60,7 +60,8 @@ abstract class ClusterStoreContract {
     static final Map<String, Class<?>> KINDS = Map.of(
             THING, Thing.class, OTHER, Thing.class,
             "Pod", Pod.class, "Service", Service.class, "Node", Node.class,
-            "Endpoints", Endpoints.class, "EndpointSlice", EndpointSlice.class);
+            "Endpoints", Endpoints.class, "EndpointSlice", EndpointSlice.class,
+            "SubnetLease", dev.vnet.apiserver.api.SubnetLease.class);
 
     /** How long a test waits for something that should happen. */
     static final Duration WAIT = Duration.ofSeconds(10);
@@ -340,6 +341,13 @@ abstract class ClusterStoreContract {
         assertEquals(eps, other.get(EndpointsKind.KIND, "default/web").orElseThrow().value());
         assertEquals(slice, other.get(EndpointSliceKind.KIND, "default/web-abc12").orElseThrow().value());
         assertEquals(pod, pods.next().value());
+
+        // vnet's own kind too: read back as itself, not as a generic Kubernetes resource.
+        dev.vnet.apiserver.api.SubnetLease lease = dev.vnet.apiserver.api.SubnetLease.of("node-1", "10.244.1.0/24",
+                "192.168.56.11", "0a:58:0a:f4:01:00", 7, 30);
+        store.create(dev.vnet.apiserver.api.SubnetLeaseKind.KIND, "/10.244.1.0-24", lease);
+        assertEquals(lease, other.get(dev.vnet.apiserver.api.SubnetLeaseKind.KIND, "/10.244.1.0-24").orElseThrow()
+                .value());
     }
 
     // --- watches ---
