@@ -1,7 +1,6 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.OutputStream;

@@ -1,11 +1,11 @@
 package dev.vnet.cli;
 
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Where the CLI finds a multi-machine cluster: {@code --store} and {@code --token-file}, or the config file a

@@ -1,19 +1,18 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
-import dev.vnet.core.linux.Privileges;
 import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.core.linux.Privileges;
 import dev.vnet.lab.LocalLab;
 import dev.vnet.lab.ProcessLab;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
 
 @Command(name = "down", description = {
         "Stop the lab and remove every namespace, link and process it made.",

@@ -1,7 +1,6 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,15 +1,14 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
 
 @Command(name = "flows", description = {
         "Recent flow events, one line each: new flows through a Service (the endpoint chosen and why) and packets",

@@ -3,18 +3,18 @@ package dev.vnet.cli;
 import dev.vnet.cli.course.Catalog;
 import dev.vnet.cli.course.CheckContext;
 import dev.vnet.cli.course.ExerciseFileException;
-import dev.vnet.cli.course.Session;
 import dev.vnet.cli.course.ProgressStore;
+import dev.vnet.cli.course.Session;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine;
 
 @Command(name = "lab", mixinStandardHelpOptions = true, description = {
         "Guided labs, one idea of Kubernetes networking each, built on the running lab.",

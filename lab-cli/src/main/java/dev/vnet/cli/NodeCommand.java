@@ -2,8 +2,8 @@ package dev.vnet.cli;
 
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.node.agent.NodeAgent;
 import dev.vnet.lab.ProcessLab;
+import dev.vnet.node.agent.NodeAgent;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;

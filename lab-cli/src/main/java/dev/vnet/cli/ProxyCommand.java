@@ -1,15 +1,14 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "proxy", description = {
         "Show what kube-proxy would program for the current Services.",

@@ -1,10 +1,8 @@
 package dev.vnet.cli;
 
-import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
-import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
+import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.cli.course.ProgressStore;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -24,6 +22,7 @@ import org.jline.reader.UserInterruptException;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
 import picocli.CommandLine;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The interactive {@code vnet}: every verb of the one-shot CLI, from the same command table, with history,

@@ -1,8 +1,6 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import dev.vnet.core.packet.DropReason;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -10,10 +8,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
 
 @Command(name = "stats", description = {
         "Show each node's counters: a table of its bridge ports (packets and bytes each way, drops), then one line",

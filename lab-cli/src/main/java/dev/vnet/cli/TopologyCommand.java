@@ -1,16 +1,15 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
 
 @Command(name = "topology", description = {
         "Draw the lab as it is now: the underlay bridge vnet-ul with the outside, each node on it with its VTEP,",

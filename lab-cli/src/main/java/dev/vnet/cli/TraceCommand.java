@@ -1,16 +1,15 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
 
 @Command(name = "trace", description = {
         "Send a probe packet from a pod and print every stage it crossed on every node, with what each decided:",

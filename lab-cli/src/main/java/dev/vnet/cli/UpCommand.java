@@ -1,12 +1,9 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
-import dev.vnet.core.linux.Privileges;
 import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.core.linux.Privileges;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.lab.LocalLab;
 import dev.vnet.lab.ProcessLab;
 import java.io.IOException;
@@ -19,10 +16,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import tools.jackson.databind.JsonNode;
 
 @Command(name = "up", description = {
         "Start the local lab: the outside namespace with the underlay bridge, one namespace per node, and",

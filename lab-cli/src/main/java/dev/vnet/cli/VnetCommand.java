@@ -1,13 +1,13 @@
 package dev.vnet.cli;
 
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.lab.LabConfig;
-import dev.vnet.apiserver.api.ApiException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code vnet} command table. Each subcommand's description is its help; the same table will drive the

@@ -3,9 +3,9 @@ package dev.vnet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import tools.jackson.databind.JsonNode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /** `vnet stats` as printed from the lab's answer: needs no lab. */
 class StatsCommandTest {

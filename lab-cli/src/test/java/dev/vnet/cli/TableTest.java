@@ -2,7 +2,6 @@ package dev.vnet.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import tools.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;

@@ -1,8 +1,8 @@
 package dev.vnet.bridge;
 
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.core.packet.ArpPacket;
 import dev.vnet.core.packet.ArpPacket.ArpRepr;
+import dev.vnet.core.packet.ArpPacket;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.EthernetRepr;

@@ -1,12 +1,11 @@
 package dev.vnet.lab;
 
 import dev.vnet.apiserver.api.ApiException;
-
-import dev.vnet.node.pod.NamespaceRecord;
 import dev.vnet.core.linux.Commands;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.NodeConfig;
+import dev.vnet.node.pod.NamespaceRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;

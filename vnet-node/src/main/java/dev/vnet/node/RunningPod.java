@@ -1,14 +1,14 @@
 package dev.vnet.node;
 
 import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.node.pod.PodSandbox;
+import dev.vnet.node.workload.Workload;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
-import dev.vnet.node.pod.PodSandbox;
-import dev.vnet.node.workload.Workload;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,9 +1,8 @@
 package dev.vnet.cli.course;
 
-import dev.vnet.apiserver.api.Operation;
-
-import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
+import dev.vnet.core.capture.CaptureFilter;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,8 +1,8 @@
 package dev.vnet.cli.course;
 
-import tools.jackson.databind.JsonNode;
 import java.util.Map;
 import java.util.TreeMap;
+import tools.jackson.databind.JsonNode;
 
 /** The check types of lab files, by name, and the parsing of one {@code - type: {fields}} entry. */
 final class Checks {

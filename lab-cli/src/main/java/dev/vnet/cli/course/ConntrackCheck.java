@@ -1,13 +1,12 @@
 package dev.vnet.cli.course;
 
-import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code conntrack: {service, min | endpoints}}: flows through the Service in the nodes' conntrack tables

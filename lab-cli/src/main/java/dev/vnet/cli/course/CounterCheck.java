@@ -1,14 +1,14 @@
 package dev.vnet.cli.course;
 
-import tools.jackson.databind.JsonNode;
-import dev.vnet.core.packet.DropReason;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.core.packet.DropReason;
 import dev.vnet.node.router.RouterCounters;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code counter: {node, path, min | increase}}: a value of the node's {@code stats}, either at least

@@ -1,9 +1,8 @@
 package dev.vnet.cli.course;
 
-import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code endpoints: {service, count | min}}: how many ready endpoint addresses the Service's Endpoints have

@@ -1,11 +1,11 @@
 package dev.vnet.cli.course;
 
-import tools.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The fields of one mapping in a lab file, read strictly: each getter names the place and the field when the

@@ -1,8 +1,7 @@
 package dev.vnet.cli.course;
 
-import dev.vnet.apiserver.api.Operation;
-
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
 
 /** {@code log: {pod, container, contains}}: a container's output (as {@code vnet logs}) contains the text. */
 final class LogCheck extends AbstractCheck {

@@ -1,9 +1,9 @@
 package dev.vnet.cli.course;
 
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
 import java.util.Optional;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 
 /** {@code pod: {name, phase}}: the pod exists and is in this phase (Running unless said). */
 final class PodCheck extends AbstractCheck {

@@ -1,7 +1,5 @@
 package dev.vnet.cli.course;
 
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.ObjectMapper;
 import dev.vnet.apiserver.api.ApiException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -9,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Where progress is kept, so it survives quitting: {@code $VNET_LAB_STATE} if set, else {@code labs.json} in

@@ -1,10 +1,10 @@
 package dev.vnet.cli.course;
 
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code reach: {from, to, port, proto, expect}}: a real connection from a pod's namespace. TCP connects with

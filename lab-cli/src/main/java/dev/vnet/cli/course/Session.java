@@ -1,9 +1,7 @@
 package dev.vnet.cli.course;
 
-import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The lab verbs behind {@code vnet lab}: list, start, check, hint, next, status, reset. Each reads the progress,

@@ -1,14 +1,13 @@
 package dev.vnet.cli.course;
 
-import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Operation;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code trace: {from, to, proto, stages, avoid, outcome}}: a {@code vnet trace} probe whose hops include every

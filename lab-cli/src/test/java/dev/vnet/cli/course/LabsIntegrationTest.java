@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.cli.LabCommand;
 import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
-import dev.vnet.apiserver.client.ApiClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

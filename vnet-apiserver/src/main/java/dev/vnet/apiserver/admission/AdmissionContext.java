@@ -22,6 +22,9 @@ public interface AdmissionContext {
     /** Refuses a pod the nodes of this machine could not run (its network namespace name is taken). */
     void admitPod(Pod pod) throws ApiException;
 
+    /** How long an apply waits for what it promises (a pod decided by its node), or a delete for it to stop. */
+    java.time.Duration settleTimeout();
+
     /** Whether a node of this process still runs the pod {@code namespace/name}. */
     boolean runsPod(String key);
 }

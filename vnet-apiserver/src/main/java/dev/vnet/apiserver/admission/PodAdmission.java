@@ -16,8 +16,6 @@ import java.util.Optional;
  * is refused. Pods' names are unique across the cluster here, since each names a network namespace.
  */
 final class PodAdmission implements Admission<Pod> {
-    private static final long WAIT_NANOS = 30_000_000_000L;
-
     @Override
     public Pod admit(Pod want, Pod existing, AdmissionContext ctx) throws ApiException {
         String name = PodKind.name(want);
@@ -59,7 +57,7 @@ final class PodAdmission implements Admission<Pod> {
     @Override
     public String settled(Pod written, AdmissionContext ctx) {
         String key = PodKind.key(written);
-        long deadline = System.nanoTime() + WAIT_NANOS;
+        long deadline = System.nanoTime() + ctx.settleTimeout().toNanos();
         Pod now = written;
         while (System.nanoTime() < deadline) {
             Optional<ClusterStore.Versioned<Pod>> p = ctx.store().get(PodKind.KIND, key);
@@ -78,7 +76,7 @@ final class PodAdmission implements Admission<Pod> {
     /** Waits until no node of this process runs the pod any more. */
     @Override
     public void deleted(String key, AdmissionContext ctx) {
-        long deadline = System.nanoTime() + WAIT_NANOS;
+        long deadline = System.nanoTime() + ctx.settleTimeout().toNanos();
         while (System.nanoTime() < deadline && ctx.runsPod(key)) {
             sleep(20);
         }

@@ -1,6 +1,9 @@
 package dev.vnet.apiserver.admission;
 
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.ServiceKind;
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.addr.Ipv4Address;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -12,11 +15,6 @@ import io.fabric8.kubernetes.api.model.ServiceStatus;
 import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
 import io.fabric8.kubernetes.api.model.SessionAffinityConfig;
 import io.fabric8.kubernetes.api.model.SessionAffinityConfigBuilder;
-
-import dev.vnet.apiserver.api.ApiException;
-
-import dev.vnet.core.addr.Cidr;
-import dev.vnet.core.addr.Ipv4Address;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.vnet.apiserver.api;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /** What {@code describe} may ask besides its object: related objects, and the data plane through the API. */
 public interface DescribeContext {

@@ -1,11 +1,7 @@
 package dev.vnet.apiserver.client;
 
-import dev.vnet.apiserver.api.Operation;
-
 import dev.vnet.apiserver.api.ApiException;
-
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
+import dev.vnet.apiserver.api.Operation;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -16,6 +12,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * Talks to a lab's API: one request, one answer. Over the local lab's Unix socket, or over TCP to a node
@@ -154,7 +152,7 @@ public class ApiClient {
         try {
             return JSON.readTree(in);
         } catch (tools.jackson.core.exc.JacksonIOException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getMessage(), e);
+            throw e.getCause() != null ? e.getCause() : new IOException(e.getMessage(), e);
         } catch (tools.jackson.core.JacksonException e) {
             throw new IOException("the answer is not JSON: " + e.getOriginalMessage(), e);
         }

@@ -1,9 +1,9 @@
 package dev.vnet.apiserver.controller;
 
-import dev.vnet.apiserver.api.PodKind;
-import io.fabric8.kubernetes.api.model.Pod;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.store.ClusterStore;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;

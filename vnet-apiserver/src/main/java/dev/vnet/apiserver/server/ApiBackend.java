@@ -2,8 +2,8 @@ package dev.vnet.apiserver.server;
 
 import dev.vnet.apiserver.admission.ServiceAllocator;
 import dev.vnet.apiserver.api.ApiException;
-import io.fabric8.kubernetes.api.model.Pod;
 import dev.vnet.apiserver.store.ClusterStore;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
 
 /**
@@ -28,6 +28,11 @@ public interface ApiBackend {
     /** Whether a node of this process still runs the pod {@code namespace/name} (a delete waits until not). */
     default boolean runsPod(String key) {
         return false;
+    }
+
+    /** How long an apply waits for its pods to leave Pending (and a delete for them to stop). */
+    default java.time.Duration settleTimeout() {
+        return java.time.Duration.ofSeconds(30);
     }
 
     /**

@@ -1,10 +1,6 @@
 package dev.vnet.apiserver.server;
 
 import dev.vnet.apiserver.api.ApiException;
-
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,6 +17,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The lab's API: one JSON request per connection, answered with one JSON line: {@code {"ok":true,...}} or

@@ -1,16 +1,15 @@
 package dev.vnet.apiserver.server;
 
-import dev.vnet.apiserver.api.Operation;
-
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.InvalidManifestException;
 import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.Operation;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The operations one API server answers (each an {@link Operation}): the resource verbs (apply, get, delete), the node's own

@@ -1,8 +1,5 @@
 package dev.vnet.apiserver.server;
 
-import dev.vnet.apiserver.api.Operation;
-
-import dev.vnet.apiserver.admission.Admission;
 import dev.vnet.apiserver.admission.AdmissionContext;
 import dev.vnet.apiserver.admission.Admissions;
 import dev.vnet.apiserver.admission.ServiceAllocator;
@@ -13,6 +10,7 @@ import dev.vnet.apiserver.api.Kind;
 import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.Manifests;
 import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.SubnetLease;
 import dev.vnet.apiserver.api.SubnetLeaseKind;
@@ -178,6 +176,11 @@ public final class ResourceApi {
         @Override
         public void admitPod(Pod pod) throws ApiException {
             backend.admitPod(pod);
+        }
+
+        @Override
+        public java.time.Duration settleTimeout() {
+            return backend.settleTimeout();
         }
 
         @Override

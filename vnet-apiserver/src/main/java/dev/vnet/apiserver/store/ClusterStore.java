@@ -2,7 +2,6 @@ package dev.vnet.apiserver.store;
 
 import dev.vnet.apiserver.api.Kind;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

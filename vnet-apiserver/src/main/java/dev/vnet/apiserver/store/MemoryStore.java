@@ -1,7 +1,6 @@
 package dev.vnet.apiserver.store;
 
 import dev.vnet.apiserver.api.Json;
-
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.vnet.apiserver.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Test;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Test;
 
 /** How the answers of several node APIs become one: lists joined, counts added, the rest from the first. */
 class ClusterClientMergeTest {

@@ -40,6 +40,11 @@ class ResourceApiTest {
         public List<String> nodeNames() {
             return List.of("node-1", "node-2");
         }
+
+        @Override
+        public java.time.Duration settleTimeout() {
+            return java.time.Duration.ZERO; // no node runs the pods here: do not wait for them
+        }
     };
 
     /** A kind vnet does not have, declared in one registration: ConfigMaps, with a column of their keys. */

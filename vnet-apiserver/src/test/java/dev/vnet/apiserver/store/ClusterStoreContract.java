@@ -1,17 +1,5 @@
 package dev.vnet.apiserver.store;
 
-import dev.vnet.apiserver.api.EndpointSliceKind;
-import dev.vnet.apiserver.api.EndpointsKind;
-import dev.vnet.apiserver.api.Json;
-import dev.vnet.apiserver.api.NodeKind;
-import dev.vnet.apiserver.api.PodKind;
-import dev.vnet.apiserver.api.ServiceKind;
-import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -20,12 +8,23 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.vnet.apiserver.api.EndpointSliceKind;
+import dev.vnet.apiserver.api.EndpointsKind;
+import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Manifests;
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
 import dev.vnet.apiserver.store.ClusterStore.ConflictException;
 import dev.vnet.apiserver.store.ClusterStore.Event;
 import dev.vnet.apiserver.store.ClusterStore.EventType;
 import dev.vnet.apiserver.store.ClusterStore.Versioned;
 import dev.vnet.apiserver.store.ClusterStore.Watch;
+import io.fabric8.kubernetes.api.model.Endpoints;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

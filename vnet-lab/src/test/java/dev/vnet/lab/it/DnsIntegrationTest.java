@@ -3,7 +3,6 @@ package dev.vnet.lab.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import tools.jackson.databind.JsonNode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The cluster DNS, asked by real resolvers (dig, nslookup, glibc's getent, curl) from pods on two nodes.

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.vnet.core.linux.NetNs;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.core.linux.NetNs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

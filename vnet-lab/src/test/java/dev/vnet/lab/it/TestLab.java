@@ -3,13 +3,10 @@ package dev.vnet.lab.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
-import dev.vnet.core.linux.Privileges;
-import dev.vnet.apiserver.client.ApiClient;
-import dev.vnet.lab.LabConfig;
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.core.linux.Privileges;
+import dev.vnet.lab.LabConfig;
 import dev.vnet.lab.LocalLab;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * A real lab for integration tests, isolated from any other: its namespaces and pods carry a unique prefix

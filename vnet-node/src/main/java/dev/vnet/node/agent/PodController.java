@@ -1,14 +1,13 @@
 package dev.vnet.node.agent;
 
-import dev.vnet.node.pod.NamespaceRecord;
-
-import dev.vnet.node.VnetNode;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.controller.Reconciler;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.pod.NamespaceRecord;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import dev.vnet.apiserver.store.ClusterStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.Objects;

@@ -1,7 +1,6 @@
 package dev.vnet.node.agent;
 
 import dev.vnet.apiserver.api.ApiException;
-
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.linux.Commands;

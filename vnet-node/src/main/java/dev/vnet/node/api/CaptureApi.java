@@ -2,8 +2,6 @@ package dev.vnet.node.api;
 
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.server.ApiServer;
-
-import tools.jackson.databind.JsonNode;
 import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.CaptureSink;
 import dev.vnet.core.capture.PcapWriter;
@@ -18,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code vnet capture}: streams a capture in pcap or pcapng to the client. Points: a pod's port ("pod", the

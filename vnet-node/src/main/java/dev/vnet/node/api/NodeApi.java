@@ -1,37 +1,26 @@
 package dev.vnet.node.api;
 
-import dev.vnet.apiserver.server.Handlers;
-import dev.vnet.apiserver.api.Operation;
-
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.ServiceKind;
+import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.node.RunningPod;
+import dev.vnet.node.VnetNode;
+import dev.vnet.node.workload.Workload;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
-import dev.vnet.apiserver.server.ApiServer;
-
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
-import dev.vnet.core.linux.NetNs;
-import dev.vnet.node.RunningPod;
-import dev.vnet.node.VnetNode;
-import dev.vnet.apiserver.store.ClusterStore;
-import dev.vnet.node.workload.Workload;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * The node API's verbs (kubelet's API, port 10250 on a node process): the state of this process's nodes — pod

@@ -2,13 +2,6 @@ package dev.vnet.node.api;
 
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
-import dev.vnet.apiserver.api.PodKind;
-import dev.vnet.apiserver.api.ServiceKind;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
 import dev.vnet.bridge.Bridge;
 import dev.vnet.bridge.BridgePort;
 import dev.vnet.bridge.GatewayPort;
@@ -30,6 +23,8 @@ import dev.vnet.overlay.VxlanHeader;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The lab's observability verbs, {@code stats} and {@code topology}: each node's counters per port and per

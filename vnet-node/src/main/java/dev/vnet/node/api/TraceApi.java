@@ -1,34 +1,28 @@
 package dev.vnet.node.api;
 
-import dev.vnet.apiserver.api.Operation;
-
-import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.ServiceKind;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Service;
-
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
-import tools.jackson.databind.node.ObjectNode;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.core.packet.EthernetFrame;
-import dev.vnet.core.packet.ProbeRepr;
-import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.Ipv4Packet;
-import dev.vnet.core.packet.TcpPacket;
-import dev.vnet.core.packet.UdpPacket;
+import dev.vnet.core.packet.ProbeRepr;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import dev.vnet.node.RunningPod;
 import dev.vnet.node.VnetNode;
-import dev.vnet.apiserver.store.ClusterStore;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code vnet trace SRC DST[:PORT]}: sends a probe packet from a pod's port as if the pod had sent it, and

@@ -1,16 +1,16 @@
 package dev.vnet.node.dns;
 
-import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.ServiceKind;
+import dev.vnet.core.addr.Ipv4Address;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointPort;
 import io.fabric8.kubernetes.api.model.EndpointSubset;
 import io.fabric8.kubernetes.api.model.Endpoints;
-import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServicePort;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;

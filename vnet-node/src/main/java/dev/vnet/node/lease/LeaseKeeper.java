@@ -1,10 +1,10 @@
 package dev.vnet.node.lease;
 
+import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.addr.MacAddress;
-import dev.vnet.apiserver.api.SubnetLease;
-import dev.vnet.apiserver.store.ClusterStore;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

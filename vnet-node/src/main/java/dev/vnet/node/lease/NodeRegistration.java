@@ -1,16 +1,16 @@
 package dev.vnet.node.lease;
 
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.core.addr.MacAddress;
-import dev.vnet.apiserver.api.NodeKind;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.NodeConditionBuilder;
 import io.fabric8.kubernetes.api.model.NodeStatus;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import dev.vnet.apiserver.store.ClusterStore;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;

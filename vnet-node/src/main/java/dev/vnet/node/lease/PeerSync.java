@@ -1,12 +1,12 @@
 package dev.vnet.node.lease;
 
-import dev.vnet.core.addr.Cidr;
-import dev.vnet.core.addr.Ipv4Address;
-import dev.vnet.core.addr.MacAddress;
 import dev.vnet.apiserver.api.SubnetLease;
 import dev.vnet.apiserver.api.SubnetLeaseKind;
 import dev.vnet.apiserver.controller.Reconciler;
 import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.addr.MacAddress;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.PeerTable;
 import java.util.ArrayList;

@@ -1,11 +1,10 @@
 package dev.vnet.node.agent;
 
-import dev.vnet.apiserver.api.ApiException;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.core.addr.Cidr;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,7 @@
 package dev.vnet.node.api;
 
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 import dev.vnet.bridge.BridgePort;
 import dev.vnet.core.linux.Commands;
 import dev.vnet.node.VnetNode;
@@ -12,6 +9,8 @@ import dev.vnet.overlay.Peer;
 import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The JSON behind {@code vnet stats} and {@code vnet topology} for nodes built without root: the field names

@@ -1,21 +1,19 @@
 package dev.vnet.node.lease;
 
-import dev.vnet.apiserver.api.NodeKind;
-import dev.vnet.apiserver.api.SubnetLeaseKind;
-import io.fabric8.kubernetes.api.model.Node;
-
-import dev.vnet.apiserver.controller.NodeLifecycle;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vnet.apiserver.api.NodeKind;
+import dev.vnet.apiserver.api.SubnetLease;
+import dev.vnet.apiserver.api.SubnetLeaseKind;
+import dev.vnet.apiserver.controller.NodeLifecycle;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.apiserver.store.MemoryStore;
 import dev.vnet.core.addr.Cidr;
 import dev.vnet.core.addr.Ipv4Address;
 import dev.vnet.node.lease.PeerSync;
-import dev.vnet.apiserver.api.SubnetLease;
-import dev.vnet.apiserver.store.ClusterStore;
-import dev.vnet.apiserver.store.MemoryStore;
 import dev.vnet.overlay.PeerTable;
+import io.fabric8.kubernetes.api.model.Node;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
