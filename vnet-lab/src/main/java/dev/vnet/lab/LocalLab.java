@@ -17,15 +17,13 @@ import dev.vnet.core.linux.NetNs;
 import dev.vnet.core.linux.Privileges;
 import dev.vnet.node.NodeConfig;
 import dev.vnet.node.VnetNode;
+import dev.vnet.node.agent.NodeLoops;
 import dev.vnet.node.agent.PodController;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
-import dev.vnet.node.dns.ClusterDns;
 import dev.vnet.node.dns.DnsLog;
-import dev.vnet.node.dns.DnsSync;
 import dev.vnet.node.lease.LeaseKeeper;
 import dev.vnet.node.lease.NodeRegistration;
-import dev.vnet.node.lease.PeerSync;
 import dev.vnet.node.pod.NamespaceRecord;
 import dev.vnet.node.pod.Namespaces;
 import dev.vnet.node.proxy.ServiceSync;
@@ -63,10 +61,8 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     private final LabState state;
     private final ClusterStore store = new MemoryStore();
     private final List<VnetNode> nodes = new ArrayList<>();
-    private final List<PeerSync> peerSyncs = new ArrayList<>();
-    private final List<ServiceSync> serviceSyncs = new ArrayList<>();
-    private final List<DnsSync> dnsSyncs = new ArrayList<>();
-    private final List<dev.vnet.node.metrics.NodeMetrics> metrics = new ArrayList<>();
+    /** Each node's loops (Services, peers, DNS, metrics), in the order of {@link #nodes}. */
+    private final List<NodeLoops> loops = new ArrayList<>();
     private final DnsLog dnsLog = new DnsLog();
     private final FlowLog flowLog = new FlowLog();
     private PodController controller;
@@ -135,25 +131,14 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
             VnetNode node = new VnetNode(nc, commands, System::nanoTime, key -> controller.refresh(key));
             nodes.add(node);
             node.startDataPlane();
-            metrics.add(dev.vnet.node.metrics.NodeMetrics.start(node, dnsLog));
             registerNode(nc);
         }
         ClusterBootstrap.ensureDnsService(store, config.network());
         lifecycle = new NodeLifecycle(store);
+        NodeLoops.Settings settings = new NodeLoops.Settings(config.network(), config.proxyMode(),
+                config.lbAlgorithm(), "eth0", config.dnsUpstream());
         for (VnetNode node : nodes) {
-            node.logFlowsTo(flowLog);
-        }
-        for (VnetNode node : nodes) {
-            // Each node answers DNS from its own index, as a node of a real cluster would.
-            ClusterDns dns = new ClusterDns(config.clusterDomain(), config.serviceCidr(), config.podCidr());
-            dnsSyncs.add(new DnsSync(store, dns));
-            node.startDns(dns, dnsLog, config.dnsUpstream());
-        }
-        for (VnetNode node : nodes) {
-            peerSyncs.add(new PeerSync(node.config().name(), store, node.peers()));
-            serviceSyncs.add(new ServiceSync(node.config().name(), node.config().netns(),
-                    node.config().underlayIp().bits(), config.proxyMode(), config.lbAlgorithm(), store, node.proxy(),
-                    commands));
+            loops.add(NodeLoops.start(node, store, settings, dnsLog, flowLog, commands));
         }
         controller = new PodController(store, nodes, state.namespaces(), false);
         endpoints = new EndpointsController(store);
@@ -302,7 +287,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     /** The Service control loop of node {@code i} (0-based). */
     @Override
     public ServiceSync serviceSync(int i) {
-        return serviceSyncs.get(i);
+        return loops.get(i).services();
     }
 
     public PodController controller() {
@@ -337,14 +322,11 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         if (endpoints != null) {
             endpoints.close();
         }
-        metrics.forEach(dev.vnet.node.metrics.NodeMetrics::close);
-        peerSyncs.forEach(PeerSync::close);
         if (lifecycle != null) {
             lifecycle.close();
         }
         leases.forEach(LeaseKeeper::release);
-        serviceSyncs.forEach(ServiceSync::close);
-        dnsSyncs.forEach(DnsSync::close);
+        loops.forEach(NodeLoops::close);
         for (VnetNode node : nodes) {
             for (String key : List.copyOf(node.pods().keySet())) {
                 String netns = node.pods().get(key).sandbox().spec().netns();

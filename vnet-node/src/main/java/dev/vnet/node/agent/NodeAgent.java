@@ -25,13 +25,9 @@ import dev.vnet.node.VnetNode;
 import dev.vnet.node.agent.PodController;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
-import dev.vnet.node.dns.ClusterDns;
 import dev.vnet.node.dns.DnsLog;
-import dev.vnet.node.dns.DnsSync;
 import dev.vnet.node.lease.LeaseKeeper;
 import dev.vnet.node.lease.NodeRegistration;
-import dev.vnet.node.lease.PeerSync;
-import dev.vnet.node.metrics.NodeMetrics;
 import dev.vnet.node.pod.NamespaceRecord;
 import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.router.FlowLog;
@@ -95,7 +91,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     private ClusterStore store;
     private ClusterNetwork network;
     private VnetNode node;
-    private ServiceSync serviceSync;
+    private NodeLoops loops;
     private ServiceAllocator allocator;
     private LeaseKeeper lease;
     private volatile PodController controller;
@@ -147,18 +143,12 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         node.setPersistentPods(true);
         node.setUnderlayLink(underlayIface); // NodePorts arrive here (eth1 on a Vagrant VM, not eth0)
         node.startDataPlane();
-        running.add(NodeMetrics.start(node, dnsLog));
-        node.logFlowsTo(flowLog);
         if (settings.controlPlane()) {
             ClusterBootstrap.ensureDnsService(store, network);
         }
-        ClusterDns dns = new ClusterDns(network.clusterDomain(), network.serviceCidr(), network.podCidr());
-        running.add(new DnsSync(store, dns));
-        node.startDns(dns, dnsLog, null);
-        running.add(new PeerSync(settings.name(), store, node.peers()));
-        serviceSync = new ServiceSync(settings.name(), netns, underlayIface, underlayIp.bits(), settings.proxyMode(),
-                null, store, node.proxy(), commands);
-        running.add(serviceSync);
+        loops = NodeLoops.start(node, store, new NodeLoops.Settings(network, settings.proxyMode(), null, underlayIface,
+                null), dnsLog, flowLog, commands);
+        running.add(loops);
         lease = new LeaseKeeper(store, settings.name(), subnet, underlayIp, settings.leaseTtl()).start();
         controller = new PodController(store, List.of(node), NamespaceRecord.resume(stateDir), true);
         if (settings.controlPlane()) {
@@ -283,7 +273,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
 
     @Override
     public ServiceSync serviceSync(int i) {
-        return serviceSync;
+        return loops.services();
     }
 
     @Override
