@@ -69,7 +69,12 @@ public final class Description {
                 if (item.isValueNode()) {
                     d.line(indent + "  " + item.asString());
                 } else {
-                    nested(d, "-", item, depth + 1);
+                    // An object in a list: its fields one level in, the first marked as the item's start.
+                    boolean first = true;
+                    for (var e : item.properties()) {
+                        nested(d, (first ? "- " : "  ") + e.getKey(), e.getValue(), depth + 1);
+                        first = false;
+                    }
                 }
             }
         } else {
@@ -78,6 +83,9 @@ public final class Description {
     }
 
     private static String capitalize(String s) {
-        return s.isEmpty() || s.equals("-") ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
+        if (s.startsWith("- ") || s.startsWith("  ")) {
+            return s.substring(0, 2) + capitalize(s.substring(2));
+        }
+        return s.isEmpty() ? s : Character.toUpperCase(s.charAt(0)) + s.substring(1);
     }
 }

@@ -22,6 +22,7 @@ public final class NodeKind {
             .column(Column.of("STATUS", n -> ready(n) ? "Ready" : "NotReady"))
             .column(Column.of("LEASE", NodeKind::lease, true))
             .column(Column.of("AGE", (n, ctx) -> Ages.of(n, ctx.now()), false))
+            .describer(NodeKind::describe)
             .build();
 
     private NodeKind() {
@@ -53,6 +54,31 @@ public final class NodeKind {
         return ctx.related(SubnetLeaseKind.KIND).stream().filter(l -> l.spec().node().equals(name(n))).findFirst()
                 .map(l -> l.spec().podCIDR() + " (" + SubnetLeaseKind.remaining(l) + "/" + l.spec().ttlSeconds() + "s)")
                 .orElse("<expired>");
+    }
+
+    /** kubectl's node description, with the node's subnet lease (flanneld's) where kubectl shows its Lease. */
+    private static Description describe(Node n, DescribeContext ctx) {
+        Description d = Description.head(n)
+                .field("PodCIDR:", orEmpty(n.getSpec() == null ? null : n.getSpec().getPodCIDR()));
+        java.util.List<String> addresses = new java.util.ArrayList<>();
+        if (n.getStatus() != null) {
+            n.getStatus().getAddresses().forEach(a -> addresses.add(a.getType() + ": " + a.getAddress()));
+        }
+        d.field("Addresses:", addresses.isEmpty() ? "<none>" : String.join(", ", addresses));
+        d.line("Conditions:");
+        d.line(String.format("  %-8s%-9s%-18s%s", "Type", "Status", "Reason", "Message"));
+        if (n.getStatus() != null) {
+            for (NodeCondition c : n.getStatus().getConditions()) {
+                d.line(String.format("  %-8s%-9s%-18s%s", c.getType(), c.getStatus(), orEmpty(c.getReason()),
+                        orEmpty(c.getMessage())));
+            }
+        }
+        String cidr = n.getSpec() == null ? null : n.getSpec().getPodCIDR();
+        String lease = cidr == null ? "<none>" : ctx.get(SubnetLeaseKind.KIND, null, SubnetLease.nameFor(cidr))
+                .map(l -> l.spec().podCIDR() + " (" + SubnetLeaseKind.remaining(l) + " of " + l.spec().ttlSeconds()
+                        + "s left), underlay " + l.spec().underlayIP())
+                .orElse("<expired>: the node stopped renewing it");
+        return d.field("Subnet Lease:", lease).field("Events:", "<none>");
     }
 
     private static String orEmpty(String s) {
