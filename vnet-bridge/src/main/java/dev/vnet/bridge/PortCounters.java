@@ -1,9 +1,8 @@
 package dev.vnet.bridge;
 
+import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
-import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Packets and bytes each way through one port, and the frames dropped there, by reason. */
@@ -12,7 +11,7 @@ public final class PortCounters {
     final LongAdder rxBytes = new LongAdder();
     final LongAdder txPackets = new LongAdder();
     final LongAdder txBytes = new LongAdder();
-    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    private final DropCounts drops = new DropCounts();
 
     void received(int length) {
         rxPackets.increment();
@@ -25,7 +24,7 @@ public final class PortCounters {
     }
 
     public void drop(DropReason reason) {
-        drops.incrementAndGet(reason.ordinal());
+        drops.count(reason);
     }
 
     public long rxPackets() {
@@ -45,26 +44,15 @@ public final class PortCounters {
     }
 
     public long drops(DropReason reason) {
-        return drops.get(reason.ordinal());
+        return drops.get(reason);
     }
 
     public long totalDrops() {
-        long total = 0;
-        for (int i = 0; i < drops.length(); i++) {
-            total += drops.get(i);
-        }
-        return total;
+        return drops.total();
     }
 
     /** The non-zero drop counts, by reason. */
     public Map<DropReason, Long> dropsByReason() {
-        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
-        for (DropReason r : DropReason.values()) {
-            long n = drops.get(r.ordinal());
-            if (n != 0) {
-                out.put(r, n);
-            }
-        }
-        return out;
+        return drops.byReason();
     }
 }

@@ -2,15 +2,14 @@ package dev.vnet.overlay;
 
 import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.capture.PacketTap;
+import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.PacketContext;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
-import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -37,7 +36,7 @@ public final class Vtep {
     private final LongAdder txBytes = new LongAdder();
     private final LongAdder rxPackets = new LongAdder();
     private final LongAdder rxBytes = new LongAdder();
-    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    private final DropCounts drops = new DropCounts();
 
     public Vtep(int vni, PeerTable peers, UnderlaySender sender) {
         this.vni = vni;
@@ -134,7 +133,7 @@ public final class Vtep {
     }
 
     private DropReason count(DropReason r) {
-        drops.incrementAndGet(r.ordinal());
+        drops.count(r);
         return r;
     }
 
@@ -155,17 +154,10 @@ public final class Vtep {
     }
 
     public long drops(DropReason r) {
-        return drops.get(r.ordinal());
+        return drops.get(r);
     }
 
     public Map<DropReason, Long> dropsByReason() {
-        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
-        for (DropReason r : DropReason.values()) {
-            long n = drops.get(r.ordinal());
-            if (n != 0) {
-                out.put(r, n);
-            }
-        }
-        return out;
+        return drops.byReason();
     }
 }

@@ -1,6 +1,7 @@
 package dev.vnet.nat.service;
 
 import dev.vnet.core.addr.Cidr;
+import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
@@ -15,7 +16,6 @@ import dev.vnet.nat.rewrite.NatRewriter;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -98,7 +98,7 @@ public final class ServiceProxy {
     private final LongAdder rejected = new LongAdder();
     private final LongAdder snatted = new LongAdder();
     private final LongAdder snatRedirects = new LongAdder();
-    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    private final DropCounts drops = new DropCounts();
     /** The reason of the last DROP on each data-path thread; set only when dropping. */
     private final ThreadLocal<DropReason> lastDrop = new ThreadLocal<>();
 
@@ -462,7 +462,7 @@ public final class ServiceProxy {
     }
 
     private Verdict drop(DropReason r) {
-        drops.incrementAndGet(r.ordinal());
+        drops.count(r);
         lastDrop.set(r); // replaces this thread's value: no allocation after its first drop
         return Verdict.DROP;
     }
@@ -502,6 +502,6 @@ public final class ServiceProxy {
     }
 
     public long drops(DropReason r) {
-        return drops.get(r.ordinal());
+        return drops.get(r);
     }
 }

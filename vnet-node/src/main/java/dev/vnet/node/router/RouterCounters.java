@@ -1,9 +1,8 @@
 package dev.vnet.node.router;
 
+import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
-import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What the router did with the packets it saw: where it sent them, and why it dropped the others. */
@@ -13,7 +12,7 @@ public final class RouterCounters {
 
     private final LongAdder[] routed = {new LongAdder(), new LongAdder(), new LongAdder()};
     private final LongAdder icmpErrors = new LongAdder();
-    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    private final DropCounts drops = new DropCounts();
 
     void count(Route r) {
         routed[r.ordinal()].increment();
@@ -24,7 +23,7 @@ public final class RouterCounters {
     }
 
     DropReason drop(DropReason r) {
-        drops.incrementAndGet(r.ordinal());
+        drops.count(r);
         return r;
     }
 
@@ -37,16 +36,10 @@ public final class RouterCounters {
     }
 
     public long drops(DropReason r) {
-        return drops.get(r.ordinal());
+        return drops.get(r);
     }
 
     public Map<DropReason, Long> dropsByReason() {
-        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
-        for (DropReason r : DropReason.values()) {
-            if (drops.get(r.ordinal()) != 0) {
-                out.put(r, drops.get(r.ordinal()));
-            }
-        }
-        return out;
+        return drops.byReason();
     }
 }

@@ -1,9 +1,8 @@
 package dev.vnet.node.router;
 
+import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
-import java.util.EnumMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
 /** What one stage of the pipeline did: packets it was given, let through, sent on itself, dropped by reason. */
@@ -11,14 +10,14 @@ public final class StageCounters {
     private final LongAdder packets = new LongAdder();
     private final LongAdder passed = new LongAdder();
     private final LongAdder sent = new LongAdder();
-    private final AtomicLongArray drops = new AtomicLongArray(DropReason.values().length);
+    private final DropCounts drops = new DropCounts();
 
     void count(Verdict verdict, DropReason reason) {
         packets.increment();
         switch (verdict) {
             case CONTINUE -> passed.increment();
             case SENT -> sent.increment();
-            case DROPPED -> drops.incrementAndGet(reason.ordinal());
+            case DROPPED -> drops.count(reason);
             default -> throw new AssertionError(verdict);
         }
     }
@@ -38,17 +37,10 @@ public final class StageCounters {
     }
 
     public long drops(DropReason r) {
-        return drops.get(r.ordinal());
+        return drops.get(r);
     }
 
     public Map<DropReason, Long> dropsByReason() {
-        Map<DropReason, Long> out = new EnumMap<>(DropReason.class);
-        for (DropReason r : DropReason.values()) {
-            long n = drops.get(r.ordinal());
-            if (n != 0) {
-                out.put(r, n);
-            }
-        }
-        return out;
+        return drops.byReason();
     }
 }
