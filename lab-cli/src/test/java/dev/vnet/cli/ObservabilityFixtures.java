@@ -31,7 +31,7 @@ final class ObservabilityFixtures {
                'gateway': {'arpReplies': 1, 'echoReplies': 0, 'routed': 3, 'neighbors': 1},
                'router': {'routed': {'LOCAL_POD': 3, 'OVERLAY': 3, 'NODE_TUN': 0}, 'icmpErrors': 0,
                           'dropsByReason': {'NO_ROUTE': 2},
-                          'pipeline': [{'stage': 'dns', 'packets': 6}, {'stage': 'service', 'packets': 6},
+                          'pipeline': [{'stage': 'service', 'packets': 6}, {'stage': 'dns', 'packets': 6},
                                        {'stage': 'router', 'packets': 6}]},
                'vxlan': {'vni': 1, 'txPackets': 3, 'txBytes': 390, 'rxPackets': 3, 'rxBytes': 390, 'peers': 1,
                          'dropsByReason': {}},

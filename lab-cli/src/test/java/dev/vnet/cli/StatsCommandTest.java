@@ -24,7 +24,7 @@ class StatsCommandTest {
                   gateway    ARP replies 1, echo replies 0, routed 3; neighbours 1
                   router     to local pods 3, to other nodes 3, to the node 0; ICMP errors sent 0
                              dropped 2 × no route to the destination
-                             pipeline (packets in): dns 6 → service 6 → router 6
+                             pipeline (packets in): service 6 → dns 6 → router 6
                   vxlan      VNI 1, peers 1; sent 3 packets / 390 bytes, received 3 packets / 390 bytes
                   services   new flows 0, translated 0, rejected 0, SNAT 0 (0 moved to another endpoint)
                   conntrack  0 entries of 262144; inserted 0, expired 0, refused 0 (table full), 0 (clash)

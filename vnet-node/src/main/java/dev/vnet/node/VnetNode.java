@@ -419,13 +419,14 @@ public final class VnetNode implements AutoCloseable {
         LOG.info("pod stopped: pod=" + key + " node=" + config.name());
     }
 
-    /** Periodic upkeep: ages the FDB, the neighbour cache, conntrack and ClientIP affinity. */
+    /** Periodic upkeep: ages the FDB, the neighbour cache, conntrack, ClientIP affinity and policy's connections. */
     public void housekeeping() {
         long now = clock.getAsLong();
         bridge.fdb().expire(now);
         gateway.neighbors().expire(now);
         proxy.conntrack().expire(now);
         proxy.affinity().expire(now);
+        router.policyConnections().expire(now);
     }
 
     @Override

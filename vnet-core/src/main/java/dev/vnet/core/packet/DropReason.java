@@ -32,7 +32,9 @@ public enum DropReason {
     SERVICE_PING("ICMP echo to an address in the Service range (ClusterIPs answer no ping)"),
     CONNTRACK_FULL("conntrack table full, with no unassured entry near the new flow to drop early"),
     SNAT_PORTS_EXHAUSTED("every SNAT port tried toward the Service's endpoints is held by an assured flow"),
-    TUPLE_CLASH("the translated tuple already belongs to another tracked flow");
+    TUPLE_CLASH("the translated tuple already belongs to another tracked flow"),
+    POLICY_DENIED("denied by network policy: the pod is isolated and no rule allows this connection"),
+    POLICY_TABLE_FULL("the table of connections allowed by policy is full");
 
     private final String description;
 

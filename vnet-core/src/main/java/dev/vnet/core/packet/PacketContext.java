@@ -59,8 +59,15 @@ public final class PacketContext {
     private int destinationPort;
     private int icmpType;
     private Probe probe;
+    /** The addresses and ports the packet arrived with, before any stage rewrote them (NAT). */
+    private int arrivedSource;
+    private int arrivedDestination;
+    private int arrivedSourcePort;
+    private int arrivedDestinationPort;
 
     private DropReason dropReason = DropReason.NONE;
+    /** More about a drop than its reason (which policy denied it), for the flow log; null for none. */
+    private String dropDetail;
     private IcmpRepr icmpErrorOwed;
     private boolean rewritten;
 
@@ -104,6 +111,7 @@ public final class PacketContext {
         ethernet.wrap(buf, frameOffset, EthernetFrame.HEADER_LEN + totalLength);
         protocol = ip.protocol();
         readFields();
+        rememberArrival();
         probe = Tracing.match(buf, ip.offset());
         parsed = true;
         return DropReason.NONE;
@@ -128,6 +136,7 @@ public final class PacketContext {
         destinationPort = from.destinationPort;
         icmpType = from.icmpType;
         probe = from.probe;
+        rememberArrival();
         clearDecisions();
         ethernet.wrap(into, 0, from.ethernet.length());
         ip.wrap(into, from.ip.offset() - at, from.ip.length());
@@ -143,6 +152,13 @@ public final class PacketContext {
     public void headersRewritten() {
         readFields();
         rewritten = true;
+    }
+
+    private void rememberArrival() {
+        arrivedSource = source;
+        arrivedDestination = destination;
+        arrivedSourcePort = sourcePort;
+        arrivedDestinationPort = destinationPort;
     }
 
     private void clearTransport() {
@@ -186,6 +202,7 @@ public final class PacketContext {
 
     private void clearDecisions() {
         dropReason = DropReason.NONE;
+        dropDetail = null;
         icmpErrorOwed = null;
         rewritten = false;
         spoke = false;
@@ -301,6 +318,33 @@ public final class PacketContext {
     /** Why the packet was dropped, or NONE. */
     public DropReason dropReason() {
         return dropReason;
+    }
+
+    /** What the flow log says of this packet's drop beyond its reason, or null. */
+    public String dropDetail() {
+        return dropDetail;
+    }
+
+    /** Says more about a drop than its reason (which policy, which direction); only on drops, so it may allocate. */
+    public void setDropDetail(String detail) {
+        this.dropDetail = detail;
+    }
+
+    /** The source address the packet arrived with, before a stage rewrote it (as conntrack's reply tuple sees it). */
+    public int arrivedSource() {
+        return arrivedSource;
+    }
+
+    public int arrivedDestination() {
+        return arrivedDestination;
+    }
+
+    public int arrivedSourcePort() {
+        return arrivedSourcePort;
+    }
+
+    public int arrivedDestinationPort() {
+        return arrivedDestinationPort;
     }
 
     public void setDropReason(DropReason reason) {

@@ -84,10 +84,10 @@ class ObservabilityIntegrationTest {
     void aTraceThroughAServiceShowsDnatVxlanAndDelivery() throws Exception {
         TestLab.inNs(client, 10, "ping", "-c", "1", "-W", "2", lab.podIp(web)); // the bridges learn the MACs
         JsonNode t = trace("web:80", "tcp");
-        // Each node's router pipeline in order (dns, service, router), around the bridge and the tunnel.
-        assertEquals(List.of("node-1 pod", "node-1 bridge", "node-1 dns", "node-1 service", "node-1 service",
-                "node-1 router", "node-1 vxlan", "node-2 vxlan", "node-2 dns", "node-2 service", "node-2 router",
-                "node-2 bridge"), stages(t), t.toString());
+        // Each node's router pipeline in order (service, policy, dns, router), around the bridge and the tunnel.
+        assertEquals(List.of("node-1 pod", "node-1 bridge", "node-1 service", "node-1 service", "node-1 policy",
+                "node-1 dns", "node-1 router", "node-1 vxlan", "node-2 vxlan", "node-2 service", "node-2 policy",
+                "node-2 dns", "node-2 router", "node-2 bridge"), stages(t), t.toString());
         String all = t.path("hops").toString();
         assertTrue(all.contains("DNAT destination") && all.contains(lab.podIp(web) + ":8080"), all);
         assertTrue(all.contains("VNI 1") && all.contains("192.168.56.12"), all);

@@ -45,6 +45,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     private final ThreadLocal<ContextStack> stacks = ThreadLocal.withInitial(ContextStack::new);
     private final Egress egress;
     private final DnsStage dns;
+    private final PolicyStage policy;
     private final ServiceStage service = new ServiceStage();
     /** Where drops are reported as flow events; null for none. */
     private volatile FlowLog flows;
@@ -59,10 +60,12 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         this.bridge = bridge;
         this.egress = new Egress(vtepMac, gateway, bridge, vtep, counters);
         this.dns = new DnsStage(egress);
+        this.policy = new PolicyStage();
         Reentry reentry = new Reentry(stacks::get, pipeline);
         pipeline.setErrorReporter(new IcmpErrors(reentry, gateway.ip(), counters));
-        pipeline.put(Pipeline.Slot.DNS, dns);
         pipeline.put(Pipeline.Slot.SERVICE, service);
+        pipeline.put(Pipeline.Slot.POLICY, policy);
+        pipeline.put(Pipeline.Slot.DNS, dns);
         pipeline.put(Pipeline.Slot.ROUTING, new RoutingStage(localSubnet, podCidr, tunIp, gateway.ip(), overlayMtu,
                 vtep.peers(), egress, reentry));
         gateway.setRouter(this);
@@ -70,7 +73,17 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         vtep.setHandler(this);
     }
 
-    /** The stages in order; a policy stage goes into {@link Pipeline.Slot#POLICY}. */
+    /** The node's NetworkPolicies, or null when the cluster has none (every packet then passes the stage). */
+    public void setPolicyGate(PolicyGate gate) {
+        policy.setGate(gate);
+    }
+
+    /** The connections the policy stage let through and remembers (aged by the node's housekeeping). */
+    public dev.vnet.nat.conntrack.Conntrack policyConnections() {
+        return policy.connections();
+    }
+
+    /** The stages in order: service, policy, dns, router. */
     public Pipeline pipeline() {
         return pipeline;
     }
@@ -109,6 +122,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     /** Steers DNS to {@code dnsIp}:53 into the node's own stack, where the node's DNS server answers. */
     public void setLocalDns(int dnsIp) {
         dns.setDnsIp(dnsIp);
+        service.setLocalDns(dnsIp);
     }
 
     public RouterCounters counters() {
@@ -252,7 +266,9 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         boolean ports = packet.hasPorts();
         String src = Ipv4Address.toString(packet.source()) + (ports ? ":" + packet.sourcePort() : "");
         String dst = Ipv4Address.toString(packet.destination()) + (ports ? ":" + packet.destinationPort() : "");
-        log.add(node, IpProtocol.nameOf(packet.protocol()), src, dst, "dropped", verdict.description());
+        String detail = packet.dropDetail();
+        log.add(node, IpProtocol.nameOf(packet.protocol()), src, dst, "dropped",
+                detail != null ? detail : verdict.description());
         return verdict;
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * The router as an ordered list of stages, each a small class with one job. A packet, parsed once into its
  * {@link PacketContext}, crosses the stages in the order of their {@link Slot}s until one sends it on or drops
- * it: DNS steering, Service translation, policy (a slot left for it), routing.
+ * it: Service translation, network policy, DNS steering, routing.
  *
  * <p>Design notes. What every stage needs is provided here once, not written into each stage:
  * <ul>
@@ -33,12 +33,15 @@ public final class Pipeline {
 
     /** The places a stage can take; packets cross them in this order. Each holds at most one stage. */
     public enum Slot {
-        /** Queries to the cluster DNS address, answered by this node's own resolver. */
-        DNS,
         /** kube-proxy's job: conntrack, DNAT to an endpoint, SNAT where Kubernetes does. */
         SERVICE,
-        /** Network policy, after DNAT because policies speak of pod IPs (no stage in it yet). */
+        /** Network policy, after DNAT because policies speak of pod IPs. */
         POLICY,
+        /**
+         * Queries to the cluster DNS address, answered by this node's own resolver: after policy, which judges
+         * them as if the resolver were a kube-system pod of this node (as CoreDNS pods would be).
+         */
+        DNS,
         /** To a local pod, another node over VXLAN, this node's TUN, or out of the cluster. */
         ROUTING
     }

@@ -23,6 +23,15 @@ final class ServiceStage implements Stage {
 
     /** Null until Services are wired in: then every packet passes. */
     private volatile ServiceProxy proxy;
+    /**
+     * The cluster DNS address this node answers itself (0 for none): a Service address with no endpoints to
+     * translate to, left for the dns stage after policy has judged the query.
+     */
+    private volatile int localDns;
+
+    void setLocalDns(int ip) {
+        this.localDns = ip;
+    }
 
     void setProxy(ServiceProxy p) {
         this.proxy = p;
@@ -57,6 +66,14 @@ final class ServiceStage implements Stage {
         if (p == null) {
             if (packet.traced()) {
                 packet.say("no Service stage on this node → next stage");
+            }
+            return Verdict.CONTINUE;
+        }
+        int dns = localDns;
+        if (dns != 0 && packet.destination() == dns && packet.origin() != PacketContext.Origin.NODE) {
+            if (packet.traced()) {
+                packet.say(dev.vnet.core.addr.Ipv4Address.toString(dns) + " is the cluster DNS, answered on this "
+                        + "node → not translated");
             }
             return Verdict.CONTINUE;
         }

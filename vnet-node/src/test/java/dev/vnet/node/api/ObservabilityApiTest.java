@@ -45,8 +45,9 @@ class ObservabilityApiTest {
                  'router': {'routed': {'LOCAL_POD': 0, 'OVERLAY': 0, 'NODE_TUN': 0}, 'icmpErrors': 0,
                             'dropsByReason': {},
                             'pipeline': [
-                              {'stage': 'dns', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}},
                               {'stage': 'service', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}},
+                              {'stage': 'policy', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}},
+                              {'stage': 'dns', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}},
                               {'stage': 'router', 'packets': 0, 'passed': 0, 'sent': 0, 'dropsByReason': {}}]},
                  'vxlan': {'vni': 1, 'txPackets': 0, 'txBytes': 0, 'rxPackets': 0, 'rxBytes': 0, 'peers': 0,
                            'dropsByReason': {}},

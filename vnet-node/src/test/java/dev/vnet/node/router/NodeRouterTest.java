@@ -767,9 +767,9 @@ class NodeRouterTest {
     }
 
     @Test
-    void theRoutersStagesAreDnsServiceThenRoutingWithTheSlotForPolicyEmpty() {
-        assertEquals(List.of("dns", "service", "router"), router.pipeline().stageNames());
-        assertEquals(List.of(Pipeline.Slot.DNS, Pipeline.Slot.SERVICE, Pipeline.Slot.ROUTING),
+    void theRoutersStagesAreServicePolicyDnsThenRouting() {
+        assertEquals(List.of("service", "policy", "dns", "router"), router.pipeline().stageNames());
+        assertEquals(List.of(Pipeline.Slot.SERVICE, Pipeline.Slot.POLICY, Pipeline.Slot.DNS, Pipeline.Slot.ROUTING),
                 router.pipeline().stages().stream().map(Pipeline.Installed::slot).toList());
     }
 
@@ -780,14 +780,16 @@ class NodeRouterTest {
 
         Probe probe = traced(ICMP_ECHO, ipv4(ip(POD_A), ip("10.244.2.7"), ICMP_ECHO, 64, true, 84));
 
-        assertEquals(List.of("bridge", "dns", "service", "router", "vxlan"), stages(probe), probe.hops().toString());
+        assertEquals(List.of("bridge", "service", "policy", "dns", "router", "vxlan"), stages(probe),
+                probe.hops().toString());
         List<String> decisions = probe.hops().stream().map(Probe.Hop::decision).toList();
-        assertEquals("this node answers no DNS itself → next stage", decisions.get(1));
-        assertEquals("no Service address and no translated flow → unchanged", decisions.get(2));
-        assertTrue(decisions.get(3).contains("is in node-2's subnet 10.244.2.0/24 → VXLAN to 192.168.56.12; TTL 64 → 63"),
-                decisions.get(3));
-        assertEquals(List.of("node-1", "node-1", "node-1"),
-                probe.hops().subList(1, 4).stream().map(Probe.Hop::node).toList());
+        assertEquals("no Service address and no translated flow → unchanged", decisions.get(1));
+        assertEquals("no NetworkPolicy in the cluster → allowed", decisions.get(2));
+        assertEquals("this node answers no DNS itself → next stage", decisions.get(3));
+        assertTrue(decisions.get(4).contains("is in node-2's subnet 10.244.2.0/24 → VXLAN to 192.168.56.12; TTL 64 → 63"),
+                decisions.get(4));
+        assertEquals(List.of("node-1", "node-1", "node-1", "node-1"),
+                probe.hops().subList(1, 5).stream().map(Probe.Hop::node).toList());
     }
 
     @Test
@@ -802,11 +804,11 @@ class NodeRouterTest {
         router.pipeline().put(Pipeline.Slot.POLICY, policy);
         Probe probe = traced(TCP, toWeb);
 
-        assertEquals(List.of("bridge", "dns", "service", "service", "policy"), stages(probe), probe.hops().toString());
+        assertEquals(List.of("bridge", "service", "service", "policy"), stages(probe), probe.hops().toString());
         assertEquals(List.of("10.244.2.7:8080"), policy.seen, "policy runs after DNAT: it speaks of pod IPs");
         assertEquals(List.of(), drainAll(), "nothing left node-1");
         assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), router.counters().dropsByReason());
-        assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), router.pipeline().stages().get(2).counters().dropsByReason());
+        assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), router.pipeline().stages().get(1).counters().dropsByReason());
         assertEquals("dropped on node-1 by the policy stage: " + DropReason.NOT_FOR_US.description(), probe.outcome());
         FlowLog.Event e = log.since(0).get(0);
         assertEquals(List.of("tcp", POD_A + ":40000", "10.244.2.7:8080"), List.of(e.protocol(), e.src(), e.dst()),
@@ -833,7 +835,7 @@ class NodeRouterTest {
 
         Stage removed = router.pipeline().remove(Pipeline.Slot.SERVICE);
         assertEquals("service", removed.name());
-        assertEquals(List.of("dns", "policy", "router"), router.pipeline().stageNames());
+        assertEquals(List.of("policy", "dns", "router"), router.pipeline().stageNames());
         proxy.conntrack().removeIf(e -> true); // else the bridge hands the flow's packets to the router itself
         Probe probe = traced(TCP, toWeb);
 
@@ -841,12 +843,12 @@ class NodeRouterTest {
         assertEquals(1, untranslated.size(), untranslated::toString);
         assertEquals(Where.TUN, untranslated.get(0).where(), "no Service stage: 10.96.0.2 is outside the cluster");
         assertArrayEquals(toWeb, untranslated.get(0).ip(), "untouched: not translated, no hop taken to the TUN");
-        assertEquals(List.of("bridge", "dns", "policy", "router"), stages(probe));
+        assertEquals(List.of("bridge", "policy", "dns", "router"), stages(probe));
         assertEquals(List.of("10.244.2.7:8080", "10.96.0.2:80"), policy.seen);
 
         router.pipeline().put(Pipeline.Slot.SERVICE, removed);
         router.pipeline().remove(Pipeline.Slot.POLICY);
-        assertEquals(List.of("dns", "service", "router"), router.pipeline().stageNames());
+        assertEquals(List.of("service", "dns", "router"), router.pipeline().stageNames());
         inject(POD, toWeb);
         assertEquals(Where.NODE_2, drainAll().get(0).where(), "the Service stage is back");
     }
@@ -868,8 +870,9 @@ class NodeRouterTest {
         assertEquals(List.of(Where.TUN, Where.TUN, Where.TUN), out.stream().map(Captured::where).toList());
         assertArrayEquals(query, out.get(0).ip());
         assertArrayEquals(tcpQuery, out.get(2).ip());
-        assertEquals(3, router.pipeline().stages().get(0).counters().sent());
-        assertEquals(0, router.pipeline().stages().get(1).counters().packets(), "the Service stage never saw them");
+        assertEquals(3, router.pipeline().stages().get(2).counters().sent(), "the dns stage sent them");
+        assertEquals(3, router.pipeline().stages().get(0).counters().passed(), "the Service stage left them alone");
+        assertEquals(0, router.proxy().newFlows(), "no flow was translated for them");
     }
 
     @Test
@@ -921,7 +924,7 @@ class NodeRouterTest {
         inject(POD, ipv4(ip(POD_A), EMPTY_SERVICE_IP, TCP, 64, true, 60));
 
         assertEquals("REJECT", comments.get(0), "the first packet: the error about it passes the stage after");
-        assertEquals(Map.of(DropReason.NO_ENDPOINTS, 1L), router.pipeline().stages().get(1).counters().dropsByReason());
+        assertEquals(Map.of(DropReason.NO_ENDPOINTS, 1L), router.pipeline().stages().get(0).counters().dropsByReason());
         assertEquals(1, router.counters().icmpErrors());
     }
 

@@ -94,22 +94,22 @@ class PipelineTest {
         DropReason verdict = pipeline.run(packet(), NOW);
 
         assertEquals(DropReason.NONE, verdict);
-        assertEquals(List.of("dns", "service", "router"), ran);
-        assertEquals(List.of("dns", "service", "router"), pipeline.stageNames());
-        assertEquals(List.of(Slot.DNS, Slot.SERVICE, Slot.ROUTING),
+        assertEquals(List.of("service", "dns", "router"), ran);
+        assertEquals(List.of("service", "dns", "router"), pipeline.stageNames());
+        assertEquals(List.of(Slot.SERVICE, Slot.DNS, Slot.ROUTING),
                 pipeline.stages().stream().map(Pipeline.Installed::slot).toList());
     }
 
     @Test
     void aStageThatSendsThePacketOnEndsThePipelineAndEachStageCountsWhatItDid() {
-        pipeline.put(Slot.DNS, passing("dns"));
-        pipeline.put(Slot.SERVICE, stage("service", Verdict.SENT, DropReason.NONE));
+        pipeline.put(Slot.SERVICE, passing("service"));
+        pipeline.put(Slot.DNS, stage("dns", Verdict.SENT, DropReason.NONE));
         pipeline.put(Slot.ROUTING, passing("router"));
 
         pipeline.run(packet(), NOW);
         pipeline.run(packet(), NOW);
 
-        assertEquals(List.of("dns", "service", "dns", "service"), ran, "routing never saw them");
+        assertEquals(List.of("service", "dns", "service", "dns"), ran, "routing never saw them");
         List<Pipeline.Installed> stages = pipeline.stages();
         assertEquals(List.of(2L, 2L, 0L), stages.stream().map(s -> s.counters().packets()).toList());
         assertEquals(2, stages.get(0).counters().passed());
@@ -119,14 +119,14 @@ class PipelineTest {
 
     @Test
     void aDropIsCountedAtItsStageAndInTheRoutersTotalsWithItsReason() {
-        pipeline.put(Slot.DNS, passing("dns"));
+        pipeline.put(Slot.SERVICE, passing("service"));
         pipeline.put(Slot.POLICY, stage("policy", Verdict.DROPPED, DropReason.NOT_FOR_US));
         pipeline.put(Slot.ROUTING, passing("router"));
 
         DropReason verdict = pipeline.run(packet(), NOW);
 
         assertEquals(DropReason.NOT_FOR_US, verdict);
-        assertEquals(List.of("dns", "policy"), ran);
+        assertEquals(List.of("service", "policy"), ran);
         assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), pipeline.stages().get(1).counters().dropsByReason());
         assertEquals(Map.of(DropReason.NOT_FOR_US, 1L), totals.dropsByReason());
     }
@@ -176,7 +176,7 @@ class PipelineTest {
 
         Probe probe = traced();
 
-        assertEquals(List.of("dns: passed", "service: no Service here", "router: dropped: no route to the destination"),
+        assertEquals(List.of("service: no Service here", "dns: passed", "router: dropped: no route to the destination"),
                 stagesOf(probe));
         assertEquals(List.of("node-1", "node-1", "node-1"), probe.hops().stream().map(Probe.Hop::node).toList());
         assertEquals("dropped on node-1 by the router stage: no route to the destination", probe.outcome());
