@@ -18,6 +18,7 @@ public final class Kinds {
             .register(EndpointsKind.KIND)
             .register(EndpointSliceKind.KIND)
             .register(NodeKind.KIND)
+            .register(NetworkPolicyKind.KIND)
             .register(SubnetLeaseKind.KIND);
 
     private final Map<String, Kind<?>> byKind = new LinkedHashMap<>();
