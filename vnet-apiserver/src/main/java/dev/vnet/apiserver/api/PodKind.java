@@ -76,6 +76,17 @@ public final class PodKind {
         return new PodStatusBuilder().withPhase("Pending").withMessage(message).build();
     }
 
+    /**
+     * The annotation of a mirror pod, as kubelet marks the pods it shows for what it runs itself: no node starts
+     * it, its node keeps it (vnet's cluster DNS on each node is shown this way).
+     */
+    public static final String MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+
+    /** Whether {@code p} is a mirror pod (its node keeps it; nobody starts or stops it). */
+    public static boolean mirror(Pod p) {
+        return p.getMetadata() != null && p.getMetadata().getAnnotations().containsKey(MIRROR_ANNOTATION);
+    }
+
     /** The first port a container declares, or {@code fallback}. */
     public static int firstPort(Container c, int fallback) {
         return c.getPorts().isEmpty() || c.getPorts().get(0).getContainerPort() == null

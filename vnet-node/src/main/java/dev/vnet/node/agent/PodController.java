@@ -134,7 +134,11 @@ public final class PodController implements AutoCloseable {
         }
     }
 
+    /** The node of ours that runs {@code pod}, or null: another node's, or a mirror pod its node keeps itself. */
     private VnetNode nodeFor(Pod pod) {
+        if (PodKind.mirror(pod)) {
+            return null;
+        }
         String name = PodKind.nodeName(pod);
         for (VnetNode n : nodes) {
             if (n.config().name().equals(name)) {
