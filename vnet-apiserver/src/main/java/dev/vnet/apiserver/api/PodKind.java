@@ -84,7 +84,8 @@ public final class PodKind {
 
     /** Whether {@code p} is a mirror pod (its node keeps it; nobody starts or stops it). */
     public static boolean mirror(Pod p) {
-        return p.getMetadata() != null && p.getMetadata().getAnnotations().containsKey(MIRROR_ANNOTATION);
+        return p.getMetadata() != null && p.getMetadata().getAnnotations() != null
+                && p.getMetadata().getAnnotations().containsKey(MIRROR_ANNOTATION);
     }
 
     /** The first port a container declares, or {@code fallback}. */
