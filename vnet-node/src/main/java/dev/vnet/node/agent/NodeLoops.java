@@ -6,6 +6,7 @@ import dev.vnet.core.linux.Commands;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.dns.ClusterDns;
 import dev.vnet.node.dns.DnsLog;
+import dev.vnet.node.dns.DnsMirrorPod;
 import dev.vnet.node.dns.DnsSync;
 import dev.vnet.node.lease.PeerSync;
 import dev.vnet.node.metrics.NodeMetrics;
@@ -53,6 +54,7 @@ public final class NodeLoops implements AutoCloseable {
             ClusterDns dns = new ClusterDns(n.clusterDomain(), n.serviceCidr(), n.podCidr());
             loops.running.add(new DnsSync(store, dns));
             node.startDns(dns, dnsLog, s.dnsUpstream());
+            DnsMirrorPod.publish(store, node.config());
             loops.running.add(new PeerSync(node.config().name(), store, node.peers()));
             loops.services = new ServiceSync(node.config().name(), node.config().netns(), s.underlayLink(),
                     node.config().underlayIp().bits(), s.proxyMode(), s.lbAlgorithm(), store, node.proxy(), commands);
