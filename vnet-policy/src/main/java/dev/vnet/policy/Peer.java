@@ -49,15 +49,15 @@ public final class Peer {
     }
 
     /**
-     * A pod. {@code namespaceLabels} are its namespace's labels; {@value #NAMESPACE_NAME_LABEL} is added when
-     * missing, as the API server does. Only named ports matter to policy.
+     * A pod. {@code namespaceLabels} are its namespace's labels; {@value #NAMESPACE_NAME_LABEL} is set to the
+     * namespace's name whatever they say, as the API server keeps it. Only named ports matter to policy.
      */
     public static Peer pod(String namespace, String name, int ip, Map<String, String> labels,
                            Map<String, String> namespaceLabels, List<PodPort> ports) {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(name, "name");
         Map<String, String> ns = new HashMap<>(namespaceLabels == null ? Map.of() : namespaceLabels);
-        ns.putIfAbsent(NAMESPACE_NAME_LABEL, namespace);
+        ns.put(NAMESPACE_NAME_LABEL, namespace);
         return new Peer(true, namespace, name, ip, Map.copyOf(labels == null ? Map.of() : labels), Map.copyOf(ns),
                 ports == null ? NO_PORTS : ports.toArray(NO_PORTS));
     }

@@ -89,7 +89,7 @@ public final class Reachability {
      */
     public String render() {
         List<String> header = new ArrayList<>();
-        header.add(Texts.portOf(protocol, port));
+        header.add(Texts.hasPorts(protocol) ? Texts.protocol(protocol) + "/" + port : Texts.protocol(protocol));
         pods.forEach(p -> header.add(label(p)));
         int[] width = new int[header.size()];
         for (int c = 0; c < width.length; c++) {
