@@ -47,9 +47,9 @@ final class CompiledPolicy {
         Selector selector = spec.getPodSelector() == null ? Selector.ALL : Selector.compile(spec.getPodSelector());
         List<NetworkPolicyIngressRule> in = spec.getIngress() == null ? List.of() : spec.getIngress();
         List<NetworkPolicyEgressRule> out = spec.getEgress() == null ? List.of() : spec.getEgress();
-        Rule[] ingress = in.stream().map(r -> r == null ? Rule.ANY : Rule.compile(r.getFrom(), r.getPorts()))
+        Rule[] ingress = in.stream().map(r -> r == null ? Rule.ANY : Rule.compile(namespace, r.getFrom(), r.getPorts()))
                 .toArray(Rule[]::new);
-        Rule[] egress = out.stream().map(r -> r == null ? Rule.ANY : Rule.compile(r.getTo(), r.getPorts()))
+        Rule[] egress = out.stream().map(r -> r == null ? Rule.ANY : Rule.compile(namespace, r.getTo(), r.getPorts()))
                 .toArray(Rule[]::new);
         // Kubernetes' defaulting (SetDefaults_NetworkPolicySpec): without policyTypes a policy isolates
         // ingress always, and egress only if it has egress rules.
@@ -97,9 +97,9 @@ final class CompiledPolicy {
             this.ports = ports;
         }
 
-        static Rule compile(List<NetworkPolicyPeer> peers, List<NetworkPolicyPort> ports) {
+        static Rule compile(String namespace, List<NetworkPolicyPeer> peers, List<NetworkPolicyPort> ports) {
             PeerMatch[] p = peers == null ? new PeerMatch[0]
-                    : peers.stream().map(PeerMatch::compile).toArray(PeerMatch[]::new);
+                    : peers.stream().map(x -> PeerMatch.compile(namespace, x)).toArray(PeerMatch[]::new);
             PortMatch[] q = ports == null ? new PortMatch[0]
                     : ports.stream().filter(x -> x != null).map(PortMatch::compile).toArray(PortMatch[]::new);
             return new Rule(p, q);
@@ -107,14 +107,15 @@ final class CompiledPolicy {
 
         /**
          * Whether this rule lets {@code peer} (the source for ingress, the destination for egress) connect with
-         * this protocol to this port of {@code dst} (whose containers name the named ports). Allocates nothing.
+         * this protocol to this port of {@code dst} (whose containers name the named ports). {@code peerBits}
+         * are the peer's selector matches under this set (null for an address). Allocates nothing.
          */
-        int match(Peer peer, Peer dst, String policyNamespace, int protocol, int port) {
+        int match(Peer peer, long[] peerBits, Peer dst, int protocol, int port) {
             int peerHit = 0;
             if (peers.length > 0) {
                 peerHit = NO_MATCH;
                 for (int i = 0; i < peers.length; i++) {
-                    if (peers[i].matches(peer, policyNamespace)) {
+                    if (peers[i].matches(peer, peerBits)) {
                         peerHit = i + 1;
                         break;
                     }
@@ -157,15 +158,23 @@ final class CompiledPolicy {
      * One peer of a rule: pods chosen by namespace and pod selectors (ANDed; no namespaceSelector means the
      * policy's own namespace, no podSelector every pod of the chosen namespaces) or an {@code ipBlock}. A peer
      * the API server would refuse (none of the three, or ipBlock with a selector) matches nothing.
+     *
+     * <p>A selector peer has a number in its {@link PolicySet}: each pod's memo there holds one bit per selector
+     * peer of the set, so that a rule tests a bit instead of looking labels up.
      */
     static final class PeerMatch {
+        private final String namespace;   // the policy's
         private final Selector pods;
         private final Selector namespaces;
         private final CidrBlock block;
         private final boolean never;
         private final String text;
+        /** The bit of this selector peer in its set's pod memos; set once, by the set's constructor. */
+        int index = -1;
 
-        private PeerMatch(Selector pods, Selector namespaces, CidrBlock block, boolean never, String text) {
+        private PeerMatch(String namespace, Selector pods, Selector namespaces, CidrBlock block, boolean never,
+                          String text) {
+            this.namespace = namespace;
             this.pods = pods;
             this.namespaces = namespaces;
             this.block = block;
@@ -173,9 +182,9 @@ final class CompiledPolicy {
             this.text = text;
         }
 
-        static PeerMatch compile(NetworkPolicyPeer p) {
+        static PeerMatch compile(String namespace, NetworkPolicyPeer p) {
             if (p == null) {
-                return new PeerMatch(null, null, null, true, "an empty peer (matches nothing)");
+                return new PeerMatch(namespace, null, null, null, true, "an empty peer (matches nothing)");
             }
             Selector pods = Selector.compile(p.getPodSelector());
             Selector namespaces = Selector.compile(p.getNamespaceSelector());
@@ -183,33 +192,44 @@ final class CompiledPolicy {
             if (ip != null) {
                 CidrBlock block = CidrBlock.compile(ip.getCidr(), ip.getExcept());
                 if (pods != null || namespaces != null) {
-                    return new PeerMatch(null, null, null, true, block + " with a selector (matches nothing)");
+                    return new PeerMatch(namespace, null, null, null, true, block + " with a selector (matches nothing)");
                 }
-                return new PeerMatch(null, null, block, false, block.toString());
+                return new PeerMatch(namespace, null, null, block, false, block.toString());
             }
             if (pods == null && namespaces == null) {
-                return new PeerMatch(null, null, null, true, "an empty peer (matches nothing)");
+                return new PeerMatch(namespace, null, null, null, true, "an empty peer (matches nothing)");
             }
             String text = namespaces == null ? "podSelector " + pods
                     : pods == null ? "namespaceSelector " + namespaces
                     : "namespaceSelector " + namespaces + " and podSelector " + pods;
-            return new PeerMatch(pods, namespaces, null, false, text);
+            return new PeerMatch(namespace, pods, namespaces, null, false, text);
         }
 
-        boolean matches(Peer p, String policyNamespace) {
+        /** True for the peers that select pods by labels (and so have a bit in the pod memos). */
+        boolean isSelector() {
+            return !never && block == null;
+        }
+
+        /** On the data path: an ipBlock by the address, selectors by the peer's bit (an address has none). */
+        boolean matches(Peer p, long[] peerBits) {
             if (never) {
                 return false;
             }
             if (block != null) {
                 return block.matches(p.ip());
             }
-            if (!p.isPod()) {
+            return peerBits != null && (peerBits[index >>> 6] & (1L << index)) != 0;
+        }
+
+        /** The selectors themselves, read once per pod and set to fill its bits. */
+        boolean selects(Peer pod) {
+            if (!isSelector() || !pod.isPod()) {
                 return false;
             }
-            if (namespaces == null ? !p.namespace().equals(policyNamespace) : !namespaces.matches(p.namespaceLabels())) {
+            if (namespaces == null ? !pod.namespace().equals(namespace) : !namespaces.matches(pod.namespaceLabels())) {
                 return false;
             }
-            return pods == null || pods.matches(p.labels());
+            return pods == null || pods.matches(pod.labels());
         }
 
         @Override

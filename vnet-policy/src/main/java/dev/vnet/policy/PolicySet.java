@@ -26,9 +26,25 @@ public final class PolicySet {
 
     private final CompiledPolicy[] policies;
     private final Map<String, CompiledPolicy[]> byNamespace;
+    /** Every selector peer of every rule, numbered: bit i of a pod's memo says whether peer i selects it. */
+    private final CompiledPolicy.PeerMatch[] selectorPeers;
 
     private PolicySet(CompiledPolicy[] policies) {
         this.policies = policies;
+        List<CompiledPolicy.PeerMatch> numbered = new ArrayList<>();
+        for (CompiledPolicy p : policies) {
+            for (CompiledPolicy.Rule[] rules : List.of(p.ingress, p.egress)) {
+                for (CompiledPolicy.Rule r : rules) {
+                    for (CompiledPolicy.PeerMatch m : r.peers) {
+                        if (m.isSelector()) {
+                            m.index = numbered.size();
+                            numbered.add(m);
+                        }
+                    }
+                }
+            }
+        }
+        this.selectorPeers = numbered.toArray(new CompiledPolicy.PeerMatch[0]);
         Map<String, List<CompiledPolicy>> grouped = new HashMap<>();
         for (CompiledPolicy p : policies) {
             grouped.computeIfAbsent(p.namespace, k -> new ArrayList<>()).add(p);
@@ -70,8 +86,10 @@ public final class PolicySet {
             return Verdict.INGRESS_NOT_A_POD;
         }
         Selection s = selection(dst);
-        return evaluate(Direction.INGRESS, s.ingress, s.ingressIds, s.notIsolatedIngress, src, dst, src, protocol,
-                port);
+        if (s.ingress.length == 0) {
+            return s.notIsolatedIngress;
+        }
+        return evaluate(Direction.INGRESS, s.ingress, s.ingressIds, src, dst, src, protocol, port);
     }
 
     /**
@@ -83,7 +101,10 @@ public final class PolicySet {
             return Verdict.EGRESS_NOT_A_POD;
         }
         Selection s = selection(src);
-        return evaluate(Direction.EGRESS, s.egress, s.egressIds, s.notIsolatedEgress, src, dst, dst, protocol, port);
+        if (s.egress.length == 0) {
+            return s.notIsolatedEgress;
+        }
+        return evaluate(Direction.EGRESS, s.egress, s.egressIds, src, dst, dst, protocol, port);
     }
 
     /** Both sides of a new connection; allowed only if both allow it. */
@@ -104,15 +125,14 @@ public final class PolicySet {
         return new Reachability(this, List.copyOf(pods), protocol, port, allowed);
     }
 
-    private static Verdict evaluate(Direction d, CompiledPolicy[] selecting, List<String> ids, Verdict notIsolated,
-                                    Peer src, Peer dst, Peer peer, int protocol, int port) {
-        if (selecting.length == 0) {
-            return notIsolated;
-        }
+    /** The rules of the policies that isolate the pod; {@code peer} is the other end (ingress: src, egress: dst). */
+    private Verdict evaluate(Direction d, CompiledPolicy[] selecting, List<String> ids, Peer src, Peer dst, Peer peer,
+                             int protocol, int port) {
+        long[] peerBits = peer.isPod() ? selection(peer).peerBits : null;
         for (CompiledPolicy p : selecting) {
             CompiledPolicy.Rule[] rules = p.rules(d);
             for (int r = 0; r < rules.length; r++) {
-                int hit = rules[r].match(peer, dst, p.namespace, protocol, port);
+                int hit = rules[r].match(peer, peerBits, dst, protocol, port);
                 if (hit != CompiledPolicy.Rule.NO_MATCH) {
                     return Verdict.allowed(d, ids, p, r, hit, src, dst, protocol, port);
                 }
@@ -145,29 +165,37 @@ public final class PolicySet {
                 }
             }
         }
-        return new Selection(this, in.toArray(NONE), out.toArray(NONE), Verdict.notIsolated(Direction.INGRESS, pod),
+        long[] bits = new long[(selectorPeers.length + 63) >>> 6];
+        for (int i = 0; i < selectorPeers.length; i++) {
+            if (selectorPeers[i].selects(pod)) {
+                bits[i >>> 6] |= 1L << i;
+            }
+        }
+        return new Selection(this, in.toArray(NONE), out.toArray(NONE), bits, Verdict.notIsolated(Direction.INGRESS, pod),
                 Verdict.notIsolated(Direction.EGRESS, pod));
     }
 
     /**
      * What one set found for one pod: the policies that select it per direction, in order, their ids for the
-     * verdicts, and the pod's own not-isolated verdicts (so that allowing a pod no policy selects allocates
-     * nothing).
+     * verdicts, which of the set's selector peers select it (one bit each), and the pod's own not-isolated
+     * verdicts (so that allowing a pod no policy selects allocates nothing).
      */
     static final class Selection {
         final PolicySet set;
         final CompiledPolicy[] ingress;
         final CompiledPolicy[] egress;
+        final long[] peerBits;
         final List<String> ingressIds;
         final List<String> egressIds;
         final Verdict notIsolatedIngress;
         final Verdict notIsolatedEgress;
 
-        Selection(PolicySet set, CompiledPolicy[] ingress, CompiledPolicy[] egress, Verdict notIsolatedIngress,
-                  Verdict notIsolatedEgress) {
+        Selection(PolicySet set, CompiledPolicy[] ingress, CompiledPolicy[] egress, long[] peerBits,
+                  Verdict notIsolatedIngress, Verdict notIsolatedEgress) {
             this.set = set;
             this.ingress = ingress;
             this.egress = egress;
+            this.peerBits = peerBits;
             this.ingressIds = Arrays.stream(ingress).map(p -> p.id).toList();
             this.egressIds = Arrays.stream(egress).map(p -> p.id).toList();
             this.notIsolatedIngress = notIsolatedIngress;
