@@ -24,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The folders draw the line Kubernetes draws between its components, and the imports point one way: a module
- * uses only the modules below it (core ← bridge, overlay, nat, policy ← apiserver ← node ← lab ← cli), and no package
- * depends on itself through others. Read from the sources, so it holds for inline names too.
+ * uses only the modules below it (core ← bridge, overlay, nat, policy ← apiserver ← node ← lab ← cli), and no
+ * package depends on itself through others. Read from the sources, so it holds for inline names too.
  */
 class ArchitectureTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
