@@ -11,12 +11,16 @@
 #   7. Services and conntrack   in one JVM, no network: ServiceBench (vnet-nat/src/test/java/dev/vnet/nat/bench)
 #                               times a new connection to a Service (iptables and ipvs modes, 10/1,000/10,000
 #                               Services), a packet of an established flow, and conntrack's memory and lookups
+#   8. NetworkPolicy            in one JVM, no network: PolicyBench (vnet-policy/src/test/java/dev/vnet/policy/bench)
+#                               times a new connection's policy decision (egress + ingress) with 0/10/100/1,000
+#                               policies in the namespace, and the bytes it allocates
 #
 # Everything runs inside network namespaces this script creates (names start with vb<PID>-); the root
 # namespace gets no link, address or route, and sends no traffic. Setups run one after another (2 cores).
 # Env: BENCH_SECONDS (iperf3 duration, default 5), VNET (the vnet command, default java -jar lab-cli/target/vnet.jar),
 #      BENCH_ONLY=services (only part 7: no namespaces, no root needed; the network figures already in
-#      latest.txt stay), SERVICES_BENCH_ARGS (options for ServiceBench, e.g. "--rounds=5 --verbose=true").
+#      latest.txt stay), SERVICES_BENCH_ARGS (options for ServiceBench, e.g. "--rounds=5 --verbose=true"),
+#      BENCH_ONLY=policy (only part 8, likewise), POLICY_BENCH_ARGS (options for PolicyBench, e.g. "--rounds=5").
 # Results: a table on stdout and bench/results/latest.txt (key=value lines).
 set -uo pipefail
 
@@ -38,8 +42,8 @@ die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # ---------------------------------------------------------------- setup, cleanup
-case $BENCH_ONLY in ""|services) ;; *) die "BENCH_ONLY must be empty or services, not $BENCH_ONLY" ;; esac
-[ "$BENCH_ONLY" = services ] || [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)"
+case $BENCH_ONLY in ""|services|policy) ;; *) die "BENCH_ONLY must be empty, services or policy, not $BENCH_ONLY" ;; esac
+[ -n "$BENCH_ONLY" ] || [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)"
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 120 ] || die "BENCH_SECONDS must be 1..120"
 
 install_missing() {
@@ -498,10 +502,67 @@ services_bench() {
   { echo "services_cpu_busy_percent_at_start=$busy"; cat "$kv"; } | services_results
 }
 
+# ---------------------------------------------------------------- 8. NetworkPolicy (in process)
+# PolicyBench runs vnet-policy's PolicySet on synthetic pods and policies inside one JVM; it prints its table
+# and writes key=value figures (policy_*) that go into latest.txt. About 45 s.
+POLICY_JAVA=(java -Xms512m -Xmx512m)
+read -r -a POLICY_ARGS <<<"${POLICY_BENCH_ARGS:-}"
+
+# Replaces the policy_* lines of latest.txt with those on stdin; other lines stay.
+policy_results() {
+  local res=$BENCH_DIR/results/latest.txt
+  mkdir -p "$BENCH_DIR/results"
+  {
+    if [ -f "$res" ]; then grep -vE '^policy_' "$res"
+    else echo "# vnet benchmark results (scripts/bench.sh); n/a = not measured"; fi
+    cat
+  } >"$TMP/latest.txt" && cat "$TMP/latest.txt" >"$res"
+  printf 'written: %s (policy_* lines)\n' "${res#"$ROOT"/}"
+}
+policy_failed() {
+  log "   n/a ($*)"
+  echo "policy_note=\"n/a: $*\"" | policy_results
+  STATUS=1
+}
+
+policy_bench() {
+  local kv=$TMP/policy.kv buildlog=$TMP/policy-build.log cpfile=$TMP/policy.cp busy rc cp
+  log "== NetworkPolicy decisions (in process, no network)"
+  command -v java >/dev/null 2>&1 || { policy_failed "no java"; return; }
+  command -v mvn >/dev/null 2>&1 || { policy_failed "no mvn"; return; }
+  # Main and test classes of vnet-core and vnet-policy, no test run, and the class path of the fabric8 model
+  # they use; offline first, then with the network.
+  local goals=(-pl "vnet-core,vnet-policy" test-compile dependency:build-classpath -Dmdep.outputFile="$cpfile"
+               -Dmdep.includeScope=test)
+  if ! (cd "$ROOT" && mvn -q -B -o "${goals[@]}") >"$buildlog" 2>&1 \
+     && ! (cd "$ROOT" && mvn -q -B "${goals[@]}") >"$buildlog" 2>&1; then
+    policy_failed "mvn test-compile failed: $(grep -m1 -E 'ERROR' "$buildlog" | cut -c1-200)"
+    return
+  fi
+  cp="$ROOT/vnet-policy/target/classes:$ROOT/vnet-policy/target/test-classes:$(cat "$cpfile")"
+  busy=$(cpu_busy)
+  # In the background and waited for, so that a signal reaches the trap at once.
+  timeout 300 "${POLICY_JAVA[@]}" -cp "$cp" dev.vnet.policy.bench.PolicyBench --kv="$kv" "${POLICY_ARGS[@]}" &
+  CHILD=$!
+  wait "$CHILD"; rc=$?
+  CHILD=""
+  if [ "$rc" -ne 0 ] || [ ! -s "$kv" ]; then
+    policy_failed "PolicyBench failed (exit $rc)"
+    return
+  fi
+  printf '\n'
+  { echo "policy_cpu_busy_percent_at_start=$busy"; cat "$kv"; } | policy_results
+}
+
 # ---------------------------------------------------------------- main
 if [ "$BENCH_ONLY" = services ]; then
   TMP=$(mktemp -d "/tmp/${P}XXXXXX")
   services_bench
+  exit $STATUS
+fi
+if [ "$BENCH_ONLY" = policy ]; then
+  TMP=$(mktemp -d "/tmp/${P}XXXXXX")
+  policy_bench
   exit $STATUS
 fi
 install_missing
@@ -519,4 +580,5 @@ run_setup vnet_same vnet_same
 run_setup vnet_cross vnet_cross
 report
 services_bench
+policy_bench
 exit $STATUS
