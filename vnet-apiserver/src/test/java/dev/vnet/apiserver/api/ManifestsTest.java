@@ -250,7 +250,7 @@ class ManifestsTest {
                   name: web
                 """);
 
-        assertEquals(SOURCE + " document 1 (Deployment web): unknown kind \"Deployment\": vnet knows Pod and Service", message);
+        assertEquals(SOURCE + " document 1 (Deployment web): unknown kind \"Deployment\": vnet knows Namespace, Pod and Service", message);
     }
 
     @Test
