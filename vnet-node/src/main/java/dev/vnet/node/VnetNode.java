@@ -342,7 +342,7 @@ public final class VnetNode implements AutoCloseable {
     private PodStatus startContainers(Pod pod, String key, Ipv4Address ip, PodSandbox sandbox) {
         List<Workload> started = new ArrayList<>();
         try {
-            PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), PodKind.name(pod), ip.toString(),
+            PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), sandbox.spec().netns(), ip.toString(),
                     config.name());
             Path logs = config.logDir().resolve(PodKind.netns(pod)); // unique on the node, as the netns
             Files.createDirectories(logs);
