@@ -180,21 +180,16 @@ class CliIntegrationTest {
         String ns = prefix + "team";
         String w = prefix + "w";
         Path manifest = stateDir.resolve("namespaced.yaml");
-        Files.writeString(manifest, """
-                apiVersion: v1
-                kind: Namespace
-                metadata: {name: %2$s, labels: {team: blue}}
+        // The README's labs/examples/team.yaml with this lab's names, then a pod of the same name in default.
+        Files.writeString(manifest, Files.readString(Path.of("../labs/examples/team.yaml"))
+                .replace("name: team", "name: " + ns).replace("namespace: team", "namespace: " + ns)
+                .replace("name: pod-a", "name: " + w) + """
                 ---
                 apiVersion: v1
                 kind: Pod
-                metadata: {name: %1$s, namespace: %2$s}
+                metadata: {name: %s}
                 spec: {nodeName: node-1, containers: [{name: web, image: whoami}]}
-                ---
-                apiVersion: v1
-                kind: Pod
-                metadata: {name: %1$s}
-                spec: {nodeName: node-1, containers: [{name: web, image: whoami}]}
-                """.formatted(w, ns));
+                """.formatted(w));
         Run apply = vnet("apply", "-f", manifest.toString());
         assertEquals(0, apply.exit(), apply.err());
         assertEquals(List.of("namespace/" + ns + " created", "pod/" + w + " created", "pod/" + w + " created"),
