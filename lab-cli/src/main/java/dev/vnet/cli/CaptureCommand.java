@@ -22,8 +22,12 @@ final class CaptureCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "POD", description = "The pod whose port to capture.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "POD", description = "The pod whose port to capture (of -n, "
+            + "or NAMESPACE/NAME).")
     String pod;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "The pod's Kubernetes namespace.")
+    String namespace;
 
     @Option(names = "--point", completionCandidates = Completion.Points.class, description = "pod, gateway, nat, overlay, tun, underlay or all")
     String point;
@@ -47,7 +51,7 @@ final class CaptureCommand implements Callable<Integer> {
                     + "tshark -r - or wireshark -k -i -", 2);
         }
         boolean pcap = file != null && file.toString().endsWith(".pcap");
-        var req = Operation.CAPTURE.request().put("pod", pod == null ? "" : pod)
+        var req = Operation.CAPTURE.request().put("pod", pod == null ? "" : pod).put("namespace", namespace)
                 .put("node", node == null ? "" : node).put("count", count).put("format", pcap ? "pcap" : "pcapng")
                 .put("filter", filter == null ? "" : filter);
         if (point != null) {

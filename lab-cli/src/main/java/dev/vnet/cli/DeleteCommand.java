@@ -16,8 +16,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "delete", description = {
-        "Delete pods by name, or the resources of a manifest file; returns once they are gone.",
-        "Examples: vnet delete pod pod-b   |   vnet delete -f labs/examples/pods.yaml"})
+        "Delete resources by kind and name, or those of a manifest file; returns once they are gone. A namespace",
+        "is deleted with everything in it (default and kube-system cannot be).",
+        "Examples: vnet delete pod pod-b   |   vnet delete ns prod   |   vnet delete -f labs/examples/pods.yaml"})
 final class DeleteCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -34,7 +35,7 @@ final class DeleteCommand implements Callable<Integer> {
     @Option(names = "--ignore-not-found", description = "Succeed when a named resource does not exist.")
     boolean ignoreNotFound;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "KIND", description = "A kind: pod, svc, ...")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "KIND", description = "A kind: pod, svc, ns, ...")
     String kind;
 
     @Parameters(index = "1..*", arity = "0..*", paramLabel = "NAME", description = "The resources' names.")

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "describe", description = {
         "Show resources in detail, as kubectl describe does. For a Service: its IPs, ports, endpoints and",
         "affinity, plus what vnet's data plane does with it (proxy mode, load balancing, the node answering its LB IP).",
-        "Examples: vnet describe svc web   |   vnet describe pod web-1   |   vnet describe nodes"})
+        "Examples: vnet describe svc web   |   vnet describe pod web-1   |   vnet describe ns prod   |   vnet describe nodes"})
 final class DescribeCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -44,7 +44,7 @@ final class DescribeCommand implements Callable<Integer> {
         List<T> items = resources.list(k, namespace, false, name);
         PrintWriter out = spec.commandLine().getOut();
         if (items.isEmpty()) {
-            out.println("No resources found in " + namespace + " namespace.");
+            out.println(k.namespaced() ? "No resources found in " + namespace + " namespace." : "No resources found");
         }
         for (int i = 0; i < items.size(); i++) {
             if (i > 0) {

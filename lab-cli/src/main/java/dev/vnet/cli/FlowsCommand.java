@@ -27,16 +27,21 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--verdict", description = "Only translated or dropped.")
     String verdict;
 
-    @Option(names = "--pod", description = "Only flows from or to this pod's IP.")
+    @Option(names = "--pod", description = "Only flows from or to this pod's IP (a pod of -n, or NAMESPACE/NAME).")
     String pod;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "The pod's Kubernetes namespace.")
+    String namespace;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         String podIp = null;
         if (pod != null) {
-            JsonNode p = root.client().call(Operation.GET.request().put("kind", "pods").put("name", pod)
-                    .put("allNamespaces", true)).path("list").path("items").get(0);
+            String key = dev.vnet.apiserver.api.PodKind.refKey(pod, namespace);
+            JsonNode p = root.client().call(Operation.GET.request().put("kind", "pods")
+                    .put("namespace", key.substring(0, key.indexOf('/'))).put("name", key.substring(key.indexOf('/') + 1)))
+                    .path("list").path("items").path(0);
             podIp = p.path("status").path("podIP").asString();
         }
         long since = 0;

@@ -19,7 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "get", description = {
         "List resources as kubectl does: a table, a wider table, or the objects as YAML or JSON.",
-        "Examples: vnet get pods -o wide   |   vnet get svc -o wide   |   vnet get endpoints web   |   vnet get nodes"})
+        "Examples: vnet get pods -o wide   |   vnet get pods -A -o wide   |   vnet get svc -o wide   |   vnet get ns   |   vnet get nodes"})
 final class GetCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -27,8 +27,8 @@ final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KIND", description = "A kind: pods (po), nodes (no), services (svc), "
-            + "endpoints (ep), endpointslices, subnetleases")
+    @Parameters(index = "0", paramLabel = "KIND", description = "A kind: pods (po), namespaces (ns), nodes (no), "
+            + "services (svc), endpoints (ep), endpointslices, subnetleases")
     String kind;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "One resource by name.")

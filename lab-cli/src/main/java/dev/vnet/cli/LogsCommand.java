@@ -10,7 +10,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "logs", description = {"Print the output of a pod's container.", "Example: vnet logs pod-a -c client"})
+@Command(name = "logs", description = {"Print the output of a pod's container.",
+        "Examples: vnet logs pod-a -c client   |   vnet logs -n prod web"})
 final class LogsCommand implements Callable<Integer> {
     @ParentCommand
     VnetCommand root;
@@ -18,7 +19,7 @@ final class LogsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "POD", description = "The pod.")
+    @Parameters(index = "0", paramLabel = "POD", description = "The pod (of -n, or NAMESPACE/NAME).")
     String pod;
 
     @Option(names = {"-c", "--container"}, description = "The container (needed when the pod has several).")

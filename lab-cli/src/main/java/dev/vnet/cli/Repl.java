@@ -28,7 +28,9 @@ import tools.jackson.databind.JsonNode;
  * The interactive {@code vnet}: every verb of the one-shot CLI, from the same command table, with history,
  * completion of verbs, options, kinds and live names, and Mininet-style lines: a line that starts with a pod's
  * name runs in that pod, with other pod and Service names on it turned into their IPs
- * ({@code pod-a ping -c 2 pod-c}). Ctrl-C stops the running command, not the REPL; Ctrl-D leaves.
+ * ({@code pod-a ping -c 2 pod-c}). The REPL's namespace is default: a bare name is a pod or Service of default,
+ * NAMESPACE/NAME one of another namespace ({@code prod/web ping -c 1 web}: the second web is default's), so a
+ * name used in two namespaces is never a guess. Ctrl-C stops the running command, not the REPL; Ctrl-D leaves.
  */
 final class Repl {
     private static final long NAMES_TTL_NANOS = 2_000_000_000L;
@@ -170,12 +172,12 @@ final class Repl {
         List<String> nodeNames = new ArrayList<>();
         try {
             for (JsonNode p : list("pods")) {
-                pods.put(p.path("metadata").path("name").asString(), p.path("status").path("podIP").asString(""));
+                pods.put(shortName(p), p.path("status").path("podIP").asString(""));
             }
             for (JsonNode s : list("services")) {
                 String ip = s.path("spec").path("clusterIP").asString("");
                 if (!ip.isEmpty() && !ip.equals("None")) {
-                    services.put(s.path("metadata").path("name").asString(), ip);
+                    services.put(shortName(s), ip);
                 }
             }
             for (JsonNode n : list("nodes")) {
@@ -188,6 +190,13 @@ final class Repl {
         serviceIps = services;
         nodes = nodeNames;
         namesAt = System.nanoTime();
+    }
+
+    /** How the REPL names an object: NAME in default, NAMESPACE/NAME elsewhere. */
+    static String shortName(JsonNode item) {
+        String ns = item.path("metadata").path("namespace").asString("default");
+        String name = item.path("metadata").path("name").asString();
+        return ns.equals("default") ? name : ns + "/" + name;
     }
 
     private List<JsonNode> list(String kind) throws ApiException {

@@ -15,7 +15,8 @@ import tools.jackson.databind.JsonNode;
         "Send a probe packet from a pod and print every stage it crossed on every node, with what each decided:",
         "the bridge (FDB hit or flood), the Service stage (conntrack, the Service matched, the endpoint and why,",
         "DNAT/SNAT), the router (route, TTL), VXLAN (VNI, peer, outer ports), and how it ended.",
-        "DST is an IP, a Service name or a pod name, with :PORT for TCP/UDP (default: TCP with a port, ICMP without).",
+        "SRC is a pod of -n, or NAMESPACE/NAME. DST is an IP, a Service or a pod (a name in SRC's namespace, or",
+        "NAMESPACE/NAME), with :PORT for TCP/UDP (default: TCP with a port, ICMP without).",
         "Examples: vnet trace pod-a web:80   |   vnet trace pod-a 10.244.2.7 --proto icmp",
         "          vnet trace pod-a --next \"tcp port 80\"   (then make pod-a send, e.g. curl http://web/)"})
 final class TraceCommand implements Callable<Integer> {
@@ -25,8 +26,11 @@ final class TraceCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "POD", description = "The source pod.")
+    @Parameters(index = "0", paramLabel = "POD", description = "The source pod (of -n, or NAMESPACE/NAME).")
     String source;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "The source pod's Kubernetes namespace.")
+    String namespace;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "DESTINATION", description = "DST[:PORT] (not with --next)")
     String target;
@@ -49,7 +53,8 @@ final class TraceCommand implements Callable<Integer> {
         if ((target == null) == (next == null)) {
             throw new VnetCommand.CliException("give either DST[:PORT] or --next FILTER", 2);
         }
-        var req = Operation.TRACE.request().put("source", source).put("protocol", protocol == null ? "" : protocol);
+        var req = Operation.TRACE.request().put("source", source).put("namespace", namespace)
+                .put("protocol", protocol == null ? "" : protocol);
         if (next != null) {
             req.put("next", next).put("wait", waitSeconds);
         } else {
@@ -63,7 +68,7 @@ final class TraceCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        out.println("trace " + source + " → " + t.path("resolved").asString() + ": " + t.path("probe").asString());
+        out.println("trace " + t.path("source").asString(source) + " → " + t.path("resolved").asString() + ": " + t.path("probe").asString());
         Table table = new Table("µs", "NODE", "STAGE", "DECISION");
         for (JsonNode h : t.path("hops")) {
             table.row(h.path("micros").asString(), h.path("node").asString(), h.path("stage").asString(),

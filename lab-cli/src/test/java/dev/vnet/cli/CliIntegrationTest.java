@@ -116,8 +116,10 @@ class CliIntegrationTest {
 
         Run wide = vnet("get", "pods", "-o", "wide");
         assertTrue(wide.out().startsWith("NAME"), wide.out());
-        assertTrue(wide.out().lines().findFirst().orElse("").matches("NAME +READY +STATUS +RESTARTS +AGE +IP +NODE"),
+        assertTrue(wide.out().lines().findFirst().orElse("").matches("NAME +READY +STATUS +RESTARTS +AGE +IP +NODE +NETNS"),
                 wide.out());
+        assertTrue(wide.out().lines().anyMatch(l -> l.startsWith(a + " ") && l.endsWith(" " + a)),
+                "a pod of default's netns is its name: " + wide.out());
         assertTrue(wide.out().contains("Running"), wide.out());
 
         JsonNode list = new ObjectMapper().readTree(vnet("get", "pods", "-o", "json").out());
@@ -168,5 +170,100 @@ class CliIntegrationTest {
         Run after = vnet("get", "pods");
         assertEquals(1, after.exit());
         assertTrue(after.err().contains("no lab is running"), after.err());
+    }
+
+    /** Pods of one name in default and another namespace, each reached by -n (or NAMESPACE/NAME) from every verb. */
+    @Test
+    void namespacesFromTheCommandLine() throws Exception {
+        Run up = vnet("up", "-d"); // running already, or again after the walk-through's `vnet down`
+        assertEquals(0, up.exit(), up.err());
+        String ns = prefix + "team";
+        String w = prefix + "w";
+        Path manifest = stateDir.resolve("namespaced.yaml");
+        // The README's labs/examples/team.yaml with this lab's names, then a pod of the same name in default.
+        Files.writeString(manifest, Files.readString(Path.of("../labs/examples/team.yaml"))
+                .replace("name: team", "name: " + ns).replace("namespace: team", "namespace: " + ns)
+                .replace("name: pod-a", "name: " + w) + """
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s}
+                spec: {nodeName: node-1, containers: [{name: web, image: whoami}]}
+                """.formatted(w));
+        Run apply = vnet("apply", "-f", manifest.toString());
+        assertEquals(0, apply.exit(), apply.err());
+        assertEquals(List.of("namespace/" + ns + " created", "pod/" + w + " created", "pod/" + w + " created"),
+                apply.out().lines().toList());
+
+        Run namespaces = vnet("get", "ns");
+        assertTrue(namespaces.out().lines().findFirst().orElse("").matches("NAME +STATUS +AGE"), namespaces.out());
+        assertTrue(namespaces.out().lines().anyMatch(l -> l.matches(ns + " +Active +\\d+s")), namespaces.out());
+        assertTrue(namespaces.out().lines().anyMatch(l -> l.startsWith("default ")), namespaces.out());
+        Run describe = vnet("describe", "ns", ns);
+        assertTrue(describe.out().contains("Labels:                  kubernetes.io/metadata.name=" + ns + ",team=blue")
+                || describe.out().contains("Labels:                  team=blue,kubernetes.io/metadata.name=" + ns),
+                describe.out());
+        assertTrue(describe.out().contains("Status:                  Active"), describe.out());
+
+        Run all = vnet("get", "pods", "-A", "-o", "wide");
+        assertTrue(all.out().lines().findFirst().orElse("").matches("NAMESPACE +NAME +READY .* +NODE +NETNS"), all.out());
+        assertTrue(all.out().lines().anyMatch(l -> l.startsWith("default ") && l.endsWith(" " + w)), all.out());
+        assertTrue(all.out().lines().anyMatch(l -> l.startsWith(ns + " ") && l.endsWith(" " + w + "." + ns)), all.out());
+        Run describePod = vnet("describe", "pod", w, "-n", ns);
+        assertTrue(describePod.out().contains("Network Namespace:       " + w + "." + ns), describePod.out());
+
+        String ipDefault = new ObjectMapper().readTree(vnet("get", "pod", w, "-o", "json").out())
+                .path("status").path("podIP").asString();
+        String ipTeam = new ObjectMapper().readTree(vnet("get", "pod", w, "-n", ns, "-o", "json").out())
+                .path("status").path("podIP").asString();
+        assertEquals(0, vnet("exec", "-n", ns, w, "--", "ping", "-c", "1", "-W", "2", ipDefault).exit());
+        assertEquals(0, vnet("exec", w, "--", "ping", "-c", "1", "-W", "2", ipTeam).exit());
+        assertEquals(0, vnet("exec", ns + "/" + w, "--", "true").exit());
+        Run wrongNs = vnet("exec", "-n", "nope", w, "--", "true");
+        assertEquals(1, wrongNs.exit());
+        assertTrue(wrongNs.err().contains("pods \"" + w + "\" not found"), wrongNs.err());
+        assertTrue(vnet("logs", "-n", ns, w).out().contains("whoami listening on :8080 in pod " + w));
+
+        Run trace = vnet("trace", "-n", ns, w, "default/" + w + ":8080");
+        assertEquals(0, trace.exit(), trace.err());
+        assertTrue(trace.out().startsWith("trace " + ns + "/" + w + " → pod " + w + " at " + ipDefault + ":8080"),
+                trace.out());
+        assertTrue(trace.out().contains("result: delivered to " + w + " on node-1"), trace.out());
+        Run back = vnet("trace", w, ns + "/" + w, "--proto", "icmp");
+        assertTrue(back.out().contains("result: delivered to " + w + "." + ns + " on node-1"), back.out());
+
+        Path pcap = stateDir.resolve("team.pcap");
+        Thread pinger = new Thread(() -> {
+            for (int i = 0; i < 20 && !Thread.currentThread().isInterrupted(); i++) {
+                vnet("exec", w, "--", "ping", "-c", "1", "-W", "1", ipTeam);
+            }
+        });
+        pinger.setDaemon(true);
+        pinger.start();
+        Run capture = vnet("capture", "-n", ns, w, "-w", pcap.toString(), "-c", "2", "--filter", "icmp");
+        pinger.interrupt();
+        assertEquals(0, capture.exit(), capture.err());
+        assertTrue(Files.size(pcap) > 24, "two packets after the pcap header");
+
+        Run forbidden = vnet("delete", "ns", "default");
+        assertEquals(1, forbidden.exit());
+        assertTrue(forbidden.err().contains("namespaces \"default\" is forbidden: this namespace may not be deleted"),
+                forbidden.err());
+        Run delete = vnet("delete", "ns", ns);
+        assertEquals(0, delete.exit(), delete.err());
+        assertEquals("namespace \"" + ns + "\" deleted", delete.out().strip());
+        assertFalse(NetNs.exists(w + "." + ns), "gone when the delete returns");
+        assertEquals(1, vnet("get", "ns", ns).exit());
+        assertTrue(NetNs.exists(w), "the pod of default stays");
+        Files.writeString(stateDir.resolve("nowhere.yaml"), """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s, namespace: %s}
+                spec: {containers: [{name: web, image: whoami}]}
+                """.formatted(w, ns));
+        Run nowhere = vnet("apply", "-f", stateDir.resolve("nowhere.yaml").toString());
+        assertEquals(1, nowhere.exit());
+        assertTrue(nowhere.err().contains("namespaces \"" + ns + "\" not found"), nowhere.err());
+        assertEquals(0, vnet("delete", "pod", w).exit());
     }
 }

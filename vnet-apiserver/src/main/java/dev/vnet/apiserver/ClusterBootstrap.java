@@ -1,8 +1,10 @@
 package dev.vnet.apiserver;
 
+import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.ServiceKind;
 import dev.vnet.apiserver.store.ClusterStore;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import java.time.Instant;
@@ -10,11 +12,30 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The objects a new cluster starts with, as kubeadm installs its add-ons: the cluster DNS Service,
- * kube-system/kube-dns at 10.96.0.10. No pod backs it: every node answers at that address itself.
+ * The objects a new cluster starts with: the namespaces default and kube-system (as the API server makes them),
+ * and, as kubeadm installs its add-ons, the cluster DNS Service, kube-system/kube-dns at 10.96.0.10. No pod backs
+ * it: every node answers at that address itself.
  */
 public final class ClusterBootstrap {
     private ClusterBootstrap() {
+    }
+
+    /** Creates the namespaces default and kube-system if they are not there yet (a control plane's first start). */
+    public static void ensureNamespaces(ClusterStore store) {
+        for (String name : NamespaceKind.BUILT_IN) {
+            String key = ClusterStore.key("", name);
+            if (store.get(NamespaceKind.KIND, key).isPresent()) {
+                continue;
+            }
+            Namespace ns = NamespaceKind.active(name);
+            ns.getMetadata().setUid(UUID.randomUUID().toString());
+            ns.getMetadata().setCreationTimestamp(Instant.now().toString());
+            try {
+                store.create(NamespaceKind.KIND, key, ns);
+            } catch (ClusterStore.ConflictException e) {
+                // Made by another control plane meanwhile: fine.
+            }
+        }
     }
 
     /** Creates kube-system/kube-dns if it is not there yet (a control plane's first start does this). */

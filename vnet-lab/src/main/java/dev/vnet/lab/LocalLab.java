@@ -49,7 +49,8 @@ import java.util.stream.Stream;
  * <pre>
  *   vnet-outside:  bridge vnet-ul 192.168.56.1/24 ── ul-node-N (veth) ─┐
  *   vnet-node-N:   eth0 192.168.56.(10+N)/24  &lt;────────────────────────┘
- *   pod netns:     eth0 = TAP held by this process, on node N's userspace bridge
+ *   pod netns:     eth0 = TAP held by this process, on node N's userspace bridge (named after the pod in
+ *                  default, NAME.NAMESPACE elsewhere)
  * </pre>
  */
 public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
@@ -133,6 +134,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
             node.startDataPlane();
             registerNode(nc);
         }
+        ClusterBootstrap.ensureNamespaces(store);
         ClusterBootstrap.ensureDnsService(store, config.network());
         lifecycle = new NodeLifecycle(store);
         NodeLoops.Settings settings = new NodeLoops.Settings(config.network(), config.proxyMode(),
@@ -261,7 +263,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
 
     @Override
     public void admitPod(io.fabric8.kubernetes.api.model.Pod pod) throws ApiException {
-        Namespaces.admit(pod.getMetadata().getName(), config.prefix());
+        Namespaces.admit(dev.vnet.apiserver.api.PodKind.netns(pod), config.prefix());
     }
 
     @Override

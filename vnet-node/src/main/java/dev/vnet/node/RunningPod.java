@@ -1,5 +1,6 @@
 package dev.vnet.node;
 
+import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.workload.Workload;
@@ -74,8 +75,8 @@ public final class RunningPod {
             cs.add(b.build());
         }
         String phase = allRunning ? "Running" : anyFailed ? "Failed" : allSucceeded ? "Succeeded" : "Running";
-        String message = anyFailed ? "a container exited with an error: see `vnet logs " + PodKind.name(pod) + "`"
-                : null;
+        String message = anyFailed ? "a container exited with an error: see `vnet logs " + PodKind.name(pod)
+                + (namespace().equals(NamespaceKind.DEFAULT) ? "" : " -n " + namespace()) + "`" : null;
         String ip = sandbox.spec().ip().toString();
         return new PodStatusBuilder().withPhase(phase).withReason(anyFailed ? "Error" : null).withMessage(message)
                 .withHostIP(hostIp).withPodIP(ip).addNewPodIP(ip).withStartTime(startTime).withContainerStatuses(cs)

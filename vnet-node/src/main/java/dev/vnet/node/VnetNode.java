@@ -335,16 +335,16 @@ public final class VnetNode implements AutoCloseable {
     private PodSandbox.Spec sandboxSpec(Pod pod, Ipv4Address ip) {
         String name = PodKind.name(pod);
         String hostname = pod.getSpec().getHostname() != null ? pod.getSpec().getHostname() : name;
-        return new PodSandbox.Spec(name, name, PodKind.namespace(pod), hostname, ip, config.podSubnet(),
+        return new PodSandbox.Spec(PodKind.netns(pod), name, PodKind.namespace(pod), hostname, ip, config.podSubnet(),
                 config.gateway(), config.mtu(), config.dnsServer(), config.clusterDomain());
     }
 
     private PodStatus startContainers(Pod pod, String key, Ipv4Address ip, PodSandbox sandbox) {
         List<Workload> started = new ArrayList<>();
         try {
-            PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), PodKind.name(pod), ip.toString(),
+            PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), sandbox.spec().netns(), ip.toString(),
                     config.name());
-            Path logs = config.logDir().resolve(PodKind.name(pod));
+            Path logs = config.logDir().resolve(PodKind.netns(pod)); // unique on the node, as the netns
             Files.createDirectories(logs);
             for (Container c : pod.getSpec().getContainers()) {
                 started.add(startContainer(key, c, info, logs.resolve(c.getName() + ".log")));

@@ -23,6 +23,13 @@ public interface Admission<T extends HasMetadata> {
         return "";
     }
 
+    /**
+     * Before the object is deleted: refuses a delete that may not happen (one line, as the API server's), or
+     * deletes first what depends on it (a namespace's contents).
+     */
+    default void deleting(T existing, AdmissionContext ctx) throws ApiException {
+    }
+
     /** After the object was deleted: waits until the nodes have let go of it. */
     default void deleted(String key, AdmissionContext ctx) {
     }

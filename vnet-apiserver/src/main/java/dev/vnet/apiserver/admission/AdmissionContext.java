@@ -2,6 +2,7 @@ package dev.vnet.apiserver.admission;
 
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Kind;
+import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.store.ClusterStore;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -12,6 +13,9 @@ public interface AdmissionContext {
     ClusterStore store();
 
     ServiceAllocator allocator();
+
+    /** The kinds the API serves (a namespace's delete removes its objects of each). */
+    Kinds kinds();
 
     /** The objects of {@code kind} this apply has admitted so far (to allocate against them too). */
     <T extends HasMetadata> List<T> planned(Kind<T> kind);

@@ -1,6 +1,7 @@
 package dev.vnet.apiserver.admission;
 
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.controller.Scheduler;
 import dev.vnet.apiserver.store.ClusterStore;
@@ -11,35 +12,34 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A new pod is bound to a node (its {@code spec.nodeName}, or the scheduler's pick) and starts Pending; a pod's
- * spec cannot change once it exists, as in Kubernetes: an apply of the same pod changes nothing, a different one
- * is refused. Pods' names are unique across the cluster here, since each names a network namespace.
+ * A new pod is bound to a node (its {@code spec.nodeName}, or the scheduler's pick), starts Pending, and is given
+ * the name of its network namespace ({@link PodKind#NETNS_ANNOTATION}, from {@link PodKind#netnsName}: unique in
+ * the lab, so pods of one name coexist in different namespaces). A pod's spec cannot change once it exists, as in
+ * Kubernetes: an apply of the same pod changes nothing, a different one is refused.
  */
 final class PodAdmission implements Admission<Pod> {
     @Override
     public Pod admit(Pod want, Pod existing, AdmissionContext ctx) throws ApiException {
-        String name = PodKind.name(want);
-        Optional<Pod> sameName = existing != null ? Optional.of(existing) : ctx.store().list(PodKind.KIND).stream()
-                .filter(p -> PodKind.name(p).equals(name)).findFirst();
-        if (sameName.isPresent()) {
-            Pod have = sameName.get();
-            if (!PodKind.namespace(have).equals(PodKind.namespace(want))) {
-                throw new ApiException("pod name " + name + " is taken in namespace " + PodKind.namespace(have)
-                        + ": pod names are unique in the lab, since each names a network namespace");
-            }
-            if (!sameSpec(have, want)) {
+        if (existing != null) {
+            if (!sameSpec(existing, want)) {
+                String name = PodKind.name(want);
+                String ns = PodKind.namespace(want);
                 throw new ApiException("pod " + name + " already exists with a different spec: pods cannot "
-                        + "be changed, delete it first (`vnet delete pod " + name + "`)");
+                        + "be changed, delete it first (`vnet delete pod " + name
+                        + (ns.equals(NamespaceKind.DEFAULT) ? "" : " -n " + ns) + "`)");
             }
             return null;
         }
-        ctx.admitPod(want);
+        // The server's own: a netns name given in the manifest is overwritten, as the automatic label of a namespace.
+        Pod named = new PodBuilder(want).editMetadata().addToAnnotations(PodKind.NETNS_ANNOTATION,
+                PodKind.netnsName(PodKind.namespace(want), PodKind.name(want))).endMetadata().build();
+        ctx.admitPod(named);
         Map<String, Integer> load = Scheduler.podsPerNode(ctx.store());
         for (Pod p : ctx.planned(PodKind.KIND)) {
             load.merge(PodKind.nodeName(p), 1, Integer::sum);
         }
-        String node = Scheduler.schedule(want, ctx.nodeNames(), load);
-        Pod bound = new PodBuilder(want).editSpec().withNodeName(node).endSpec()
+        String node = Scheduler.schedule(named, ctx.nodeNames(), load);
+        Pod bound = new PodBuilder(named).editSpec().withNodeName(node).endSpec()
                 .withStatus(PodKind.pending("scheduled to " + node)).build();
         return Admission.generic(bound, null);
     }

@@ -13,6 +13,7 @@ import java.util.Optional;
  */
 public final class Kinds {
     private static final Kinds BUILT_IN = new Kinds()
+            .register(NamespaceKind.KIND)
             .register(PodKind.KIND)
             .register(ServiceKind.KIND)
             .register(EndpointsKind.KIND)

@@ -20,6 +20,10 @@ import java.util.Set;
 public final class PodKind {
     /** The images vnet runs itself, inside the pod's namespace. */
     public static final Set<String> BUILTIN_IMAGES = Set.of("whoami", "echo");
+    /** Annotation on a Pod naming its network namespace on its node, set at admission (before a node starts it). */
+    public static final String NETNS_ANNOTATION = "vnet.dev/netns";
+    /** The longest name {@code ip netns} takes (NAME_MAX: it is a file in /run/netns, and a folder in /etc/netns). */
+    public static final int MAX_NETNS_NAME = 255;
 
     public static final Kind<Pod> KIND = Kind.of(Pod.class).shortNames("po")
             .validation(PodKind::validate)
@@ -35,6 +39,7 @@ public final class PodKind {
             .column(Column.of("AGE", (p, ctx) -> Ages.of(p, ctx.now()), false))
             .column(Column.wide("IP", p -> orNone(podIp(p))))
             .column(Column.wide("NODE", p -> orNone(nodeName(p))))
+            .column(Column.wide("NETNS", PodKind::netns))
             .describer(PodKind::describe)
             .build();
 
@@ -44,6 +49,38 @@ public final class PodKind {
     /** The pod's key in the store and in a node's table of pods: namespace/name. */
     public static String key(Pod p) {
         return p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+    }
+
+    /**
+     * The store key of a pod named on a command line: NAMESPACE/NAME as written, or NAME in {@code namespace}
+     * (default when none is given).
+     */
+    public static String refKey(String ref, String namespace) {
+        if (ref.contains("/")) {
+            return ref;
+        }
+        return (namespace == null || namespace.isEmpty() ? NamespaceKind.DEFAULT : namespace) + "/" + ref;
+    }
+
+    /**
+     * The network namespace of pod {@code name} in {@code namespace}: the pod's own name in default, so every lab,
+     * test and README command keeps working; NAME.NAMESPACE elsewhere. Pod and namespace names are DNS-1123 labels,
+     * in which a '.' cannot occur, so no two pods get one name; and it is at most 63 + 1 + 63 characters, well
+     * within {@link #MAX_NETNS_NAME} (the bridge port and the log folder named after it have no shorter limit).
+     */
+    public static String netnsName(String namespace, String name) {
+        return namespace == null || namespace.isEmpty() || namespace.equals(NamespaceKind.DEFAULT) ? name
+                : name + "." + namespace;
+    }
+
+    /**
+     * The pod's network namespace, as admission recorded it in {@link #NETNS_ANNOTATION}; a pod stored before
+     * admission recorded it was named after itself.
+     */
+    public static String netns(Pod p) {
+        String recorded = p.getMetadata().getAnnotations() == null ? null
+                : p.getMetadata().getAnnotations().get(NETNS_ANNOTATION);
+        return recorded != null && !recorded.isEmpty() ? recorded : name(p);
     }
 
     public static String name(Pod p) {
@@ -174,8 +211,7 @@ public final class PodKind {
             d.field("Message:", message(p));
         }
         d.field("IP:", orNone(podIp(p)));
-        String netns = p.getMetadata().getAnnotations().get("vnet.dev/netns");
-        d.field("Network Namespace:", netns != null ? netns : p.getMetadata().getName());
+        d.field("Network Namespace:", netns(p));
         d.line("Containers:");
         for (Container c : p.getSpec().getContainers()) {
             d.line("  " + c.getName() + ":");

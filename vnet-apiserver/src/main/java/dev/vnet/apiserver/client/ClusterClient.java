@@ -115,13 +115,18 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
                 + " hold a lease but their APIs do not answer): are the node processes running?");
     }
 
-    private Member nodeOfPod(String name) throws ApiException {
-        String pod = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
-        Optional<Pod> p = store.list(PodKind.KIND).stream().filter(x -> PodKind.name(x).equals(pod)).findFirst();
+    /** The node of the pod a request names: NAMESPACE/NAME, or NAME in the request's namespace. */
+    private Member nodeOfPod(String ref, String namespace) throws ApiException {
+        String key = PodKind.refKey(ref, namespace);
+        Optional<Pod> p = store.get(PodKind.KIND, key).map(ClusterStore.Versioned::value);
         if (p.isEmpty() || PodKind.nodeName(p.get()) == null) {
-            throw new ApiException("pods \"" + pod + "\" not found");
+            throw new ApiException("pods \"" + key.substring(key.indexOf('/') + 1) + "\" not found");
         }
         return named(PodKind.nodeName(p.get()));
+    }
+
+    private static String namespaceOf(JsonNode req) {
+        return req.path("namespace").asString("");
     }
 
     @Override
@@ -141,10 +146,11 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
             String name = request.path("name").asString("");
             if (Operation.TARGET.wire().equals(request.path("op").asString("")) && !name.startsWith("node/")
                     && !name.equals("outside") && !name.isEmpty()) {
-                // Store or node down: a pod's namespace is named after it, so `vnet exec` still works for the
-                // pods of this machine (forwarding goes on without the control plane, and so does debugging).
-                String pod = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
-                return Json.object().put("ok", true).put("netns", pod)
+                // Store or node down: a pod's network namespace is named after the pod, so `vnet exec` still works
+                // for the pods of this machine (forwarding goes on without the control plane, and so does debugging).
+                String key = PodKind.refKey(name, namespaceOf(request));
+                String netns = PodKind.netnsName(key.substring(0, key.indexOf('/')), key.substring(key.indexOf('/') + 1));
+                return Json.object().put("ok", true).put("netns", netns)
                         .put("node", "a node that does not answer (" + e.getMessage() + ")");
             }
             throw e instanceof ApiException le ? le : new ApiException(e.getMessage());
@@ -164,13 +170,14 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
             case BETWEEN_NODES:
                 throw new ApiException(op.wire() + " is sent by one node to another, not by a client");
             case POD_NODE:
-                return clientOf(node.isEmpty() ? nodeOfPod(req.path(op.target()).asString("")) : named(node)).call(req);
+                return clientOf(node.isEmpty() ? nodeOfPod(req.path(op.target()).asString(""), namespaceOf(req))
+                        : named(node)).call(req);
             case EXEC_TARGET: {
                 String name = req.path(op.target()).asString("");
                 if (name.startsWith("node/")) {
                     return clientOf(named(name.substring(5))).call(req);
                 }
-                return name.equals("outside") ? anyLive(req) : clientOf(nodeOfPod(name)).call(req);
+                return name.equals("outside") ? anyLive(req) : clientOf(nodeOfPod(name, namespaceOf(req))).call(req);
             }
             case EVERY_NODE_IN_ORDER:
                 return flows(req);
@@ -273,7 +280,8 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
             throw new ApiException("in a cluster of node processes a capture runs on one node: add --node NAME "
                     + "(or capture a pod, on its node)");
         }
-        Member m = !pod.isEmpty() ? nodeOfPod(pod) : !node.isEmpty() ? named(node) : liveInOrder().get(0);
+        Member m = !pod.isEmpty() ? nodeOfPod(pod, namespaceOf(request)) : !node.isEmpty() ? named(node)
+                : liveInOrder().get(0);
         clientOf(m).stream(request, sink);
     }
 

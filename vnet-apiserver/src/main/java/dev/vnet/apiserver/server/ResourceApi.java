@@ -9,6 +9,7 @@ import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Kind;
 import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.Manifests;
+import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.NodeKind;
 import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
@@ -98,7 +99,9 @@ public final class ResourceApi {
             }
             validate(kind, o);
             if (kind.namespaced() && (o.getMetadata().getNamespace() == null || o.getMetadata().getNamespace().isEmpty())) {
-                o.getMetadata().setNamespace("default");
+                o.getMetadata().setNamespace(NamespaceKind.DEFAULT);
+            } else if (!kind.namespaced()) {
+                o.getMetadata().setNamespace(null); // as the API server ignores it on a cluster-scoped object
             }
             Step step = new Step(kind, o);
             if (!seen.add(kind.kind() + "|" + step.key())) {
@@ -113,7 +116,7 @@ public final class ResourceApi {
         Context ctx = new Context();
         for (Step s : steps) {
             s.existing = store.get(s.kind, s.key()).map(ClusterStore.Versioned::value).orElse(null);
-            s.write = Admissions.of(s.kind).admit(s.want, s.existing, ctx);
+            s.write = Admissions.admit(s.kind, s.want, s.existing, ctx);
             ctx.planned.computeIfAbsent(s.kind, k -> new ArrayList<>()).add(s.write != null ? s.write
                     : s.existing != null ? s.existing : s.want);
         }
@@ -149,6 +152,11 @@ public final class ResourceApi {
         kind.validate(kind.cast(o));
     }
 
+    private static <T extends HasMetadata> void deleting(Kind<T> kind, HasMetadata o, AdmissionContext ctx)
+            throws ApiException {
+        Admissions.of(kind).deleting(kind.cast(o), ctx);
+    }
+
     /** The apply's view for admission plugins. */
     private final class Context implements AdmissionContext {
         final Map<Kind<?>, List<HasMetadata>> planned = new LinkedHashMap<>();
@@ -161,6 +169,11 @@ public final class ResourceApi {
         @Override
         public ServiceAllocator allocator() {
             return backend.allocator();
+        }
+
+        @Override
+        public Kinds kinds() {
+            return kinds;
         }
 
         @Override
@@ -256,7 +269,16 @@ public final class ResourceApi {
         Context ctx = new Context();
         for (Target t : targets) {
             String key = t.kind().namespaced() ? ClusterStore.key(t.namespace(), t.name()) : ClusterStore.key("", t.name());
-            if (!store.delete(t.kind(), key)) {
+            Optional<? extends HasMetadata> have = store.get(t.kind(), key).map(ClusterStore.Versioned::value);
+            try {
+                if (have.isPresent()) {
+                    deleting(t.kind(), have.get(), ctx);
+                }
+            } catch (ApiException e) {
+                errors.add(e.getMessage());
+                continue;
+            }
+            if (have.isEmpty() || !store.delete(t.kind(), key)) {
                 if (!ignoreMissing) {
                     errors.add(t.kind().resource() + " \"" + t.name() + "\" not found");
                 }

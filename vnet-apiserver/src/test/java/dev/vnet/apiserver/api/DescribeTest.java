@@ -76,6 +76,16 @@ class DescribeTest {
     }
 
     @Test
+    void aNamespaceAsKubectlDescribesIt() {
+        io.fabric8.kubernetes.api.model.Namespace ns = NamespaceKind.active("prod");
+        ns.getMetadata().getLabels().put("team", "payments");
+        assertEquals(List.of("Name:                    prod",
+                "Labels:                  kubernetes.io/metadata.name=prod,team=payments",
+                "Annotations:             <none>",
+                "Status:                  Active"), NamespaceKind.KIND.describe(ns, ctx).lines());
+    }
+
+    @Test
     void aKindWithoutADescriberGetsKubectlsGenericOne() {
         Kind<ConfigMap> cm = Kind.of(ConfigMap.class).build();
         ConfigMap c = new ConfigMapBuilder().withNewMetadata().withName("settings").withNamespace("default")

@@ -53,7 +53,8 @@ class ClusterClientFailoverTest {
     /** A real API answering get with its own name. */
     private void answering(String ip, String name) throws Exception {
         Handlers h = new Handlers().add(Operation.PING, req -> Handlers.ok())
-                .add(Operation.GET, req -> Handlers.ok().put("from", name));
+                .add(Operation.GET, req -> Handlers.ok().put("from", name))
+                .add(Operation.LOGS, req -> Handlers.ok().put("from", name));
         open.add(ApiServer.tcp(new InetSocketAddress(InetAddress.getByName(ip), port), TOKEN, h, null));
     }
 
@@ -130,5 +131,44 @@ class ClusterClientFailoverTest {
                 .contains("not by a client"));
         assertTrue(assertThrows(ApiException.class, () -> client.call(Operation.DOWN.request())).getMessage()
                 .contains("cluster of node processes"));
+    }
+
+    private void pod(String namespace, String name, String node) throws Exception {
+        store.create(dev.vnet.apiserver.api.PodKind.KIND, namespace + "/" + name, new io.fabric8.kubernetes.api.model
+                .PodBuilder().withNewMetadata().withName(name).withNamespace(namespace).endMetadata().withNewSpec()
+                .withNodeName(node).endSpec().build());
+    }
+
+    @Test
+    void aPodIsAskedOfTheNodeOfThePodInItsNamespace() throws Exception {
+        port = freePort();
+        node("node-1", "127.0.0.1");
+        node("node-2", "127.0.0.2");
+        answering("127.0.0.1", "node-1");
+        answering("127.0.0.2", "node-2");
+        pod("default", "web", "node-1");
+        pod("prod", "web", "node-2");
+        ClusterClient client = new ClusterClient(store, TOKEN, port);
+
+        assertEquals("node-1", client.call(Operation.LOGS.request().put("pod", "web")).path("from").asString());
+        assertEquals("node-2", client.call(Operation.LOGS.request().put("pod", "web").put("namespace", "prod"))
+                .path("from").asString());
+        assertEquals("node-2", client.call(Operation.LOGS.request().put("pod", "prod/web")).path("from").asString());
+        assertEquals("pods \"web\" not found", assertThrows(ApiException.class, () -> client.call(
+                Operation.LOGS.request().put("pod", "web").put("namespace", "dev"))).getMessage());
+    }
+
+    @Test
+    void withItsNodeDownExecStillFindsThePodsNetnsByItsName() throws Exception {
+        port = freePort();
+        node("node-1", "127.0.0.1"); // nothing listens there
+        pod("prod", "web", "node-1");
+        pod("default", "web", "node-1");
+        ClusterClient client = new ClusterClient(store, TOKEN, port);
+
+        assertEquals("web.prod", client.call(Operation.TARGET.request().put("name", "web").put("namespace", "prod"))
+                .path("netns").asString());
+        assertEquals("web.prod", client.call(Operation.TARGET.request().put("name", "prod/web")).path("netns").asString());
+        assertEquals("web", client.call(Operation.TARGET.request().put("name", "web")).path("netns").asString());
     }
 }

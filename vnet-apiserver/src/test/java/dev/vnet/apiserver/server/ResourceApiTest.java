@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -53,6 +54,12 @@ class ResourceApiTest {
             .column(Column.of("NAME", c -> c.getMetadata().getName()))
             .column(Column.of("DATA", c -> Integer.toString(c.getData().size())))
             .build();
+
+    /** A cluster starts with its namespaces, as ClusterBootstrap makes them. */
+    @BeforeEach
+    void bootstrap() {
+        dev.vnet.apiserver.ClusterBootstrap.ensureNamespaces(store);
+    }
 
     @AfterEach
     void close() {

@@ -144,6 +144,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         node.setUnderlayLink(underlayIface); // NodePorts arrive here (eth1 on a Vagrant VM, not eth0)
         node.startDataPlane();
         if (settings.controlPlane()) {
+            ClusterBootstrap.ensureNamespaces(store);
             ClusterBootstrap.ensureDnsService(store, network);
         }
         loops = NodeLoops.start(node, store, new NodeLoops.Settings(network, settings.proxyMode(), null, underlayIface,
@@ -237,7 +238,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
 
     @Override
     public void admitPod(io.fabric8.kubernetes.api.model.Pod pod) throws ApiException {
-        dev.vnet.node.pod.Namespaces.admit(pod.getMetadata().getName(), settings.prefix());
+        dev.vnet.node.pod.Namespaces.admit(dev.vnet.apiserver.api.PodKind.netns(pod), settings.prefix());
     }
 
     @Override

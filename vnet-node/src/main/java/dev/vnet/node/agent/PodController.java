@@ -58,7 +58,7 @@ public final class PodController implements AutoCloseable {
                 continue;
             }
             String key = VnetNode.key(pod);
-            wanted.add(PodKind.name(pod));
+            wanted.add(PodKind.netns(pod));
             if (node.pods().containsKey(key)) {
                 continue;
             }
@@ -91,14 +91,15 @@ public final class PodController implements AutoCloseable {
     }
 
     private void start(VnetNode node, Pod pod, String key) {
+        String netns = PodKind.netns(pod);
         try {
-            state.added(PodKind.name(pod));
+            state.added(netns);
         } catch (IOException ex) {
-            LOG.warning("cannot record namespace " + PodKind.name(pod) + ": " + ex.getMessage());
+            LOG.warning("cannot record namespace " + netns + ": " + ex.getMessage());
         }
         PodStatus status = node.startPod(pod);
         if (!node.pods().containsKey(key)) {
-            state.removed(PodKind.name(pod));
+            state.removed(netns);
         }
         writeStatus(key, status);
     }

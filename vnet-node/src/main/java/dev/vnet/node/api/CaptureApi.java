@@ -1,6 +1,7 @@
 package dev.vnet.node.api;
 
 import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.server.ApiServer;
 import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.CaptureSink;
@@ -39,6 +40,7 @@ final class CaptureApi implements ApiServer.Streaming {
     @Override
     public void stream(JsonNode req, OutputStream out, CountDownLatch clientGone) throws IOException, ApiException {
         String pod = req.path("pod").asString("");
+        String podKey = pod.isEmpty() ? "" : PodKind.refKey(pod, req.path("namespace").asString(""));
         String point = req.path("point").asString(pod.isEmpty() ? "" : "pod");
         String nodeName = req.path("node").asString("");
         String filterText = req.path("filter").asString("");
@@ -57,11 +59,10 @@ final class CaptureApi implements ApiServer.Streaming {
         RunningPod target = null;
         for (VnetNode n : lab.nodes()) {
             if (!pod.isEmpty()) {
-                for (RunningPod p : n.pods().values()) {
-                    if (p.name().equals(pod)) {
-                        target = p;
-                        nodes.add(n);
-                    }
+                RunningPod p = n.pods().get(podKey);
+                if (p != null) {
+                    target = p;
+                    nodes.add(n);
                 }
             } else if (nodeName.isEmpty() || n.config().name().equals(nodeName)) {
                 nodes.add(n);

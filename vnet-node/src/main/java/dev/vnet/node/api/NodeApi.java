@@ -45,7 +45,7 @@ public final class NodeApi {
         TraceApi trace = new TraceApi(host);
         handlers.add(Operation.STATUS, req -> api.status())
                 .add(Operation.LOGS, api::logs)
-                .add(Operation.TARGET, req -> api.target(req.path("name").asString()))
+                .add(Operation.TARGET, req -> api.target(req.path("name").asString(), req.path("namespace").asString("")))
                 .add(Operation.SERVICE_DATAPLANE, api::serviceDataplane)
                 .add(Operation.CONNTRACK, req -> api.conntrack(req.path("node").asString("")))
                 .add(Operation.PROXY_RULES, api::proxyRules)
@@ -54,11 +54,15 @@ public final class NodeApi {
                 .add(Operation.STATS, req -> observability.stats(req.path("node").asString("")))
                 .add(Operation.TOPOLOGY, req -> observability.topology())
                 .add(Operation.TRACE, req -> req.hasNonNull("next")
-                        ? trace.traceNext(req.path("source").asString(), req.path("next").asString(), req.path("wait").asInt(30))
-                        : trace.trace(req.path("source").asString(), req.path("target").asString(),
-                                req.path("protocol").asString("")))
+                        ? trace.traceNext(source(req), req.path("next").asString(), req.path("wait").asInt(30))
+                        : trace.trace(source(req), req.path("target").asString(), req.path("protocol").asString("")))
                 .add(Operation.TRACE_ARM, TraceApi::arm)
                 .add(Operation.TRACE_COLLECT, req -> TraceApi.collect(req.path("ipId").asInt()));
+    }
+
+    /** The source pod of a trace: NAMESPACE/NAME, or NAME in the request's namespace. */
+    private static String source(JsonNode req) {
+        return PodKind.refKey(req.path("source").asString(), req.path("namespace").asString(""));
     }
 
     /** The streaming verbs (captures) of {@code host}'s nodes. */
@@ -68,10 +72,6 @@ public final class NodeApi {
 
     private static ObjectNode ok() {
         return Handlers.ok();
-    }
-
-    private Optional<Pod> findPodByName(String name) {
-        return store.list(PodKind.KIND).stream().filter(p -> PodKind.name(p).equals(name)).findFirst();
     }
 
     private ObjectNode status() {
@@ -95,7 +95,7 @@ public final class NodeApi {
 
     private ObjectNode logs(JsonNode req) throws ApiException {
         String name = req.path("pod").asString();
-        String key = ClusterStore.key(req.path("namespace").asString("default"), name);
+        String key = PodKind.refKey(name, req.path("namespace").asString(""));
         RunningPod pod = runningPod(key).orElseThrow(() -> new ApiException("pods \"" + name + "\" not found"
                 + " (or not running)"));
         String container = req.path("container").asString("");
@@ -122,8 +122,8 @@ public final class NodeApi {
         return lab.nodes().stream().map(n -> n.pods().get(key)).filter(java.util.Objects::nonNull).findFirst();
     }
 
-    /** Where `vnet exec NAME` runs: a pod's namespace, node/NAME's, or the outside's. */
-    private ObjectNode target(String name) throws ApiException {
+    /** Where `vnet exec NAME` runs: a pod's namespace (NAME in {@code namespace}, or NS/NAME), node/NAME's, or the outside's. */
+    private ObjectNode target(String name, String namespace) throws ApiException {
         if (name.equals("outside")) {
             return ok().put("netns", lab.outsideNs());
         }
@@ -133,21 +133,20 @@ public final class NodeApi {
                     .map(n -> ok().put("netns", n.config().netns()).put("node", n.config().name()))
                     .orElseThrow(() -> new ApiException("nodes \"" + node + "\" not found"));
         }
-        // Pod names are unique in the lab (each names a network namespace), so any namespace will do.
-        String podName = name.contains("/") ? name.substring(name.indexOf('/') + 1) : name;
-        Optional<RunningPod> p = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
-                .filter(rp -> rp.name().equals(podName)).findFirst();
-        if (p.isEmpty()) {
-            Optional<Pod> stored = findPodByName(podName);
-            if (stored.isPresent()) {
-                throw new ApiException("pod " + podName + " is " + PodKind.phase(stored.get()) + ", not running: "
-                        + PodKind.message(stored.get()));
+        String key = PodKind.refKey(name, namespace);
+        String podName = key.substring(key.indexOf('/') + 1);
+        for (VnetNode n : lab.nodes()) {
+            RunningPod p = n.pods().get(key);
+            if (p != null) {
+                return ok().put("netns", p.sandbox().spec().netns()).put("node", n.config().name());
             }
-            throw new ApiException("pods \"" + podName + "\" not found" + ": targets are pod names, node/NAME or outside");
         }
-        String node = lab.nodes().stream().filter(n -> n.pods().containsValue(p.get())).map(n -> n.config().name())
-                .findFirst().orElse("");
-        return ok().put("netns", p.get().sandbox().spec().netns()).put("node", node);
+        Optional<Pod> stored = store.get(PodKind.KIND, key).map(ClusterStore.Versioned::value);
+        if (stored.isPresent()) {
+            throw new ApiException("pod " + podName + " is " + PodKind.phase(stored.get()) + ", not running: "
+                    + PodKind.message(stored.get()));
+        }
+        throw new ApiException("pods \"" + podName + "\" not found" + ": targets are pod names, node/NAME or outside");
     }
 
     // ---- the Service data plane ----

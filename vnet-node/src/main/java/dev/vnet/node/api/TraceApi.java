@@ -41,11 +41,11 @@ final class TraceApi {
         this.lab = lab;
     }
 
-    ObjectNode trace(String source, String target, String protocolName) throws ApiException {
-        RunningPod src = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
-                .filter(p -> p.name().equals(source)).findFirst()
-                .orElseThrow(() -> new ApiException("pods \"" + source + "\" not found (or not running): "
-                        + "the source of a trace is a running pod"));
+    /** @param sourceKey the source pod's key, namespace/name */
+    ObjectNode trace(String sourceKey, String target, String protocolName) throws ApiException {
+        RunningPod src = running(sourceKey).orElseThrow(() -> new ApiException("pods \"" + shown(sourceKey)
+                + "\" not found (or not running): the source of a trace is a running pod"));
+        String source = shown(sourceKey);
         VnetNode node = lab.nodes().stream().filter(n -> n.pods().containsValue(src)).findFirst().orElseThrow();
         Destination dst = resolve(target, src.namespace());
         int protocol = switch (protocolName == null || protocolName.isEmpty() ? (dst.port > 0 ? "tcp" : "icmp")
@@ -181,9 +181,9 @@ final class TraceApi {
     }
 
     /** Marks the next real packet from the pod that matches {@code filterText}, waiting up to {@code seconds}. */
-    ObjectNode traceNext(String source, String filterText, int seconds) throws ApiException {
-        RunningPod src = lab.nodes().stream().flatMap(n -> n.pods().values().stream())
-                .filter(p -> p.name().equals(source)).findFirst()
+    ObjectNode traceNext(String sourceKey, String filterText, int seconds) throws ApiException {
+        String source = shown(sourceKey);
+        RunningPod src = running(sourceKey)
                 .orElseThrow(() -> new ApiException("pods \"" + source + "\" not found (or not running)"));
         VnetNode node = lab.nodes().stream().filter(n -> n.pods().containsValue(src)).findFirst().orElseThrow();
         dev.vnet.core.capture.CaptureFilter filter;
@@ -223,6 +223,16 @@ final class TraceApi {
         return out;
     }
 
+    private Optional<RunningPod> running(String key) {
+        return lab.nodes().stream().map(n -> n.pods().get(key)).filter(java.util.Objects::nonNull).findFirst();
+    }
+
+    /** A pod as the user names it: NAME in default, NAMESPACE/NAME elsewhere. */
+    private static String shown(String key) {
+        String ns = key.substring(0, key.indexOf('/'));
+        return ns.equals(dev.vnet.apiserver.api.NamespaceKind.DEFAULT) ? key.substring(key.indexOf('/') + 1) : key;
+    }
+
     private static void waitForEnd(Probe probe, long start) {
         int seen = -1;
         long lastChange = System.nanoTime();
@@ -244,7 +254,10 @@ final class TraceApi {
         }
     }
 
-    /** IP, IP:PORT, a Service (NAME or NAMESPACE/NAME, with :PORT or its first port), or a pod name. */
+    /**
+     * IP, IP:PORT, a Service (NAME or NAMESPACE/NAME, with :PORT or its first port), or a pod (NAME or
+     * NAMESPACE/NAME); a bare name is looked up in the source pod's namespace.
+     */
     private Destination resolve(String target, String namespace) throws ApiException {
         String host = target;
         int port = -1;
@@ -279,12 +292,11 @@ final class TraceApi {
             return new Destination(Ipv4Address.parse(ip).bits(), port,
                     "Service " + ns + "/" + name + " at " + ip + (port > 0 ? ":" + port : ""));
         }
-        for (Pod p : lab.store().list(PodKind.KIND)) {
-            String ip = PodKind.podIp(p);
-            if (PodKind.name(p).equals(name) && ip != null) {
-                return new Destination(Ipv4Address.parse(ip).bits(), port,
-                        "pod " + name + " at " + ip + (port > 0 ? ":" + port : ""));
-            }
+        Optional<Pod> pod = lab.store().get(PodKind.KIND, ClusterStore.key(ns, name)).map(ClusterStore.Versioned::value);
+        String ip = pod.map(PodKind::podIp).orElse(null);
+        if (ip != null) {
+            return new Destination(Ipv4Address.parse(ip).bits(), port,
+                    "pod " + shown(ClusterStore.key(ns, name)) + " at " + ip + (port > 0 ? ":" + port : ""));
         }
         throw new ApiException("\"" + host + "\" is neither an IP, a Service in namespace " + ns + ", nor a pod");
     }

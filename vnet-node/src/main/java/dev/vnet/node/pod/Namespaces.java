@@ -10,16 +10,17 @@ public final class Namespaces {
     private Namespaces() {}
 
     /**
-     * Refuses a pod whose network namespace name this machine cannot give it: one of the lab's own
-     * ({@code PREFIXoutside}, {@code PREFIXnode-N}) or one that already exists.
+     * Refuses a pod whose network namespace name ({@code netns}, its {@code vnet.dev/netns}) this machine cannot
+     * give it: one of the lab's own ({@code PREFIXoutside}, {@code PREFIXnode-N}) or one that already exists.
      */
-    public static void admit(String podName, String prefix) throws ApiException {
-        if (podName.equals(prefix + "outside") || podName.startsWith(prefix + "node-")) {
-            throw new ApiException("pod name " + podName + " is reserved for the lab's own namespaces: choose another");
+    public static void admit(String netns, String prefix) throws ApiException {
+        if (netns.equals(prefix + "outside") || netns.startsWith(prefix + "node-")) {
+            throw new ApiException("network namespace " + netns + " is reserved for the lab's own namespaces: "
+                    + "choose another pod name");
         }
-        if (NetNs.exists(podName)) {
-            throw new ApiException("a network namespace named " + podName + " already exists on this machine: "
-                    + "remove it (`ip netns del " + podName + "`) or choose another pod name");
+        if (NetNs.exists(netns)) {
+            throw new ApiException("a network namespace named " + netns + " already exists on this machine: "
+                    + "remove it (`ip netns del " + netns + "`) or choose another pod name");
         }
     }
 

@@ -22,7 +22,10 @@ import java.util.function.LongSupplier;
  * nothing is left half-made. {@link #close} removes everything.
  */
 public final class PodSandbox implements AutoCloseable {
-    /** Everything a sandbox needs to know about its pod and node. */
+    /**
+     * Everything a sandbox needs to know about its pod and node. {@code netns} is unique on the machine (the pod's
+     * name in default, NAME.NAMESPACE elsewhere), so it also names the pod's bridge port.
+     */
     public record Spec(String netns, String podName, String podNamespace, String hostname, Ipv4Address ip,
                        Cidr subnet, Ipv4Address gateway, int mtu, Ipv4Address dnsServer, String clusterDomain) {}
 
@@ -73,7 +76,7 @@ public final class PodSandbox implements AutoCloseable {
             commands.run("ip", "-n", ns, "link", "set", "eth0", "address", mac.toString(), "mtu",
                     Integer.toString(spec.mtu()));
             commands.run("ip", "-n", ns, "addr", "add", spec.ip() + "/" + spec.subnet().prefixLength(), "dev", "eth0");
-            TapPort port = new TapPort(tap, bridge, spec.podName(), clock);
+            TapPort port = new TapPort(tap, bridge, spec.netns(), clock);
             undo.push(port::close);
             commands.run("ip", "-n", ns, "link", "set", "eth0", "up");
             commands.run("ip", "-n", ns, "route", "add", "default", "via", spec.gateway().toString(), "dev", "eth0");
@@ -114,7 +117,7 @@ public final class PodSandbox implements AutoCloseable {
             tap.close();
             throw e;
         }
-        return new PodSandbox(spec, commands, new TapPort(tap, bridge, spec.podName(), clock), mac);
+        return new PodSandbox(spec, commands, new TapPort(tap, bridge, spec.netns(), clock), mac);
     }
 
     /**
@@ -125,7 +128,7 @@ public final class PodSandbox implements AutoCloseable {
         port.close();
     }
 
-    /** resolv.conf and hosts under /etc/netns/POD/, which `ip netns exec` mounts over /etc for the pod. */
+    /** resolv.conf and hosts under /etc/netns/NETNS/, which `ip netns exec` mounts over /etc for the pod. */
     private static void writeEtcFiles(Spec spec) throws IOException {
         Path dir = etcDir(spec.netns());
         Files.createDirectories(dir);
