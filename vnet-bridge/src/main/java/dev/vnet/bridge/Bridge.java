@@ -28,8 +28,8 @@ public final class Bridge {
 
     /**
      * Takes unicast frames between two ports away from the bridge when the router must see them: replies of
-     * a translated (NATed) flow between two pods of one node would otherwise skip the reverse translation.
-     * Linux needs br_netfilter for the same reason.
+     * a translated (NATed) flow between two pods of one node would otherwise skip the reverse translation, and
+     * traffic between them the network policy. Linux needs br_netfilter for the same reasons.
      */
     @FunctionalInterface
     public interface Diverter {
@@ -135,7 +135,8 @@ public final class Bridge {
                 diverted.increment();
                 if (probe != null) {
                     probe.hop(node(), "bridge", "in at port " + ingress.name()
-                            + ": part of a translated flow, handed to the router (as br_netfilter would)");
+                            + ": handed to the router, which must see it (a translated flow or network policy, "
+                            + "as br_netfilter does)");
                 }
                 return;
             }

@@ -88,25 +88,39 @@ public final class Reachability {
      * </pre>
      */
     public String render() {
-        List<String> header = new ArrayList<>();
-        header.add(Texts.hasPorts(protocol) ? Texts.protocol(protocol) + "/" + port : Texts.protocol(protocol));
-        pods.forEach(p -> header.add(label(p)));
-        int[] width = new int[header.size()];
-        for (int c = 0; c < width.length; c++) {
-            width[c] = header.get(c).length();
-        }
-        for (Peer p : pods) {
-            width[0] = Math.max(width[0], label(p).length());
+        String corner = Texts.hasPorts(protocol) ? Texts.protocol(protocol) + "/" + port : Texts.protocol(protocol);
+        return table(corner, pods.stream().map(Reachability::label).toList(), (i, j) -> allowed[i][j] ? "." : "X");
+    }
+
+    /** What one cell of a table shows. */
+    @FunctionalInterface
+    public interface Cell {
+        String at(int row, int column);
+    }
+
+    /**
+     * A square table in the same layout, for any cells: {@code vnet policy matrix --probe} prints what the
+     * probes saw this way, beside what policy says.
+     */
+    public static String table(String corner, List<String> labels, Cell cell) {
+        int[] width = new int[labels.size() + 1];
+        width[0] = corner.length();
+        for (int c = 0; c < labels.size(); c++) {
+            width[0] = Math.max(width[0], labels.get(c).length());
+            width[c + 1] = labels.get(c).length();
         }
         StringBuilder out = new StringBuilder();
         line(out, width);
+        List<String> header = new ArrayList<>();
+        header.add(corner);
+        header.addAll(labels);
         row(out, width, header);
         line(out, width);
-        for (int i = 0; i < pods.size(); i++) {
+        for (int i = 0; i < labels.size(); i++) {
             List<String> cells = new ArrayList<>();
-            cells.add(label(pods.get(i)));
-            for (int j = 0; j < pods.size(); j++) {
-                cells.add(allowed[i][j] ? "." : "X");
+            cells.add(labels.get(i));
+            for (int j = 0; j < labels.size(); j++) {
+                cells.add(cell.at(i, j));
             }
             row(out, width, cells);
         }
@@ -124,7 +138,7 @@ public final class Reachability {
     private static void row(StringBuilder out, int[] width, List<String> cells) {
         for (int c = 0; c < width.length; c++) {
             String s = cells.get(c);
-            out.append("| ").append(s).append(" ".repeat(width[c] - s.length() + 1));
+            out.append("| ").append(s).append(" ".repeat(Math.max(0, width[c] - s.length()) + 1));
         }
         out.append("|\n");
     }

@@ -32,6 +32,12 @@ public enum Operation {
     TRACE_COLLECT("trace-collect", Route.BETWEEN_NODES, null),
     /** A live capture: answered with a stream, not one JSON object. */
     CAPTURE("capture", Route.POD_NODE, "pod"),
+    /** What the cluster's NetworkPolicies say of one connection, each side with its reason. */
+    POLICY_CHECK("policy-check", Route.ANY_NODE, null),
+    /** What they say of every pair of pods: the reachability table. */
+    POLICY_MATRIX("policy-matrix", Route.ANY_NODE, null),
+    /** TCP connects from one pod, on its node: what the data plane really does. */
+    POLICY_PROBE("policy-probe", Route.POD_NODE, "pod"),
     /** Stops a local lab. */
     DOWN("down", Route.LAB_ONLY, null);
 

@@ -10,6 +10,7 @@ import dev.vnet.node.dns.DnsMirrorPod;
 import dev.vnet.node.dns.DnsSync;
 import dev.vnet.node.lease.PeerSync;
 import dev.vnet.node.metrics.NodeMetrics;
+import dev.vnet.node.policy.PolicySync;
 import dev.vnet.node.proxy.ServiceSync;
 import dev.vnet.node.router.FlowLog;
 import java.io.IOException;
@@ -20,8 +21,8 @@ import java.util.logging.Logger;
 
 /**
  * What keeps one node's data plane in step with the cluster, started together and stopped together, the same in
- * a local lab (one per node) and in a node process: kube-proxy's Service sync, flanneld's overlay peers, the
- * node's cluster DNS with its index, its metrics and flow log.
+ * a local lab (one per node) and in a node process: kube-proxy's Service sync, the CNI's policy agent,
+ * flanneld's overlay peers, the node's cluster DNS with its index and mirror pod, its metrics and flow log.
  */
 public final class NodeLoops implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeLoops.class.getName());
@@ -38,6 +39,7 @@ public final class NodeLoops implements AutoCloseable {
 
     private final List<AutoCloseable> running = new ArrayList<>();
     private ServiceSync services;
+    private PolicySync policy;
 
     private NodeLoops() {
     }
@@ -54,11 +56,13 @@ public final class NodeLoops implements AutoCloseable {
             ClusterDns dns = new ClusterDns(n.clusterDomain(), n.serviceCidr(), n.podCidr());
             loops.running.add(new DnsSync(store, dns));
             node.startDns(dns, dnsLog, s.dnsUpstream());
-            DnsMirrorPod.publish(store, node.config());
+            DnsMirrorPod.publish(store, node.config().name(), node.config().underlayIp().toString());
             loops.running.add(new PeerSync(node.config().name(), store, node.peers()));
             loops.services = new ServiceSync(node.config().name(), node.config().netns(), s.underlayLink(),
                     node.config().underlayIp().bits(), s.proxyMode(), s.lbAlgorithm(), store, node.proxy(), commands);
             loops.running.add(loops.services);
+            loops.policy = new PolicySync(node.config(), store, node.router());
+            loops.running.add(loops.policy);
             return loops;
         } catch (IOException | RuntimeException e) {
             loops.close();
@@ -69,6 +73,11 @@ public final class NodeLoops implements AutoCloseable {
     /** The node's Service sync: its compiled table, the LoadBalancer IPs it holds. */
     public ServiceSync services() {
         return services;
+    }
+
+    /** The node's policy agent: the NetworkPolicies it applies now. */
+    public PolicySync policy() {
+        return policy;
     }
 
     /** Stops the loops, the last started first. */

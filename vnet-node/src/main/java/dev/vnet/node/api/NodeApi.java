@@ -43,6 +43,7 @@ public final class NodeApi {
         NodeApi api = new NodeApi(host);
         ObservabilityApi observability = new ObservabilityApi(host);
         TraceApi trace = new TraceApi(host);
+        PolicyApi policy = new PolicyApi(host);
         handlers.add(Operation.STATUS, req -> api.status())
                 .add(Operation.LOGS, api::logs)
                 .add(Operation.TARGET, req -> api.target(req.path("name").asString(), req.path("namespace").asString("")))
@@ -56,6 +57,9 @@ public final class NodeApi {
                 .add(Operation.TRACE, req -> req.hasNonNull("next")
                         ? trace.traceNext(source(req), req.path("next").asString(), req.path("wait").asInt(30))
                         : trace.trace(source(req), req.path("target").asString(), req.path("protocol").asString("")))
+                .add(Operation.POLICY_CHECK, policy::check)
+                .add(Operation.POLICY_MATRIX, policy::matrix)
+                .add(Operation.POLICY_PROBE, policy::probe)
                 .add(Operation.TRACE_ARM, TraceApi::arm)
                 .add(Operation.TRACE_COLLECT, req -> TraceApi.collect(req.path("ipId").asInt()));
     }

@@ -2,7 +2,6 @@ package dev.vnet.node.dns;
 
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.store.ClusterStore;
-import dev.vnet.node.NodeConfig;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import java.time.Instant;
@@ -29,15 +28,14 @@ public final class DnsMirrorPod {
     }
 
     /** Creates or refreshes the node's mirror pod (its IP is the node's, as for any host-network pod). */
-    public static void publish(ClusterStore store, NodeConfig node) {
-        String key = ClusterStore.key(NAMESPACE, name(node.name()));
+    public static void publish(ClusterStore store, String node, String ip) {
+        String key = ClusterStore.key(NAMESPACE, name(node));
         Optional<ClusterStore.Versioned<Pod>> current = store.get(PodKind.KIND, key);
-        String ip = node.underlayIp().toString();
         if (current.isPresent() && ip.equals(PodKind.podIp(current.get().value()))
                 && PodKind.mirror(current.get().value())) {
             return;
         }
-        Pod pod = of(node.name(), ip, current.map(v -> v.value().getMetadata().getUid()).orElse(null));
+        Pod pod = of(node, ip, current.map(v -> v.value().getMetadata().getUid()).orElse(null));
         try {
             if (current.isPresent()) {
                 store.update(PodKind.KIND, key, pod, current.get().revision());

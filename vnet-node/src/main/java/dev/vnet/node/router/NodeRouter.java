@@ -25,12 +25,16 @@ import java.nio.ByteBuffer;
  * {@link PacketContext} and crosses the same {@link Pipeline} of stages, in order:
  *
  * <ol>
- *   <li>{@code dns} ({@link DnsStage}): queries to the cluster DNS address go to this node's own resolver;</li>
  *   <li>{@code service} ({@link ServiceStage}): Service translation, conntrack, DNAT and SNAT;</li>
- *   <li>(policy: a slot left empty for now);</li>
+ *   <li>{@code policy} ({@link PolicyStage}): NetworkPolicy, judging new connections by pod IPs after DNAT;</li>
+ *   <li>{@code dns} ({@link DnsStage}): queries to the cluster DNS address go to this node's own resolver;</li>
  *   <li>{@code router} ({@link RoutingStage}): a local pod, another node over VXLAN, the TUN, or out of the
  *       cluster; TTL, "time exceeded" and "fragmentation needed" included.</li>
  * </ol>
+ *
+ * Frames between two pods of this node are switched by the bridge and never reach the router, unless it must
+ * see them (as br_netfilter makes Linux's bridge hand them to iptables): while policies exist, every IPv4 frame
+ * between pods, and otherwise the replies of translated flows.
  *
  * Frames it is given are borrowed: it copies each into a buffer of the calling thread's own and rewrites the
  * copy. Each thread has its own {@link ContextStack}, so the packets the router makes while routing one (ICMP
@@ -76,6 +80,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     /** The node's NetworkPolicies, or null when the cluster has none (every packet then passes the stage). */
     public void setPolicyGate(PolicyGate gate) {
         policy.setGate(gate);
+        updateDiverter();
     }
 
     /** The connections the policy stage let through and remembers (aged by the node's housekeeping). */
@@ -95,7 +100,12 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     /** Puts the Service stage in front of routing, and lets it see translated flows between local pods. */
     public void setProxy(ServiceProxy p) {
         service.setProxy(p);
-        bridge.setDiverter(p == null ? null : this::divert);
+        updateDiverter();
+    }
+
+    /** The bridge asks the router about frames between pods only while a proxy or policies need to see them. */
+    private void updateDiverter() {
+        bridge.setDiverter(service.proxy() == null && policy.gate() == null ? null : this::divert);
     }
 
     public ServiceProxy proxy() {
@@ -139,18 +149,21 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     }
 
     /**
-     * The bridge asks about each unicast frame between ports: one of a translated flow (a local endpoint
-     * answering a local client) must come through the router to be translated back.
+     * The bridge asks about each unicast frame between ports: while policies exist every IPv4 one must be
+     * judged, else one of a translated flow (a local endpoint answering a local client) must come through the
+     * router to be translated back.
      */
     private boolean divert(BridgePort ingress, ByteBuffer frame, int length, long now) {
-        ServiceProxy p = service.proxy();
-        if (p == null || ingress == gateway.port() || p.conntrack().size() == 0
-                || length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN
+        if (ingress == gateway.port() || length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN
                 || EthernetFrame.of(frame, 0, length).etherType() != EthernetFrame.TYPE_IPV4) {
             return false;
         }
-        if (!p.tracks(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN, now)) {
-            return false;
+        if (policy.gate() == null) {
+            ServiceProxy p = service.proxy();
+            if (p == null || p.conntrack().size() == 0
+                    || !p.tracks(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN, now)) {
+                return false;
+            }
         }
         ContextStack stack = stacks.get();
         ByteBuffer buf = stack.nextBuffer();
