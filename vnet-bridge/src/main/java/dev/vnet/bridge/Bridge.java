@@ -1,9 +1,9 @@
 package dev.vnet.bridge;
 
+import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.FrameObserver;
 import dev.vnet.core.packet.DropReason;
-import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
@@ -31,10 +31,12 @@ public final class Bridge {
      * a translated (NATed) flow between two pods of one node would otherwise skip the reverse translation, and
      * traffic between them the network policy. Linux needs br_netfilter for the same reasons.
      */
-    @FunctionalInterface
     public interface Diverter {
-        /** Returns true if it took the frame (borrowed for the call). */
-        boolean divert(BridgePort ingress, ByteBuffer frame, int length, long now);
+        /** Whether the router must see this frame (borrowed for the call). */
+        boolean wants(BridgePort ingress, ByteBuffer frame, int length, long now);
+
+        /** Hands a frame it wanted to the router (borrowed for the call). */
+        void take(BridgePort ingress, ByteBuffer frame, int length, long now);
     }
     private int nextPortId = 1;
 
@@ -131,13 +133,13 @@ public final class Bridge {
         }
         if ((dst & GROUP_BIT) == 0) {
             Diverter d = diverter;
-            if (d != null && d.divert(ingress, frame, length, now)) {
+            if (d != null && d.wants(ingress, frame, length, now)) {
                 diverted.increment();
                 if (probe != null) {
-                    probe.hop(node(), "bridge", "in at port " + ingress.name()
-                            + ": handed to the router, which must see it (a translated flow or network policy, "
-                            + "as br_netfilter does)");
+                    probe.hop(node(), "bridge", "in at port " + ingress.name() + ": handed to the router, which must "
+                            + "see it (a translated flow or network policy, as br_netfilter does)");
                 }
+                d.take(ingress, frame, length, now);
                 return;
             }
             BridgePort out = fdb.lookup(dst, now);

@@ -15,7 +15,6 @@ import dev.vnet.node.policy.PolicySync;
 import dev.vnet.policy.Peer;
 import dev.vnet.policy.PolicySet;
 import dev.vnet.policy.Verdict;
-import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -25,19 +25,23 @@ final class NodePolicy implements PolicyGate {
     private final PolicySet policies;
     private final Map<Integer, Peer> pods;
     private final Cidr localPods;
+    private final Cidr allPods;
     private final Set<Integer> ownAddresses;
     private final String node;
 
     /**
      * @param pods         every pod of the cluster with an IP, by IP, and the node's DNS address as its DNS pod
      * @param localPods    this node's pod subnet: whose pods this node isolates
+     * @param allPods      the cluster's pod CIDR: a pod outside it uses its node's network
      * @param ownAddresses this node's own addresses (TUN, underlay, the pods' gateway: what a hairpinned Service
      *                     connection is masqueraded to), whose traffic its pods always accept
      */
-    NodePolicy(PolicySet policies, Map<Integer, Peer> pods, Cidr localPods, Set<Integer> ownAddresses, String node) {
+    NodePolicy(PolicySet policies, Map<Integer, Peer> pods, Cidr localPods, Cidr allPods, Set<Integer> ownAddresses,
+               String node) {
         this.policies = policies;
         this.pods = pods;
         this.localPods = localPods;
+        this.allPods = allPods;
         this.ownAddresses = ownAddresses;
         this.node = node;
     }
@@ -61,36 +65,28 @@ final class NodePolicy implements PolicyGate {
                            PacketContext.Origin origin) {
         Peer src = peer(source);
         Peer dst = peer(destination);
-        Verdict egress = local(src) && origin == PacketContext.Origin.POD
-                ? policies.egress(src, dst, protocol, destinationPort) : null;
+        boolean sender = local(src) && origin == PacketContext.Origin.POD;
+        boolean receiver = local(dst);
+        if (!sender && !receiver) {
+            return Decision.NOT_ISOLATED;
+        }
+        Verdict egress = sender ? policies.egress(src, dst, protocol, destinationPort) : null;
         if (egress != null && !egress.allowed()) {
             return denied(egress);
         }
-        Verdict ingress = null;
-        boolean fromNode = false;
-        if (local(dst)) {
-            fromNode = origin != PacketContext.Origin.OVERLAY && ownAddresses.contains(source);
-            if (!fromNode) {
-                ingress = policies.ingress(src, dst, protocol, destinationPort);
-                if (!ingress.allowed()) {
-                    return denied(ingress);
-                }
-            }
+        boolean fromNode = receiver && origin != PacketContext.Origin.OVERLAY && ownAddresses.contains(source);
+        Verdict ingress = receiver && !fromNode ? policies.ingress(src, dst, protocol, destinationPort) : null;
+        if (ingress != null && !ingress.allowed()) {
+            return denied(ingress);
         }
-        boolean isolated = isolated(egress) || isolated(ingress);
-        if (!isolated && !fromNode) {
-            return Decision.NOT_ISOLATED;
-        }
-        return new Decision(true, isolated, text(egress, ingress, fromNode, src, dst), null, null);
-    }
-
-    private static boolean isolated(Verdict v) {
-        return v != null && v.outcome() != Verdict.Outcome.NOT_ISOLATED;
+        String policy = ingress != null && ingress.policy() != null ? ingress.policy()
+                : egress != null ? egress.policy() : null;
+        return new Decision(true, true, policy, null, () -> text(egress, ingress, fromNode, src, dst));
     }
 
     private static Decision denied(Verdict v) {
-        return new Decision(false, true, v.direction().label() + " " + v.reason(), String.join(", ", v.selectedBy()),
-                v.direction().label());
+        return new Decision(false, true, String.join(", ", v.selectedBy()), v.direction().label(),
+                () -> v.direction().label() + " " + v.reason());
     }
 
     /** What the trace says of an allowed connection: each side judged here, and where the other one is. */
@@ -108,7 +104,9 @@ final class NodePolicy implements PolicyGate {
             b.append("ingress from ").append(node).append(" itself: a pod always accepts its own node's traffic");
         } else if (ingress != null) {
             b.append("ingress ").append(ingress.reason());
-        } else if (dst.isPod() && !localPods.contains(dst.ip())) {
+        } else if (dst.isPod() && !allPods.contains(dst.ip())) {
+            b.append("ingress: ").append(dst).append(" uses its node's network, which no policy isolates");
+        } else if (dst.isPod()) {
             b.append("ingress is judged on the node of ").append(dst.namespace()).append('/').append(dst.name());
         } else {
             b.append("ingress: ").append(dst).append(" is no pod a policy can select");

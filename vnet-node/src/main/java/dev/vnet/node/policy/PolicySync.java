@@ -1,8 +1,8 @@
 package dev.vnet.node.policy;
 
 import dev.vnet.apiserver.api.InvalidManifestException;
-import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.Names;
+import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.NetworkPolicyKind;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.controller.Reconciler;
@@ -74,7 +74,7 @@ public final class PolicySync implements AutoCloseable {
             router.setPolicyGate(null);
             return;
         }
-        NodePolicy next = new NodePolicy(PolicySet.compile(policies), peers(store, node), node.podSubnet(),
+        NodePolicy next = new NodePolicy(PolicySet.compile(policies), peers(store, node), node.podSubnet(), node.podCidr(),
                 Set.of(node.tunIp().bits(), node.underlayIp().bits(), node.gateway().bits()), node.name());
         current = next;
         router.setPolicyGate(next);

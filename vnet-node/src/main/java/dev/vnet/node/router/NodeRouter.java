@@ -83,6 +83,11 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         updateDiverter();
     }
 
+    /** The node's policies now, or null. */
+    public PolicyGate policyGate() {
+        return policy.gate();
+    }
+
     /** The connections the policy stage let through and remembers (aged by the node's housekeeping). */
     public dev.vnet.nat.conntrack.Conntrack policyConnections() {
         return policy.connections();
@@ -105,7 +110,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
 
     /** The bridge asks the router about frames between pods only while a proxy or policies need to see them. */
     private void updateDiverter() {
-        bridge.setDiverter(service.proxy() == null && policy.gate() == null ? null : this::divert);
+        bridge.setDiverter(service.proxy() == null && policy.gate() == null ? null : diverter);
     }
 
     public ServiceProxy proxy() {
@@ -153,27 +158,33 @@ public final class NodeRouter implements Router, InnerFrameHandler {
      * judged, else one of a translated flow (a local endpoint answering a local client) must come through the
      * router to be translated back.
      */
-    private boolean divert(BridgePort ingress, ByteBuffer frame, int length, long now) {
-        if (ingress == gateway.port() || length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN
-                || EthernetFrame.of(frame, 0, length).etherType() != EthernetFrame.TYPE_IPV4) {
-            return false;
-        }
-        if (policy.gate() == null) {
-            ServiceProxy p = service.proxy();
-            if (p == null || p.conntrack().size() == 0
-                    || !p.tracks(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN, now)) {
+    private final Bridge.Diverter diverter = new Bridge.Diverter() {
+        @Override
+        public boolean wants(BridgePort ingress, ByteBuffer frame, int length, long now) {
+            if (ingress == gateway.port() || length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN
+                    || EthernetFrame.of(frame, 0, length).etherType() != EthernetFrame.TYPE_IPV4) {
                 return false;
             }
+            if (policy.gate() != null) {
+                return true;
+            }
+            ServiceProxy p = service.proxy();
+            return p != null && p.conntrack().size() > 0
+                    && p.tracks(frame, EthernetFrame.HEADER_LEN, length - EthernetFrame.HEADER_LEN, now);
         }
-        ContextStack stack = stacks.get();
-        ByteBuffer buf = stack.nextBuffer();
-        if (buf == null) {
-            return false;
+
+        @Override
+        public void take(BridgePort ingress, ByteBuffer frame, int length, long now) {
+            ContextStack stack = stacks.get();
+            ByteBuffer buf = stack.nextBuffer();
+            if (buf == null) {
+                counters.drop(DropReason.LOOP);
+                return;
+            }
+            buf.put(0, frame, 0, length);
+            run(stack, length, Origin.POD, false, now);
         }
-        buf.put(0, frame, 0, length);
-        run(stack, length, Origin.POD, false, now);
-        return true;
-    }
+    };
 
     /** From a pod, through the gateway port, which parsed the packet and checked its IPv4 header. */
     @Override

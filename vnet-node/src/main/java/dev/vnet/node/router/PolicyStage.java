@@ -30,11 +30,14 @@ import dev.vnet.nat.conntrack.Timeouts;
  *       ClusterIP), but arrived from the endpoint, which is the reverse of the tuple remembered at its start.</li>
  *   <li>ICMP errors (unreachable, time exceeded) pass: they are about a connection, not one of their own. ICMP
  *       echo is a connection of its own, its identifier standing for both ports, as in conntrack.</li>
- *   <li>Only connections that crossed an isolated end are remembered; the rest pass on each packet's decision,
- *       which a policy-free pair makes cheaply.</li>
+ *   <li>Every allowed connection with a pod of this node at one end is remembered, isolated or not: a pod that
+ *       no policy isolates for egress may still be isolated for ingress, and its replies must pass that. The
+ *       rest (no pod of this node at either end) pass on each packet's decision, which costs two lookups.</li>
  * </ul>
  */
 final class PolicyStage implements Stage {
+    /** The label of a remembered connection no policy isolated (one end is a pod of this node). */
+    private static final String NOT_ISOLATED_LABEL = "no isolating policy";
     private final Conntrack allowed;
     private volatile PolicyGate gate;
 
@@ -93,7 +96,7 @@ final class PolicyStage implements Stage {
             allowed.update(e, hit.direction(), tcpFlags(packet), packet.ipLength(), now);
             if (packet.traced()) {
                 packet.say("an allowed connection (" + (hit.direction() == Direction.ORIGINAL ? "original"
-                        : "reply") + " direction) → allowed; at its start: " + e.label());
+                        : "reply") + " direction) → allowed; at its start by: " + e.label());
             }
             return Verdict.CONTINUE;
         }
@@ -107,10 +110,11 @@ final class PolicyStage implements Stage {
             packet.setDropDetail("denied by " + d.policy() + " (" + d.direction() + ")");
             return drop(packet, DropReason.POLICY_DENIED);
         }
-        if (d.isolated()) {
+        if (d.remember()) {
             int src = packet.source();
             int dst = packet.destination();
-            ConnEntry e = allowed.create(protocol, src, sport, dst, dport, dst, dport, src, sport, d.text(), now);
+            ConnEntry e = allowed.create(protocol, src, sport, dst, dport, dst, dport, src, sport,
+                    d.policy() == null ? NOT_ISOLATED_LABEL : d.policy(), now);
             if (e == null) {
                 if (packet.traced()) {
                     packet.end("dropped on " + packet.node() + ": " + DropReason.POLICY_TABLE_FULL.description());

@@ -43,7 +43,7 @@ class NodePolicyTest {
                 REMOTE, Peer.pod("y", "client", REMOTE, Map.of("app", "client"), Map.of("team", "y"), List.of()),
                 DNS, Peer.pod("kube-system", "kube-dns-node-1", DNS, Map.of("k8s-app", "kube-dns"), Map.of(),
                         List.of(PodPort.udp("dns", 53))));
-        return new NodePolicy(PolicySet.compile(policies), pods, Cidr.parse("10.244.1.0/24"),
+        return new NodePolicy(PolicySet.compile(policies), pods, Cidr.parse("10.244.1.0/24"), Cidr.parse("10.244.0.0/16"),
                 Set.of(TUN, ip("192.168.56.11"), ip("10.244.1.1")), "node-1");
     }
 
@@ -94,7 +94,8 @@ class NodePolicyTest {
         NodePolicy p = node(DENY_X_INGRESS + ALLOW_WEB_TO_DB);
         Decision ok = p.decide(TCP, WEB, 40000, DB, 5432, Origin.POD);
         assertTrue(ok.allowed());
-        assertTrue(ok.isolated(), "an isolated end: the stage must remember the connection");
+        assertTrue(ok.remember(), "a pod of this node: the stage must remember the connection");
+        assertEquals("x/db-from-web", ok.policy());
         assertTrue(ok.text().contains("allowed by x/db-from-web ingress rule 1"), ok.text());
         assertTrue(ok.text().startsWith("egress not isolated"), ok.text());
         assertFalse(p.decide(TCP, WEB, 40000, DB, 5433, Origin.POD).allowed(), "another port");
@@ -120,16 +121,27 @@ class NodePolicyTest {
         Decision dns = p.decide(UDP, WEB, 40000, DNS, 53, Origin.POD);
         assertTrue(dns.allowed(), dns.text());
         assertTrue(dns.text().contains("allowed by x/egress-dns-only egress rule 1"), dns.text());
-        assertTrue(dns.text().contains("kube-dns-node-1"), "the DNS pod is no pod a policy selects: " + dns.text());
+        assertTrue(dns.text().contains("kube-system/kube-dns-node-1 (10.96.0.10) uses its node's network"), dns.text());
         assertFalse(p.decide(TCP, WEB, 40000, DNS, 53, Origin.POD).allowed(), "the rule allows UDP only");
-        // A reply-less new connection from another node's pod into x: x's egress is not asked.
-        assertSame(Decision.NOT_ISOLATED, p.decide(TCP, REMOTE, 40000, WEB, 8080, Origin.OVERLAY));
+        // A connection from another node's pod into x: x's egress is not asked, but its replies must pass it.
+        Decision in = p.decide(TCP, REMOTE, 40000, WEB, 8080, Origin.OVERLAY);
+        assertTrue(in.allowed() && in.remember(), in.text());
+        assertTrue(in.text().startsWith("egress is judged on the node of y/client; ingress not isolated"), in.text());
     }
 
     @Test
-    void nothingIsolatedIsTheSharedAnswer() throws Exception {
+    void aConnectionOfALocalPodIsRememberedEvenWhenNothingIsolatesItsSide() throws Exception {
+        // x/web's egress is free, but x is isolated for ingress: the DNS answer coming back must pass.
         NodePolicy p = node(DENY_X_INGRESS);
-        assertSame(Decision.NOT_ISOLATED, p.decide(TCP, WEB, 40000, REMOTE, 80, Origin.POD));
-        assertSame(Decision.NOT_ISOLATED, p.decide(UDP, WEB, 40000, DNS, 53, Origin.POD));
+        Decision d = p.decide(UDP, WEB, 40000, DNS, 53, Origin.POD);
+        assertTrue(d.allowed() && d.remember(), d.text());
+        assertEquals(null, d.policy(), "no policy allowed it: nothing isolated it");
+    }
+
+    @Test
+    void neitherEndHereIsTheSharedAnswer() throws Exception {
+        NodePolicy p = node(DENY_X_INGRESS);
+        assertSame(Decision.NOT_ISOLATED, p.decide(TCP, REMOTE, 40000, OUTSIDE, 80, Origin.OVERLAY));
+        assertSame(Decision.NOT_ISOLATED, p.decide(TCP, TUN, 40000, REMOTE, 80, Origin.NODE));
     }
 }

@@ -10,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
-import dev.vnet.core.packet.PacketContext;
 import dev.vnet.core.packet.PacketContext.Origin;
+import dev.vnet.core.packet.PacketContext;
 import dev.vnet.nat.conntrack.Conntrack;
 import dev.vnet.nat.conntrack.Timeouts;
 import dev.vnet.node.router.Packets.Proto;
@@ -37,10 +37,10 @@ class PolicyStageTest {
             return PolicyGate.Decision.NOT_ISOLATED;
         }
         return protocol == 6 && dport == 80
-                ? new PolicyGate.Decision(true, true, "allowed by default/web-allow ingress rule 1", "default/web-allow",
-                        "ingress")
-                : new PolicyGate.Decision(false, true, "denied: selected by default/web-allow", "default/web-allow",
-                        "ingress");
+                ? new PolicyGate.Decision(true, true, "default/web-allow", null,
+                        () -> "allowed by default/web-allow ingress rule 1")
+                : new PolicyGate.Decision(false, true, "default/web-allow", "ingress",
+                        () -> "denied: selected by default/web-allow");
     };
 
     private static PacketContext packet(byte[] ip) {
@@ -97,7 +97,7 @@ class PolicyStageTest {
         stage.setGate(gate);
         stage.process(packet(tcp(CLIENT, WEB, false)), NOW);
         stage.setGate((protocol, src, sport, dst, dport, origin) ->
-                new PolicyGate.Decision(false, true, "denied: now all", "default/deny-all", "ingress"));
+                new PolicyGate.Decision(false, true, "default/deny-all", "ingress", () -> "denied: now all"));
         assertEquals(Verdict.CONTINUE, stage.process(packet(tcp(WEB, CLIENT, true)), NOW + 1), "established");
         PacketContext other = packet(ipv4(ip("10.244.1.3"), WEB, Proto.TCP, 64, true, 60));
         assertEquals(Verdict.DROPPED, stage.process(other, NOW + 2), "new");
