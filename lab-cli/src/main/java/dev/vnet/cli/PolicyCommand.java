@@ -37,7 +37,7 @@ final class PolicyCommand implements Runnable {
     @Command(name = "check", description = {
             "Whether a new connection from SRC to DST:PORT is allowed, each side with its reason. SRC and DST are",
             "pods (NAME or NAMESPACE/NAME) or IPs (an IP of no pod is what ipBlock rules speak of).",
-            "Examples: vnet policy check frontend backend:8080   |   vnet policy check x/a y/b:80 --protocol udp"})
+            "Examples: vnet policy check frontend backend:8080   |   vnet policy check x/a y/b:80 --proto udp"})
     static final class Check implements Callable<Integer> {
         @ParentCommand
         PolicyCommand parent;
@@ -48,7 +48,7 @@ final class PolicyCommand implements Runnable {
         @Parameters(index = "1", paramLabel = "DST[:PORT]", description = "The server and its port.")
         String destination;
 
-        @Option(names = "--protocol", paramLabel = "PROTO", description = "TCP (default), UDP or ICMP.")
+        @Option(names = {"--proto", "--protocol"}, paramLabel = "PROTO", description = "TCP (default), UDP or ICMP.")
         String protocol = "TCP";
 
         @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "The namespace of names without "
@@ -106,7 +106,7 @@ final class PolicyCommand implements Runnable {
         @Option(names = "--port", paramLabel = "PORT", description = "The servers' port (default: 80).")
         int port = 80;
 
-        @Option(names = "--protocol", paramLabel = "PROTO", description = "TCP (default), UDP or ICMP.")
+        @Option(names = {"--proto", "--protocol"}, paramLabel = "PROTO", description = "TCP (default), UDP or ICMP.")
         String protocol = "TCP";
 
         @Option(names = "--probe", description = "Also try it: TCP connects from each pod to every other.")
@@ -154,17 +154,23 @@ final class PolicyCommand implements Runnable {
                 JsonNode results = parent.root.client().call(p).path("results");
                 int k = 0;
                 for (int j = 0; j < n; j++) {
-                    seen[i][j] = j == i ? "-" : results.get(k++).path("reached").asBoolean() ? "." : "X";
+                    if (j == i) {
+                        seen[i][j] = "-";
+                        continue;
+                    }
+                    boolean reached = results.get(k++).path("reached").asBoolean();
+                    seen[i][j] = (reached ? "." : "X") + (reached != expected[i][j] ? "!" : "");
                 }
             }
             out.println();
-            out.println("Probed (a pod to itself stays in its own namespace and is not tried):");
+            out.println("Probed (! marks a difference from what policy says; a pod to itself stays in its own "
+                    + "namespace and is not tried):");
             out.print(Reachability.table(corner, names, (i, j) -> seen[i][j]));
             List<String> wrong = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
-                    boolean reached = seen[i][j].equals(".");
-                    if (i != j && reached != expected[i][j]) {
+                    boolean reached = seen[i][j].startsWith(".");
+                    if (i != j && seen[i][j].endsWith("!")) {
                         wrong.add(names.get(i) + " → " + names.get(j) + ": policy says "
                                 + (expected[i][j] ? "allowed" : "denied") + ", the probe " + (reached ? "got through"
                                 : "got no answer"));

@@ -209,7 +209,20 @@ public final class CheckContext {
 
     /** The network namespace of a pod, {@code node/NAME} or {@code outside}. */
     String netns(String where) throws ApiException {
-        return api.call(Operation.TARGET.request().put("name", where)).path("netns").asString();
+        return api.call(Operation.TARGET.request().put("name", ref(where))).path("netns").asString();
+    }
+
+    /**
+     * A pod of the lab as the API names it: NAMESPACE/NAME when it lives outside default (lab pod names are
+     * unique across namespaces), else {@code name} as it is ({@code node/NAME}, {@code outside}).
+     */
+    String ref(String name) throws ApiException {
+        if (name.contains("/")) {
+            return name;
+        }
+        Optional<JsonNode> p = pod(name);
+        String ns = p.map(x -> x.path("metadata").path("namespace").asString("default")).orElse("default");
+        return ns.equals("default") ? name : ns + "/" + name;
     }
 
     /** {@code text} with its variables filled in from the lab; throws with the reason if one cannot be yet. */

@@ -10,7 +10,9 @@ import tools.jackson.databind.JsonNode;
  * {@code reach: {from, to, port, proto, expect}}: a real connection from a pod's namespace. TCP connects with
  * bash's {@code /dev/tcp}; UDP sends a datagram and waits for any answer (an echo server); ICMP pings once.
  * {@code to} is a Service of the lab (its ClusterIP), a pod (its IP) or an IP. With {@code expect: refused}
- * the connection must be refused at once (a Service without endpoints, a closed port) rather than succeed.
+ * the connection must be refused at once (a Service without endpoints, a closed port) rather than succeed; with
+ * {@code expect: blocked} it must get no answer at all, as when a NetworkPolicy drops it (a refusal means the
+ * network let it through).
  */
 final class ReachCheck extends AbstractCheck {
     private static final Duration TIMEOUT = Duration.ofSeconds(8);
@@ -18,15 +20,15 @@ final class ReachCheck extends AbstractCheck {
     private final String to;
     private final int port;
     private final String proto;
-    private final boolean refused;
+    private final String expect;
 
-    private ReachCheck(String from, String to, int port, String proto, boolean refused, String missing) {
+    private ReachCheck(String from, String to, int port, String proto, String expect, String missing) {
         super(missing);
         this.from = from;
         this.to = to;
         this.port = port;
         this.proto = proto;
-        this.refused = refused;
+        this.expect = expect;
     }
 
     static ReachCheck parse(Fields f, Scope scope) throws ExerciseFileException {
@@ -41,13 +43,13 @@ final class ReachCheck extends AbstractCheck {
         if (proto.equals("icmp") ? port != 0 : port < 1 || port > 65535) {
             throw f.error(proto.equals("icmp") ? "an icmp reach takes no \"port\"" : "a " + proto + " reach needs a \"port\" (1-65535)");
         }
-        if (!expect.equals("open") && !expect.equals("refused")) {
-            throw f.error("\"expect\" must be open or refused");
+        if (!expect.equals("open") && !expect.equals("refused") && !expect.equals("blocked")) {
+            throw f.error("\"expect\" must be open, refused or blocked");
         }
         if (expect.equals("refused") && !proto.equals("tcp")) {
             throw f.error("\"expect: refused\" is for tcp only");
         }
-        return new ReachCheck(from, to, port, proto, expect.equals("refused"), scope.missing(f));
+        return new ReachCheck(from, to, port, proto, expect, scope.missing(f));
     }
 
     @Override
@@ -61,8 +63,11 @@ final class ReachCheck extends AbstractCheck {
 
     @Override
     public String what() {
-        return refused ? from + " is refused at " + dest() + " over TCP"
-                : from + " reaches " + dest() + " over " + proto.toUpperCase(Locale.ROOT);
+        return switch (expect) {
+            case "refused" -> from + " is refused at " + dest() + " over TCP";
+            case "blocked" -> from + " gets no answer from " + dest() + " over " + proto.toUpperCase(Locale.ROOT);
+            default -> from + " reaches " + dest() + " over " + proto.toUpperCase(Locale.ROOT);
+        };
     }
 
     @Override
@@ -83,9 +88,15 @@ final class ReachCheck extends AbstractCheck {
                     : o.output().contains("refused") ? "connection refused"
                     : o.output().contains("No route") ? "no route to host"
                     : proto.equals("udp") ? "no answer" : proto.equals("icmp") ? "no echo reply" : "failed";
-            if (refused) {
+            if (expect.equals("refused")) {
                 return why.equals("connection refused") ? Result.pass()
                         : fail(ctx, from + "'s connection to " + dest() + " is not refused (" + why + ")");
+            }
+            if (expect.equals("blocked")) {
+                boolean silent = why.equals("timed out") || why.equals("no answer") || why.equals("no echo reply");
+                return silent ? Result.pass()
+                        : fail(ctx, from + "'s " + proto.toUpperCase(Locale.ROOT) + " to " + dest()
+                                + " still gets through (" + why + ")");
             }
             return o.exit() == 0 ? Result.pass()
                     : fail(ctx, from + " cannot reach " + dest() + " over " + proto.toUpperCase(Locale.ROOT) + " yet (" + why + ")");

@@ -92,7 +92,7 @@ final class TraceCheck extends AbstractCheck {
         }
         JsonNode t;
         try {
-            t = ctx.call(Operation.TRACE.request().put("source", from).put("target", target).put("protocol", proto));
+            t = ctx.call(Operation.TRACE.request().put("source", ctx.ref(from)).put("target", target).put("protocol", proto));
         } catch (ApiException e) {
             return fail(ctx, "the trace from " + from + " to " + target + " could not run: " + e.getMessage());
         }

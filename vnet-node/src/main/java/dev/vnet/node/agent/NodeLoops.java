@@ -56,7 +56,8 @@ public final class NodeLoops implements AutoCloseable {
             ClusterDns dns = new ClusterDns(n.clusterDomain(), n.serviceCidr(), n.podCidr());
             loops.running.add(new DnsSync(store, dns));
             node.startDns(dns, dnsLog, s.dnsUpstream());
-            DnsMirrorPod.publish(store, node.config().name(), node.config().underlayIp().toString());
+            DnsMirrorPod.publish(store, node.config().name(), node.config().underlayIp().toString(),
+                    node.config().netns());
             loops.running.add(new PeerSync(node.config().name(), store, node.peers()));
             loops.services = new ServiceSync(node.config().name(), node.config().netns(), s.underlayLink(),
                     node.config().underlayIp().bits(), s.proxyMode(), s.lbAlgorithm(), store, node.proxy(), commands);

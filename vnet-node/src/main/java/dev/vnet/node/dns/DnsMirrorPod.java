@@ -27,15 +27,18 @@ public final class DnsMirrorPod {
         return "kube-dns-" + node;
     }
 
-    /** Creates or refreshes the node's mirror pod (its IP is the node's, as for any host-network pod). */
-    public static void publish(ClusterStore store, String node, String ip) {
+    /**
+     * Creates or refreshes the node's mirror pod: its IP is the node's, as for any host-network pod, and its
+     * network namespace ({@code vnet.dev/netns}) the node's.
+     */
+    public static void publish(ClusterStore store, String node, String ip, String netns) {
         String key = ClusterStore.key(NAMESPACE, name(node));
         Optional<ClusterStore.Versioned<Pod>> current = store.get(PodKind.KIND, key);
         if (current.isPresent() && ip.equals(PodKind.podIp(current.get().value()))
-                && PodKind.mirror(current.get().value())) {
+                && PodKind.mirror(current.get().value()) && netns.equals(PodKind.netns(current.get().value()))) {
             return;
         }
-        Pod pod = of(node, ip, current.map(v -> v.value().getMetadata().getUid()).orElse(null));
+        Pod pod = of(node, ip, netns, current.map(v -> v.value().getMetadata().getUid()).orElse(null));
         try {
             if (current.isPresent()) {
                 store.update(PodKind.KIND, key, pod, current.get().revision());
@@ -47,11 +50,11 @@ public final class DnsMirrorPod {
         }
     }
 
-    static Pod of(String node, String ip, String uid) {
+    static Pod of(String node, String ip, String netns, String uid) {
         Instant now = Instant.now();
         return new PodBuilder()
                 .withNewMetadata().withName(name(node)).withNamespace(NAMESPACE).withLabels(LABELS)
-                .withAnnotations(Map.of(PodKind.MIRROR_ANNOTATION, "vnet-node"))
+                .withAnnotations(Map.of(PodKind.MIRROR_ANNOTATION, "vnet-node", PodKind.NETNS_ANNOTATION, netns))
                 .withUid(uid == null ? UUID.randomUUID().toString() : uid)
                 .withCreationTimestamp(now.toString()).endMetadata()
                 .withNewSpec().withNodeName(node).withHostNetwork(true).withRestartPolicy("Always")

@@ -18,7 +18,7 @@ class DnsMirrorPodTest {
 
     @Test
     void publishesAHostNetworkMirrorPodLabelledAsCoreDnsIs() {
-        DnsMirrorPod.publish(store, "node-1", "192.168.56.11");
+        DnsMirrorPod.publish(store, "node-1", "192.168.56.11", "vnet-node-1");
         Pod p = stored();
         assertTrue(PodKind.mirror(p));
         assertEquals("kube-dns", p.getMetadata().getLabels().get("k8s-app"));
@@ -26,17 +26,18 @@ class DnsMirrorPodTest {
         assertTrue(p.getSpec().getHostNetwork());
         assertEquals("Running", PodKind.phase(p));
         assertEquals("192.168.56.11", PodKind.podIp(p));
+        assertEquals("vnet-node-1", PodKind.netns(p), "the node's own network namespace");
     }
 
     @Test
     void aSecondStartLeavesThePodAsItWasAndANewAddressIsRecorded() {
-        DnsMirrorPod.publish(store, "node-1", "192.168.56.11");
+        DnsMirrorPod.publish(store, "node-1", "192.168.56.11", "vnet-node-1");
         long revision = store.revision();
         String uid = stored().getMetadata().getUid();
-        DnsMirrorPod.publish(store, "node-1", "192.168.56.11");
+        DnsMirrorPod.publish(store, "node-1", "192.168.56.11", "vnet-node-1");
         assertEquals(revision, store.revision());
 
-        DnsMirrorPod.publish(store, "node-1", "192.168.56.99");
+        DnsMirrorPod.publish(store, "node-1", "192.168.56.99", "vnet-node-1");
         assertEquals("192.168.56.99", PodKind.podIp(stored()));
         assertEquals(uid, stored().getMetadata().getUid());
     }
