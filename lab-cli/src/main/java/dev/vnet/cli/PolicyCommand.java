@@ -132,8 +132,9 @@ final class PolicyCommand implements Runnable {
                 }
             }
             String corner = r.path("protocol").asString() + (protocol.equalsIgnoreCase("ICMP") ? "" : "/" + port);
-            out.println("Policy says (" + r.path("policies").asInt() + " NetworkPolicies; rows connect to columns):");
-            out.print(Reachability.table(corner, names, (i, j) -> expected[i][j] ? "." : "X"));
+            out.println("Policy says (" + r.path("policies").asInt() + " NetworkPolicies; rows connect to columns; "
+                    + ". allowed, X denied, - a pod to itself, which never leaves the pod and is always allowed):");
+            out.print(Reachability.table(corner, names, (i, j) -> i == j ? "-" : expected[i][j] ? "." : "X"));
             if (!probe) {
                 out.flush();
                 return 0;
@@ -163,8 +164,7 @@ final class PolicyCommand implements Runnable {
                 }
             }
             out.println();
-            out.println("Probed (! marks a difference from what policy says; a pod to itself stays in its own "
-                    + "namespace and is not tried):");
+            out.println("Probed by a TCP connect from every pod (! marks a difference from what policy says):");
             out.print(Reachability.table(corner, names, (i, j) -> seen[i][j]));
             List<String> wrong = new ArrayList<>();
             for (int i = 0; i < n; i++) {

@@ -266,4 +266,90 @@ class CliIntegrationTest {
         assertTrue(nowhere.err().contains("namespaces \"" + ns + "\" not found"), nowhere.err());
         assertEquals(0, vnet("delete", "pod", w).exit());
     }
+
+    /**
+     * labs/examples/netpol-model.yaml and netpol-deny-x.yaml with this lab's names, as the README's policy section
+     * runs them: get and describe netpol, policy check, the matrix with --probe, a trace and the flows of a denial.
+     */
+    @Test
+    void policiesFromTheCommandLine() throws Exception {
+        Run up = vnet("up", "-d");
+        assertEquals(0, up.exit(), up.err());
+        Path model = stateDir.resolve("netpol-model.yaml");
+        Files.writeString(model, Files.readString(Path.of("../labs/examples/netpol-model.yaml"))
+                .replaceAll("(?m)^  (name|namespace): ([xyzabc])$", "  $1: " + prefix + "$2"));
+        Path deny = stateDir.resolve("netpol-deny-x.yaml");
+        Files.writeString(deny, Files.readString(Path.of("../labs/examples/netpol-deny-x.yaml"))
+                .replaceAll("(?m)^  namespace: x$", "  namespace: " + prefix + "x"));
+        String x = prefix + "x";
+        String y = prefix + "y";
+        String z = prefix + "z";
+        String a = prefix + "a";
+        String b = prefix + "b";
+        try {
+            Run apply = vnet("apply", "-f", model.toString());
+            assertEquals(0, apply.exit(), apply.err());
+            Run open = vnet("policy", "matrix", "-n", x, "-n", y, "--port", "80");
+            assertEquals(0, open.exit(), open.err());
+            assertTrue(open.out().startsWith("Policy says (0 NetworkPolicies"), open.out());
+            assertFalse(open.out().contains(" X "), "nothing is denied without policies: " + open.out());
+
+            Run policies = vnet("apply", "-f", deny.toString());
+            assertEquals(List.of("networkpolicy/deny-all created", "networkpolicy/a-from-y created"),
+                    policies.out().lines().toList(), policies.err());
+            Run get = vnet("get", "netpol", "-n", x);
+            assertTrue(get.out().lines().findFirst().orElse("").matches("NAME +POD-SELECTOR +AGE"), get.out());
+            assertTrue(get.out().lines().anyMatch(l -> l.matches("a-from-y +pod=a +\\d+s")), get.out());
+            assertTrue(get.out().lines().anyMatch(l -> l.matches("deny-all +<none> +\\d+s")), get.out());
+            Run describe = vnet("describe", "netpol", "a-from-y", "-n", x);
+            assertTrue(describe.out().contains("""
+                      Allowing ingress traffic:
+                        To Port: serve-80-tcp/TCP
+                        From:
+                          NamespaceSelector: ns=y
+                      Not affecting egress traffic
+                    """), describe.out());
+
+            Run allowed = vnet("policy", "check", y + "/" + a, x + "/" + a + ":80");
+            assertEquals(0, allowed.exit(), allowed.err());
+            assertTrue(allowed.out().lines().findFirst().orElse("").endsWith("port 80/TCP: ALLOWED"), allowed.out());
+            assertTrue(allowed.out().contains("allowed by " + x + "/a-from-y ingress rule 1 (from namespaceSelector "
+                    + "ns=y, port serve-80-tcp (80/TCP))"), allowed.out());
+            Run denied = vnet("policy", "check", z + "/" + b, x + "/" + a + ":80");
+            assertTrue(denied.out().lines().findFirst().orElse("").endsWith("port 80/TCP: DENIED"), denied.out());
+            assertTrue(denied.out().contains("denied: selected by " + x + "/a-from-y, " + x + "/deny-all"),
+                    denied.out());
+            Run unknown = vnet("policy", "check", z + "/nobody", x + "/" + a + ":80");
+            assertEquals(1, unknown.exit());
+            assertTrue(unknown.err().contains("nobody"), unknown.err());
+
+            // Rows x/a x/b x/c y/a ...: y may reach x/a only; nothing reaches x/b or x/c; x reaches everything else.
+            Run matrix = vnet("policy", "matrix", "-n", x, "-n", y, "-n", z, "--port", "80", "--probe");
+            assertEquals(0, matrix.exit(), matrix.err());
+            assertTrue(matrix.out().contains("The data plane agrees with the policies: 72 of 72 connections as "
+                    + "expected."), matrix.out());
+            List<String> rowYa = matrix.out().lines().filter(l -> l.startsWith("| " + y + "/" + a + " ")).toList();
+            assertEquals(2, rowYa.size(), "one row in each table: " + matrix.out());
+            assertEquals(List.of(".", "X", "X", "-", ".", ".", ".", ".", "."), cells(rowYa.get(1)), matrix.out());
+            List<String> rowZb = matrix.out().lines().filter(l -> l.startsWith("| " + z + "/" + b + " ")).toList();
+            assertEquals(List.of("X", "X", "X", ".", ".", ".", ".", "-", "."), cells(rowZb.get(1)), matrix.out());
+
+            Run trace = vnet("trace", "-n", z, b, x + "/" + a + ":80");
+            assertTrue(trace.out().contains("result: dropped on node-1: ingress denied: selected by " + x
+                    + "/a-from-y, " + x + "/deny-all"), trace.out());
+            Run flows = vnet("flows", "--verdict", "dropped");
+            assertTrue(flows.out().lines().anyMatch(l -> l.contains("DROPPED") && l.contains("denied by " + x
+                    + "/deny-all (ingress)")), flows.out());
+        } finally {
+            vnet("delete", "ns", x);
+            vnet("delete", "ns", y);
+            vnet("delete", "ns", z);
+        }
+    }
+
+    /** The cells of one row of a `policy matrix` table, without its row label. */
+    private static List<String> cells(String row) {
+        List<String> cells = new ArrayList<>(List.of(row.split("\\|")));
+        return cells.subList(2, cells.size()).stream().map(String::strip).toList();
+    }
 }
