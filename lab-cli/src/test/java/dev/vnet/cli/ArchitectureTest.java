@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The folders draw the line Kubernetes draws between its components, and the imports point one way: a module
- * uses only the modules below it (core ← bridge, overlay, nat, policy ← apiserver ← node ← lab ← cli), and no
+ * uses only the modules below it (core ← bridge, overlay, nat, policy, ingress ← apiserver ← node ← lab ← cli), and no
  * package depends on itself through others. Read from the sources, so it holds for inline names too.
  */
 class ArchitectureTest {
@@ -38,13 +38,14 @@ class ArchitectureTest {
         MAY_USE.put("dev.vnet.overlay", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.nat", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.policy", List.of("dev.vnet.core"));
-        MAY_USE.put("dev.vnet.apiserver", List.of("dev.vnet.core", "dev.vnet.policy"));
+        MAY_USE.put("dev.vnet.ingress", List.of("dev.vnet.core"));
+        MAY_USE.put("dev.vnet.apiserver", List.of("dev.vnet.core", "dev.vnet.policy", "dev.vnet.ingress"));
         MAY_USE.put("dev.vnet.node", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
-                "dev.vnet.policy", "dev.vnet.apiserver"));
+                "dev.vnet.policy", "dev.vnet.ingress", "dev.vnet.apiserver"));
         MAY_USE.put("dev.vnet.lab", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
-                "dev.vnet.policy", "dev.vnet.apiserver", "dev.vnet.node"));
+                "dev.vnet.policy", "dev.vnet.ingress", "dev.vnet.apiserver", "dev.vnet.node"));
         MAY_USE.put("dev.vnet.cli", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
-                "dev.vnet.policy", "dev.vnet.apiserver", "dev.vnet.node", "dev.vnet.lab"));
+                "dev.vnet.policy", "dev.vnet.ingress", "dev.vnet.apiserver", "dev.vnet.node", "dev.vnet.lab"));
     }
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
@@ -97,7 +98,7 @@ class ArchitectureTest {
 
     @Test
     void theComponentsHaveTheirFolders() {
-        for (String folder : List.of("vnet-core", "vnet-bridge", "vnet-overlay", "vnet-nat", "vnet-policy",
+        for (String folder : List.of("vnet-core", "vnet-bridge", "vnet-overlay", "vnet-nat", "vnet-policy", "vnet-ingress",
                 "vnet-apiserver", "vnet-node", "vnet-lab", "lab-cli")) {
             assertTrue(Files.isDirectory(ROOT.resolve(folder).resolve("src/main/java")), folder);
         }
