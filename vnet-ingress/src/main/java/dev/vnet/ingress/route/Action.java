@@ -28,10 +28,19 @@ public sealed interface Action {
      */
     record Respond(String decidedBy, int status, String reason) implements Action {}
 
-    /** A backend Service port with its weight and its ready endpoints (pod IP and target port). */
-    record Backend(String service, int weight, List<Endpoint> endpoints) {
+    /**
+     * A backend Service port with its weight and its ready endpoints (pod IP and target port). When the proxy picks
+     * a backend without endpoints it answers {@code failStatus}: 503 for a Service with no ready endpoint, 500 for
+     * an HTTPRoute backendRef that cannot be resolved (its share of the traffic fails, as the Gateway API says).
+     */
+    record Backend(String service, int weight, List<Endpoint> endpoints, int failStatus) {
         public Backend {
             endpoints = List.copyOf(endpoints);
+        }
+
+        /** A backend whose empty endpoint list means 503. */
+        public Backend(String service, int weight, List<Endpoint> endpoints) {
+            this(service, weight, endpoints, 503);
         }
     }
 
