@@ -92,9 +92,12 @@ final class Manifests {
                 """.formatted(name, ns, nameLine, number, target, (eps.length() == 0 ? " []" : eps) + "\n");
     }
 
-    /** A kubernetes.io/tls Secret holding {@code material}. */
+    /** A kubernetes.io/tls Secret holding {@code material}, the key as PKCS#8 ("BEGIN PRIVATE KEY"). */
     static String tlsSecret(String ns, String name, TlsMaterial material) {
-        return secret(ns, name, "kubernetes.io/tls", SelfSigned.certificatePem(material), SelfSigned.keyPem(material));
+        String key = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(material.key().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+        return secret(ns, name, "kubernetes.io/tls", SelfSigned.certificatePem(material), key);
     }
 
     static String secret(String ns, String name, String type, String crt, String key) {
