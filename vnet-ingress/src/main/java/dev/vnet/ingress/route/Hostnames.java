@@ -39,7 +39,7 @@ final class Hostnames {
             return pattern.equals(host);
         }
         String suffix = pattern.substring(1);
-        return host.length() > suffix.length() && host.endsWith(suffix) && !host.startsWith(".");
+        return host.length() > suffix.length() && host.endsWith(suffix);
     }
 
     /**
