@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Namespaced;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One resource kind, declared once: its type (a fabric8 model class, or vnet's own), its group, version, names
@@ -41,6 +43,7 @@ public final class Kind<T extends HasMetadata> {
     private final List<Column<T>> columns;
     private final Describer<T> describer;
     private final String managedBy;
+    private final String statusWrittenBy;
 
     private Kind(Builder<T> b) {
         this.type = b.type;
@@ -56,6 +59,7 @@ public final class Kind<T extends HasMetadata> {
         this.columns = List.copyOf(b.columns);
         this.describer = b.describer;
         this.managedBy = b.managedBy;
+        this.statusWrittenBy = b.statusWrittenBy;
     }
 
     public static <T extends HasMetadata> Builder<T> of(Class<T> type) {
@@ -117,6 +121,34 @@ public final class Kind<T extends HasMetadata> {
         return managedBy;
     }
 
+    /**
+     * Null if an apply writes the whole object; else who writes its status (the ingress controller), as the API
+     * server's status subresource: an apply keeps the stored status and ignores the manifest's.
+     */
+    public String statusWrittenBy() {
+        return statusWrittenBy;
+    }
+
+    /** The object's status as JSON (a missing node when it has none). */
+    public JsonNode status(T object) {
+        return Json.tree(object).path("status");
+    }
+
+    /**
+     * A copy of {@code object} with its status replaced by {@code status}: a model status object (IngressStatus)
+     * or its JSON tree; null (or a missing node) removes it.
+     */
+    public T withStatus(T object, Object status) {
+        ObjectNode tree = (ObjectNode) Json.tree(object);
+        JsonNode s = status == null ? null : status instanceof JsonNode n ? n : Json.tree(status);
+        if (s == null || s.isNull() || s.isMissingNode()) {
+            tree.remove("status");
+        } else {
+            tree.set("status", s);
+        }
+        return Json.convert(tree, type);
+    }
+
     public void validate(T object) throws InvalidManifestException {
         validator.validate(object);
     }
@@ -162,6 +194,7 @@ public final class Kind<T extends HasMetadata> {
         private final List<Column<T>> columns = new ArrayList<>();
         private Describer<T> describer = Description::generic;
         private String managedBy;
+        private String statusWrittenBy;
 
         private Builder(Class<T> type) {
             this.type = Objects.requireNonNull(type);
@@ -196,6 +229,12 @@ public final class Kind<T extends HasMetadata> {
         /** The kind is written by vnet, not by users: apply and delete refuse it with this reason. */
         public Builder<T> managedBy(String who) {
             this.managedBy = who;
+            return this;
+        }
+
+        /** The kind's status is written by {@code who} (a controller), not by apply: see {@link Kind#statusWrittenBy}. */
+        public Builder<T> statusWrittenBy(String who) {
+            this.statusWrittenBy = who;
             return this;
         }
 

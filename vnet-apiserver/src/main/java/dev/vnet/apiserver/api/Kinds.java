@@ -20,6 +20,12 @@ public final class Kinds {
             .register(EndpointSliceKind.KIND)
             .register(NodeKind.KIND)
             .register(NetworkPolicyKind.KIND)
+            .register(SecretKind.KIND)
+            .register(IngressClassKind.KIND)
+            .register(IngressKind.KIND)
+            .register(GatewayClassKind.KIND)
+            .register(GatewayKind.KIND)
+            .register(HTTPRouteKind.KIND)
             .register(SubnetLeaseKind.KIND);
 
     private final Map<String, Kind<?>> byKind = new LinkedHashMap<>();

@@ -129,6 +129,40 @@ public interface ClusterStore extends AutoCloseable {
         return watch(kind.kind(), fromRevision, listener);
     }
 
+    /** What {@link #writeStatus} did. */
+    enum StatusWrite { WRITTEN, UNCHANGED, NOT_FOUND }
+
+    /**
+     * A controller's write of one object's status, as to the API server's status subresource: the stored object
+     * keeps its spec and metadata, its status becomes {@code status} (the kind's status model object, such as an
+     * IngressStatus or GatewayStatus, or its JSON tree). A status equal to the stored one writes nothing, so a
+     * controller that watches the kind does not wake itself. A write that races another is read again and
+     * retried; after a few lost races the conflict is thrown, for the controller's next sync to retry.
+     * {@code namespace} is ignored for a cluster-scoped kind.
+     */
+    default <T extends HasMetadata> StatusWrite writeStatus(Kind<T> kind, String namespace, String name, Object status)
+            throws ConflictException {
+        String key = kind.namespaced() ? key(namespace, name) : key("", name);
+        for (int attempt = 1; ; attempt++) {
+            Optional<Versioned<T>> now = get(kind, key);
+            if (now.isEmpty()) {
+                return StatusWrite.NOT_FOUND;
+            }
+            T updated = kind.withStatus(now.get().value(), status);
+            if (updated.equals(now.get().value())) {
+                return StatusWrite.UNCHANGED;
+            }
+            try {
+                update(kind, key, updated, now.get().revision());
+                return StatusWrite.WRITTEN;
+            } catch (ConflictException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** The key of an object: namespace/name, or /name for a cluster-scoped one. */
     static String key(HasMetadata o) {
         return key(o.getMetadata().getNamespace(), o.getMetadata().getName());
