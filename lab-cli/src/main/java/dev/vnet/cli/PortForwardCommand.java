@@ -94,6 +94,7 @@ final class PortForwardCommand implements Callable<Integer> {
         ApiClient client = root.client();
         Resolved resolved = resolve(client, ref, mappings);
         List<Listener> listeners = new ArrayList<>();
+        List<Thread> accepting = new ArrayList<>();
         try {
             for (Forward f : resolved.forwards()) {
                 for (InetAddress a : where) {
@@ -109,6 +110,7 @@ final class PortForwardCommand implements Callable<Integer> {
                 Thread t = new Thread(() -> acceptLoop(client, resolved, l), "port-forward-" + l.port());
                 t.setDaemon(true);
                 t.start();
+                accepting.add(t);
             }
             Foreground.awaitInterrupt();
             return 0;
@@ -118,6 +120,11 @@ final class PortForwardCommand implements Callable<Integer> {
             }
             for (SocketChannel c : live) {
                 c.close();
+            }
+            // A socket closed under a blocked accept is released when that thread leaves it: once they have
+            // left, the ports are free again.
+            for (Thread t : accepting) {
+                t.join(2000);
             }
         }
     }
