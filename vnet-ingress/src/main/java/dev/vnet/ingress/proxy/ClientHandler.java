@@ -160,7 +160,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             } else {
                 busy = false;
                 rec = null;
-                serveNext();
+                ctx.executor().execute(this::serveNext); // not from inside the write: pipelined requests would nest
+
             }
         });
     }

@@ -37,6 +37,9 @@ final class ProxyTestKit {
     static {
         // The JDK server writes headers and body apart; without this Nagle and delayed ACKs add 40 ms a response.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // Netty's own warnings (a leaked buffer among them) into the test output rather than slf4j's no-op.
+        io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+                io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
     }
 
     static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
