@@ -87,7 +87,8 @@ final class ProxyTestKit {
 
     /**
      * A JDK HttpServer on 127.0.0.1: answers 200 with "name method uri body" and header X-Upstream: name; path
-     * /status/NNN answers NNN; /slow waits 3 s first. Remembers every request.
+     * /status/NNN answers NNN; /delay waits 0.3 s first,
+     * /slow 3 s. Remembers every request.
      */
     static final class Upstream implements AutoCloseable {
         final String name;
@@ -116,6 +117,12 @@ final class ProxyTestKit {
             int status = 200;
             if (uri.startsWith("/status/")) {
                 status = Integer.parseInt(uri.substring(8, 11));
+            } else if (uri.startsWith("/delay")) {
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             } else if (uri.startsWith("/slow")) {
                 try {
                     Thread.sleep(3000);
