@@ -271,7 +271,8 @@ public final class IngressProxy implements AutoCloseable {
                         b.children.add(ch);
                         ChannelPipeline p = ch.pipeline();
                         if (l.tls()) {
-                            p.addLast(new SniHandler(tls.forPort(l.port(), IngressProxy.this::table)));
+                            p.addLast(new PlainHttpOnTlsPort(),
+                                    new SniHandler(tls.forPort(l.port(), IngressProxy.this::table)));
                         }
                         p.addLast(new HttpServerCodec(),
                                 new IdleStateHandler(0, 0, options.clientIdleTimeout().toMillis(), TimeUnit.MILLISECONDS),

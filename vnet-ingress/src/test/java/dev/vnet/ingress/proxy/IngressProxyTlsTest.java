@@ -132,6 +132,16 @@ class IngressProxyTlsTest {
     }
 
     @Test
+    void plainHttpToTheHttpsPortGetsNginxs400() throws Exception {
+        try (Client cl = new Client(tlsPort)) {
+            Response r = cl.get("foo.bar.com", "/plain");
+            assertEquals(400, r.status());
+            assertTrue(r.body().contains("The plain HTTP request was sent to HTTPS port"), r.body());
+            assertTrue(cl.closedByPeer());
+        }
+    }
+
+    @Test
     void oneContextPerMaterial() {
         TlsContexts contexts = new TlsContexts();
         assertSame(contexts.context(FOO), contexts.context(FOO));
