@@ -58,6 +58,10 @@ final class UpCommand implements Callable<Integer> {
             + "as IP or IP:PORT (reachable from the node namespaces); without it they are answered REFUSED.")
     String dnsUpstream;
 
+    @Option(names = "--no-ingress", description = "Leave out the ingress controller (namespace ingress: its pod and "
+            + "its LoadBalancer Service on ports 80 and 443), which serves Ingresses and Gateway API routes.")
+    boolean noIngress;
+
     @Option(names = "--lease-ttl", defaultValue = "30", description = "With --store etcd: seconds a node's subnet lease "
             + "lives without renewal (default: ${DEFAULT-VALUE}).")
     long leaseTtl;
@@ -70,7 +74,7 @@ final class UpCommand implements Callable<Integer> {
                     + "(etcd in node-1's namespace, one node process per node)", 2);
         }
         LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm)
-                .withDnsUpstream(upstream(dnsUpstream));
+                .withDnsUpstream(upstream(dnsUpstream)).withIngress(!noIngress);
         if (lbAlgorithm != null && !dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS.contains(lbAlgorithm)) {
             throw new VnetCommand.CliException("--lb-algorithm must be one of "
                     + String.join(", ", dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS), 2);
@@ -200,6 +204,9 @@ final class UpCommand implements Callable<Integer> {
         }
         if (explain) {
             argv.add("--explain");
+        }
+        if (noIngress) {
+            argv.add("--no-ingress");
         }
         Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

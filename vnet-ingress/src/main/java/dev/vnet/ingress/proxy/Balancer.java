@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Picks where a forwarded request goes: a backend at random by weight (the Gateway API's traffic split), then one
  * of its endpoints round-robin (so that a learner curling four times sees each pod in turn). A backend with weight 0
- * or without endpoints never gets a request. After a failed connect, {@link #retry} picks another endpoint of the
- * same backend, or another backend when the first has only the one endpoint.
+ * never gets a request; one without endpoints gets its share, answered with its {@code failStatus} (the Gateway
+ * API's conformance tests expect an invalid backendRef's share of the traffic to get 500). After a failed
+ * connect, {@link #retry} picks another endpoint of the same backend, or another backend with endpoints when the
+ * first has only the one endpoint.
  */
 final class Balancer {
     /** Where one attempt goes. */
@@ -21,10 +23,13 @@ final class Balancer {
     /** The next endpoint index per backend service, shared by all connections. */
     private final Map<String, AtomicInteger> next = new ConcurrentHashMap<>();
 
-    /** A backend by weight and one of its endpoints, or null when no backend has both weight and endpoints. */
+    /**
+     * A backend by weight and one of its endpoints (null when the backend has none: answer its failStatus), or
+     * null when every backend has weight 0.
+     */
     Choice pick(List<Backend> backends) {
-        Backend b = weighted(backends, null);
-        return b == null ? null : new Choice(b, roundRobin(b, null));
+        Backend b = weighted(backends, null, false);
+        return b == null ? null : new Choice(b, b.endpoints().isEmpty() ? null : roundRobin(b, null));
     }
 
     /** Where to go after {@code failed} could not be reached, or null when there is nowhere else. */
@@ -32,7 +37,7 @@ final class Balancer {
         if (failed.backend().endpoints().size() > 1) {
             return new Choice(failed.backend(), roundRobin(failed.backend(), failed.endpoint()));
         }
-        Backend other = weighted(backends, failed.backend());
+        Backend other = weighted(backends, failed.backend(), true);
         return other == null ? null : new Choice(other, roundRobin(other, failed.endpoint()));
     }
 
@@ -41,10 +46,10 @@ final class Balancer {
         return backends.stream().allMatch(b -> b.weight() <= 0);
     }
 
-    private static Backend weighted(List<Backend> backends, Backend except) {
+    private static Backend weighted(List<Backend> backends, Backend except, boolean withEndpoints) {
         long total = 0;
         for (Backend b : backends) {
-            if (usable(b, except)) {
+            if (usable(b, except, withEndpoints)) {
                 total += b.weight();
             }
         }
@@ -53,7 +58,7 @@ final class Balancer {
         }
         long ticket = ThreadLocalRandom.current().nextLong(total);
         for (Backend b : backends) {
-            if (usable(b, except)) {
+            if (usable(b, except, withEndpoints)) {
                 ticket -= b.weight();
                 if (ticket < 0) {
                     return b;
@@ -63,8 +68,8 @@ final class Balancer {
         throw new IllegalStateException("weighted pick ran past the total");
     }
 
-    private static boolean usable(Backend b, Backend except) {
-        return b.weight() > 0 && !b.endpoints().isEmpty() && !b.equals(except);
+    private static boolean usable(Backend b, Backend except, boolean withEndpoints) {
+        return b.weight() > 0 && (!withEndpoints || !b.endpoints().isEmpty()) && !b.equals(except);
     }
 
     /** The backend's next endpoint in turn, skipping {@code avoid} when there is another. */

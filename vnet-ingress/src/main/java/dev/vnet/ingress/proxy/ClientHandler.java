@@ -232,8 +232,10 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             }
         }
         String path = originForm(uri);
+        String query = null;
         int q = path.indexOf('?');
         if (q >= 0) {
+            query = path.substring(q + 1);
             path = path.substring(0, q);
         }
         Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -241,7 +243,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter {
             headers.computeIfAbsent(h.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(h.getValue());
         }
         headers.replaceAll((k, v) -> List.copyOf(v));
-        return new Request(port, tls, host, r.method().name(), path, headers);
+        return new Request(port, tls, host, r.method().name(), path, headers, query);
     }
 
     /** Host without its port, lower case, without a trailing dot ("Foo.Example.:8080" is "foo.example"). */

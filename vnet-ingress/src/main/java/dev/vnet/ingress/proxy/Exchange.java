@@ -49,11 +49,13 @@ final class Exchange {
     void start() {
         Choice c = proxy.balancer.pick(action.backends());
         if (c == null) {
-            if (Balancer.allWeightsZero(action.backends())) {
-                fail(500, "every backend of the route has weight 0");
-            } else {
-                fail(503, "no ready endpoints for " + services());
-            }
+            fail(500, "every backend of the route has weight 0");
+            return;
+        }
+        if (c.endpoint() == null) {
+            rec.upstreamName = upstreamName(c.backend());
+            fail(c.backend().failStatus(), c.backend().failStatus() == 503 ? "no ready endpoints for "
+                    + c.backend().service() : "backend " + c.backend().service() + " cannot be resolved");
             return;
         }
         rec.upstreamName = upstreamName(c.backend());
