@@ -119,18 +119,18 @@ class IngressIntegrationTest {
         return lab.call("logs", "pod", lab.prefix + "ingress-controller", "namespace", "ingress").path("text").asString("");
     }
 
-    /** Applies {@code yaml}, then waits (the controller reads the cluster once a second) until {@code ready}. */
-    private static void applyAndWait(String yaml, String host, String path, String want) throws Exception {
+    /** Applies {@code yaml}, then waits (the controller reads the cluster once a second) until curl shows {@code want}. */
+    private static void applyAndWait(String yaml, String want, String... curlArgs) throws Exception {
         lab.apply(yaml);
         String got = "";
         for (int i = 0; i < 40; i++) {
-            got = curl("--resolve", resolve(host, 80), "http://" + host + path).out();
+            got = curl(curlArgs).out();
             if (got.contains(want)) {
                 return;
             }
             Thread.sleep(250);
         }
-        fail("http://" + host + path + " never answered " + want + ": " + got);
+        fail("curl " + String.join(" ", curlArgs) + " never answered " + want + ": " + got);
     }
 
     @Test
@@ -153,7 +153,7 @@ class IngressIntegrationTest {
                     http:
                       paths:
                       - {path: /, pathType: Prefix, backend: {service: {name: bar, port: {number: 80}}}}
-                """, "foo.bar.com", "/foo", "Hostname: " + foo);
+                """, "Hostname: " + foo, "--resolve", resolve("foo.bar.com", 80), "http://foo.bar.com/foo");
         String r = resolve("foo.bar.com", 80);
         assertTrue(curl("--resolve", r, "http://foo.bar.com/foo/deeper").out().contains("Hostname: " + foo));
         assertTrue(curl("--resolve", r, "http://foo.bar.com/bar").out().contains("Hostname: " + bar));
@@ -219,7 +219,8 @@ class IngressIntegrationTest {
                       - {path: /, pathType: Prefix, backend: {service: {name: foo, port: {number: 80}}}}
                 """.formatted(b64.encodeToString(SelfSigned.certificatePem(m).getBytes(StandardCharsets.US_ASCII)),
                 b64.encodeToString(SelfSigned.keyPem(m).getBytes(StandardCharsets.US_ASCII))),
-                "secure.example.com", "/x", "https://secure.example.com/x");
+                "308 https://secure.example.com/x", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}",
+                "--resolve", resolve("secure.example.com", 80), "http://secure.example.com/x");
         TestLab.Result https = curl("--cacert", ca.toString(), "--resolve", resolve("secure.example.com", 443),
                 "https://secure.example.com/");
         assertTrue(https.out().contains("Hostname: " + foo), https.out());
@@ -260,7 +261,7 @@ class IngressIntegrationTest {
                   - backendRefs:
                     - {name: foo, port: 80, weight: 80}
                     - {name: bar, port: 80, weight: 20}
-                """, "app.canary.example", "/", "Hostname: ");
+                """, "Hostname: ", "--resolve", resolve("app.canary.example", 80), "http://app.canary.example/");
         int toFoo = 0;
         int toBar = 0;
         for (int i = 0; i < 50; i++) {
