@@ -152,6 +152,14 @@ final class UpCommand implements Callable<Integer> {
         java.io.PrintStream progress = System.console() != null ? System.err : null;
         ProcessLab.ClusterFile cluster = ProcessLab.start(config, java.time.Duration.ofSeconds(leaseTtl), launcher(),
                 progress);
+        if (config.ingress()) {
+            try {
+                installIngress(config, cluster);
+            } catch (VnetCommand.CliException e) {
+                ProcessLab.down(config); // nothing left half-made
+                throw e;
+            }
+        }
         out.println("lab is up: " + config.nodes() + (config.nodes() == 1 ? " node" : " nodes") + ", store "
                 + cluster.store() + " (etcd in " + config.node(1).netns() + ")");
         Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "PID");
@@ -180,6 +188,32 @@ final class UpCommand implements Callable<Integer> {
             Thread.sleep(500);
         }
         return 0;
+    }
+
+    /**
+     * Applies the ingress controller's manifest to a cluster of node processes, from inside the outside namespace
+     * (the store and node APIs live on lab addresses): `vnet apply` run there, as a learner would apply it.
+     */
+    private static void installIngress(LabConfig config, ProcessLab.ClusterFile cluster) throws Exception {
+        java.nio.file.Path manifest = config.stateDir().resolve("deploy").resolve("ingress-controller.yaml");
+        Files.writeString(manifest, dev.vnet.node.ingress.IngressAddon.manifest(config.prefix(), cluster.store(),
+                cluster.tokenFile()));
+        java.nio.file.Path log = config.stateDir().resolve("logs").resolve("ingress-install.log");
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", cluster.outside(),
+                ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "--store", cluster.store(), "--token-file", cluster.tokenFile().toString(),
+                "apply", "-f", manifest.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("VNET_IN_LAB_NETNS", cluster.outside());
+        Process p = pb.start();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        if (p.isAlive() || p.exitValue() != 0) {
+            throw new VnetCommand.CliException("could not install the ingress controller: "
+                    + Files.readString(log).strip().replace('\n', ' ') + " (`vnet up --no-ingress` starts without it)");
+        }
     }
 
     /** Starts this same command again without -d in a new session, its output in the lab log. */

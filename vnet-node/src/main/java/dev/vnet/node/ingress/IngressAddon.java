@@ -31,8 +31,18 @@ public final class IngressAddon {
         return labPrefix + "ingress-controller";
     }
 
-    /** The manifest, for a lab whose API listens on {@code apiSocket}. */
+    /** The manifest, for a lab whose API listens on {@code apiSocket} (one process). */
     public static String manifest(String labPrefix, Path apiSocket) {
+        return manifest(labPrefix, List.of("--api-socket", apiSocket.toString()));
+    }
+
+    /** The manifest for a cluster of node processes over etcd: the controller finds the nodes' APIs as the CLI does. */
+    public static String manifest(String labPrefix, String store, Path tokenFile) {
+        return manifest(labPrefix, List.of("--store", store, "--token-file", tokenFile.toString()));
+    }
+
+    private static String manifest(String labPrefix, List<String> controllerArgs) {
+        String args = String.join(", ", controllerArgs.stream().map(a -> "\"" + a + "\"").toList());
         return """
                 apiVersion: v1
                 kind: Namespace
@@ -65,7 +75,7 @@ public final class IngressAddon {
                   containers:
                   - name: controller
                     image: %5$s
-                    args: [--api-socket, "%3$s"]
+                    args: [%3$s]
                     ports:
                     - {name: http, containerPort: 80}
                     - {name: https, containerPort: 443}
@@ -83,7 +93,7 @@ public final class IngressAddon {
                   ports:
                   - {name: http, port: 80, targetPort: http, nodePort: 31080}
                   - {name: https, port: 443, targetPort: https, nodePort: 31443}
-                """.formatted(NAMESPACE, podName(labPrefix), apiSocket, CLASS, IMAGE, SERVICE, CLUSTER_IP, LOAD_BALANCER_IP);
+                """.formatted(NAMESPACE, podName(labPrefix), args, CLASS, IMAGE, SERVICE, CLUSTER_IP, LOAD_BALANCER_IP);
     }
 
     /**

@@ -4,11 +4,13 @@ import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.client.ClusterClient;
 import dev.vnet.apiserver.controller.IngressStatusController;
 import dev.vnet.ingress.proxy.IngressProxy;
 import dev.vnet.ingress.route.ClusterView;
 import dev.vnet.ingress.route.Compiled;
 import dev.vnet.ingress.route.RouteCompiler;
+import dev.vnet.node.agent.NodeAgent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -21,6 +23,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,24 +51,41 @@ public final class IngressControllerMain {
 
     public static void main(String[] args) throws Exception {
         Path socket = null;
+        String store = null;
+        Path tokenFile = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--api-socket") && i + 1 < args.length) {
                 socket = Path.of(args[++i]);
+            } else if (args[i].equals("--store") && i + 1 < args.length) {
+                store = args[++i];
+            } else if (args[i].equals("--token-file") && i + 1 < args.length) {
+                tokenFile = Path.of(args[++i]);
             } else {
-                System.err.println("ingress controller: unknown argument " + args[i] + " (usage: --api-socket PATH)");
-                System.exit(2);
+                usage("unknown argument " + args[i]);
             }
         }
-        if (socket == null) {
-            System.err.println("ingress controller: --api-socket PATH is required (the lab's API socket)");
-            System.exit(2);
+        ApiClient api;
+        String where;
+        if (socket != null) {
+            api = new ApiClient(socket);
+            where = "the API socket " + socket;
+        } else if (store != null && tokenFile != null) {
+            api = new ClusterClient(store, Files.readString(tokenFile).strip(), NodeAgent.DEFAULT_API_PORT);
+            where = "the node APIs of the cluster in " + store;
+        } else {
+            usage("say where the API is");
+            return;
         }
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
                 StandardCharsets.UTF_8);
-        ApiClient api = new ApiClient(socket);
         try (IngressProxy proxy = new IngressProxy(InetAddress.getByName("0.0.0.0"), out::println)) {
-            run(api, "the API socket " + socket, proxy, out);
+            run(api, where, proxy, out);
         }
+    }
+
+    private static void usage(String why) {
+        System.err.println("ingress controller: " + why + " (usage: --api-socket PATH, or --store URL --token-file FILE)");
+        System.exit(2);
     }
 
     private static void run(ApiClient api, String where, IngressProxy proxy, PrintStream out) throws InterruptedException {
