@@ -197,7 +197,7 @@ final class UpCommand implements Callable<Integer> {
     private static void installIngress(LabConfig config, ProcessLab.ClusterFile cluster) throws Exception {
         java.nio.file.Path manifest = config.stateDir().resolve("deploy").resolve("ingress-controller.yaml");
         Files.writeString(manifest, dev.vnet.node.ingress.IngressAddon.manifest(config.prefix(), cluster.store(),
-                cluster.tokenFile()));
+                cluster.tokenFile(), dev.vnet.node.agent.NodeAgent.DEFAULT_API_PORT));
         java.nio.file.Path log = config.stateDir().resolve("logs").resolve("ingress-install.log");
         ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", cluster.outside(),
                 ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),

@@ -37,8 +37,9 @@ public final class IngressAddon {
     }
 
     /** The manifest for a cluster of node processes over etcd: the controller finds the nodes' APIs as the CLI does. */
-    public static String manifest(String labPrefix, String store, Path tokenFile) {
-        return manifest(labPrefix, List.of("--store", store, "--token-file", tokenFile.toString()));
+    public static String manifest(String labPrefix, String store, Path tokenFile, int apiPort) {
+        return manifest(labPrefix, List.of("--store", store, "--token-file", tokenFile.toString(), "--api-port",
+                Integer.toString(apiPort)));
     }
 
     private static String manifest(String labPrefix, List<String> controllerArgs) {

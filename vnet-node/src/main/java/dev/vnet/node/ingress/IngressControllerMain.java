@@ -10,7 +10,6 @@ import dev.vnet.ingress.proxy.IngressProxy;
 import dev.vnet.ingress.route.ClusterView;
 import dev.vnet.ingress.route.Compiled;
 import dev.vnet.ingress.route.RouteCompiler;
-import dev.vnet.node.agent.NodeAgent;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -53,6 +52,7 @@ public final class IngressControllerMain {
         Path socket = null;
         String store = null;
         Path tokenFile = null;
+        int apiPort = 0;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--api-socket") && i + 1 < args.length) {
                 socket = Path.of(args[++i]);
@@ -60,6 +60,8 @@ public final class IngressControllerMain {
                 store = args[++i];
             } else if (args[i].equals("--token-file") && i + 1 < args.length) {
                 tokenFile = Path.of(args[++i]);
+            } else if (args[i].equals("--api-port") && i + 1 < args.length) {
+                apiPort = Integer.parseInt(args[++i]);
             } else {
                 usage("unknown argument " + args[i]);
             }
@@ -69,8 +71,8 @@ public final class IngressControllerMain {
         if (socket != null) {
             api = new ApiClient(socket);
             where = "the API socket " + socket;
-        } else if (store != null && tokenFile != null) {
-            api = new ClusterClient(store, Files.readString(tokenFile).strip(), NodeAgent.DEFAULT_API_PORT);
+        } else if (store != null && tokenFile != null && apiPort > 0) {
+            api = new ClusterClient(store, Files.readString(tokenFile).strip(), apiPort);
             where = "the node APIs of the cluster in " + store;
         } else {
             usage("say where the API is");
@@ -84,7 +86,7 @@ public final class IngressControllerMain {
     }
 
     private static void usage(String why) {
-        System.err.println("ingress controller: " + why + " (usage: --api-socket PATH, or --store URL --token-file FILE)");
+        System.err.println("ingress controller: " + why + " (usage: --api-socket PATH, or --store URL --token-file FILE --api-port N)");
         System.exit(2);
     }
 
