@@ -6,6 +6,7 @@ import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.Operation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,6 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "get", description = {
@@ -27,8 +29,10 @@ final class GetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "KIND", description = "A kind: pods (po), namespaces (ns), nodes (no), "
-            + "services (svc), endpoints (ep), endpointslices, subnetleases")
+    @Parameters(index = "0", paramLabel = "KIND", description = "A kind, or several separated by commas (pods,svc): "
+            + "pods (po), namespaces (ns), nodes (no), services (svc), endpoints (ep), endpointslices, networkpolicies "
+            + "(netpol), secrets, ingresses (ing), ingressclasses, gatewayclasses (gc), gateways (gtw), httproutes, "
+            + "subnetleases")
     String kind;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "NAME", description = "One resource by name.")
@@ -48,24 +52,47 @@ final class GetCommand implements Callable<Integer> {
         if (output != null && !output.equals("wide") && !output.equals("yaml") && !output.equals("json")) {
             throw new VnetCommand.CliException("unknown output format \"" + output + "\": use wide, yaml or json", 2);
         }
-        Kind<?> k = Kinds.builtIn().named(kind);
-        ObjectNode req = Operation.GET.request().put("kind", k.kind()).put("namespace", namespace)
-                .put("allNamespaces", all);
-        if (name != null) {
-            req.put("name", name);
+        // Several kinds at once, as kubectl takes them ("pods,svc"): one table each, or one list for -o json|yaml.
+        List<Kind<?>> kinds = new ArrayList<>();
+        for (String word : kind.split(",")) {
+            kinds.add(Kinds.builtIn().named(word.strip()));
         }
-        JsonNode list = root.client().call(req).path("list");
         PrintWriter out = spec.commandLine().getOut();
-        JsonNode shown = name != null && list.path("items").size() == 1 ? list.path("items").get(0) : list;
-        if ("json".equals(output)) {
-            out.println(Json.PRETTY.writeValueAsString(shown));
-        } else if ("yaml".equals(output)) {
-            out.print(Json.YAML.writeValueAsString(shown));
-        } else if (list.path("items").isEmpty()) {
-            out.println(all || !k.namespaced() ? "No resources found" : "No resources found in " + namespace
+        ObjectNode merged = null;
+        boolean printed = false;
+        for (Kind<?> k : kinds) {
+            ObjectNode req = Operation.GET.request().put("kind", k.kind()).put("namespace", namespace)
+                    .put("allNamespaces", all);
+            if (name != null) {
+                req.put("name", name);
+            }
+            JsonNode list = root.client().call(req).path("list");
+            if ("json".equals(output) || "yaml".equals(output)) {
+                if (merged == null) {
+                    merged = (ObjectNode) list.deepCopy();
+                } else {
+                    merged.withArray("items").addAll((ArrayNode) list.path("items"));
+                }
+            } else if (!list.path("items").isEmpty()) {
+                if (printed) {
+                    out.println();
+                }
+                print(k, list.path("items"), out);
+                printed = true;
+            }
+        }
+        if (merged != null) {
+            JsonNode shown = name != null && kinds.size() == 1 && merged.path("items").size() == 1
+                    ? merged.path("items").get(0) : merged;
+            if ("json".equals(output)) {
+                out.println(Json.PRETTY.writeValueAsString(shown));
+            } else {
+                out.print(Json.YAML.writeValueAsString(shown));
+            }
+        } else if (!printed) {
+            boolean clusterWide = kinds.stream().noneMatch(Kind::namespaced);
+            out.println(all || clusterWide ? "No resources found" : "No resources found in " + namespace
                     + " namespace.");
-        } else {
-            print(k, list.path("items"), out);
         }
         out.flush();
         return 0;

@@ -51,8 +51,9 @@ final class Repl {
 
     int run() throws IOException {
         Terminal terminal = TerminalBuilder.builder().name("vnet").system(true).build();
-        // Ctrl-C while a command runs reaches its processes (same process group), not this JVM.
-        terminal.handle(Terminal.Signal.INT, signal -> { });
+        // Ctrl-C while a command runs reaches its processes (same process group); this JVM only stops the verbs
+        // that run in it until Ctrl-C (port-forward), and lives on.
+        terminal.handle(Terminal.Signal.INT, signal -> Foreground.interrupt());
         Path history = historyFile(System.getenv());
         try {
             Files.createDirectories(history.getParent());

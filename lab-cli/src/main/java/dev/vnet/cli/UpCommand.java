@@ -58,6 +58,10 @@ final class UpCommand implements Callable<Integer> {
             + "as IP or IP:PORT (reachable from the node namespaces); without it they are answered REFUSED.")
     String dnsUpstream;
 
+    @Option(names = "--no-ingress", description = "Leave out the ingress controller (namespace ingress: its pod and "
+            + "its LoadBalancer Service on ports 80 and 443), which serves Ingresses and Gateway API routes.")
+    boolean noIngress;
+
     @Option(names = "--lease-ttl", defaultValue = "30", description = "With --store etcd: seconds a node's subnet lease "
             + "lives without renewal (default: ${DEFAULT-VALUE}).")
     long leaseTtl;
@@ -70,7 +74,7 @@ final class UpCommand implements Callable<Integer> {
                     + "(etcd in node-1's namespace, one node process per node)", 2);
         }
         LabConfig config = root.labConfig().withNodes(nodes).withProxyMode(proxyMode).withLbAlgorithm(lbAlgorithm)
-                .withDnsUpstream(upstream(dnsUpstream));
+                .withDnsUpstream(upstream(dnsUpstream)).withIngress(!noIngress);
         if (lbAlgorithm != null && !dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS.contains(lbAlgorithm)) {
             throw new VnetCommand.CliException("--lb-algorithm must be one of "
                     + String.join(", ", dev.vnet.apiserver.api.ServiceKind.LB_ALGORITHMS), 2);
@@ -148,6 +152,14 @@ final class UpCommand implements Callable<Integer> {
         java.io.PrintStream progress = System.console() != null ? System.err : null;
         ProcessLab.ClusterFile cluster = ProcessLab.start(config, java.time.Duration.ofSeconds(leaseTtl), launcher(),
                 progress);
+        if (config.ingress()) {
+            try {
+                installIngress(config, cluster);
+            } catch (VnetCommand.CliException e) {
+                ProcessLab.down(config); // nothing left half-made
+                throw e;
+            }
+        }
         out.println("lab is up: " + config.nodes() + (config.nodes() == 1 ? " node" : " nodes") + ", store "
                 + cluster.store() + " (etcd in " + config.node(1).netns() + ")");
         Table t = new Table("NODE", "NETNS", "UNDERLAY-IP", "POD-CIDR", "PID");
@@ -178,6 +190,32 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * Applies the ingress controller's manifest to a cluster of node processes, from inside the outside namespace
+     * (the store and node APIs live on lab addresses): `vnet apply` run there, as a learner would apply it.
+     */
+    private static void installIngress(LabConfig config, ProcessLab.ClusterFile cluster) throws Exception {
+        java.nio.file.Path manifest = config.stateDir().resolve("deploy").resolve("ingress-controller.yaml");
+        Files.writeString(manifest, dev.vnet.node.ingress.IngressAddon.manifest(config.prefix(), cluster.store(),
+                cluster.tokenFile()));
+        java.nio.file.Path log = config.stateDir().resolve("logs").resolve("ingress-install.log");
+        ProcessBuilder pb = new ProcessBuilder("ip", "netns", "exec", cluster.outside(),
+                ProcessHandle.current().info().command().orElse("java"), "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "--store", cluster.store(), "--token-file", cluster.tokenFile().toString(),
+                "apply", "-f", manifest.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("VNET_IN_LAB_NETNS", cluster.outside());
+        Process p = pb.start();
+        if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        if (p.isAlive() || p.exitValue() != 0) {
+            throw new VnetCommand.CliException("could not install the ingress controller: "
+                    + Files.readString(log).strip().replace('\n', ' ') + " (`vnet up --no-ingress` starts without it)");
+        }
+    }
+
     /** Starts this same command again without -d in a new session, its output in the lab log. */
     private int startDetached(LabConfig config, ApiClient client, PrintWriter out) throws Exception {
         Path dir = config.stateDir();
@@ -200,6 +238,9 @@ final class UpCommand implements Callable<Integer> {
         }
         if (explain) {
             argv.add("--explain");
+        }
+        if (noIngress) {
+            argv.add("--no-ingress");
         }
         Process p = new ProcessBuilder(argv).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

@@ -13,10 +13,11 @@ import java.nio.file.Path;
  * @param prefix      prefix of the lab's own namespaces: {@code <prefix>outside}, {@code <prefix>node-N}
  * @param stateDir    where the API socket, the record of made namespaces, and the logs live
  * @param explain     where to echo each system command as it runs ({@code vnet up --explain}), or null
+ * @param ingress     whether the lab installs its ingress controller (namespace ingress) at start
  */
 public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, Cidr underlay, Cidr serviceCidr,
                         int mtu, String clusterDomain, PrintStream explain, String proxyMode, String lbAlgorithm,
-                        java.net.InetSocketAddress dnsUpstream) {
+                        java.net.InetSocketAddress dnsUpstream, boolean ingress) {
 
     /** kube-proxy's two modes: an ordered rule list (iptables) or hash tables (ipvs). */
     public static final java.util.List<String> PROXY_MODES = java.util.List.of("iptables", "ipvs");
@@ -28,33 +29,33 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
 
     public static LabConfig defaults() {
         return new LabConfig(DEFAULT_PREFIX, DEFAULT_STATE_DIR, DEFAULT_NODES, Cidr.parse("10.244.0.0/16"),
-                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables", null, null);
+                Cidr.parse("192.168.56.0/24"), Cidr.parse("10.96.0.0/12"), 1450, "cluster.local", null, "iptables", null, null, true);
     }
 
     public LabConfig withNodes(int n) {
         return new LabConfig(prefix, stateDir, n, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, proxyMode,
-                lbAlgorithm, dnsUpstream);
+                lbAlgorithm, dnsUpstream, ingress);
     }
 
     public LabConfig withExplain(PrintStream out) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, out, proxyMode,
-                lbAlgorithm, dnsUpstream);
+                lbAlgorithm, dnsUpstream, ingress);
     }
 
     public LabConfig withPrefixAndState(String newPrefix, Path newStateDir) {
         return new LabConfig(newPrefix, newStateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
-                proxyMode, lbAlgorithm, dnsUpstream);
+                proxyMode, lbAlgorithm, dnsUpstream, ingress);
     }
 
     public LabConfig withProxyMode(String mode) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain, mode,
-                lbAlgorithm, dnsUpstream);
+                lbAlgorithm, dnsUpstream, ingress);
     }
 
     /** The nodes' default load-balancing algorithm, or null for the proxy mode's own (iptables: random, ipvs: rr). */
     public LabConfig withLbAlgorithm(String algorithm) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
-                proxyMode, algorithm, dnsUpstream);
+                proxyMode, algorithm, dnsUpstream, ingress);
     }
 
     /** The cluster's addressing plan, as every component sees it. */
@@ -84,9 +85,15 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
     }
 
     /** Where names outside the cluster domain are forwarded, or null to answer them REFUSED. */
+    /** Whether `vnet up` installs the ingress controller (`--no-ingress` leaves it out). */
+    public LabConfig withIngress(boolean on) {
+        return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
+                proxyMode, lbAlgorithm, dnsUpstream, on);
+    }
+
     public LabConfig withDnsUpstream(java.net.InetSocketAddress upstream) {
         return new LabConfig(prefix, stateDir, nodes, podCidr, underlay, serviceCidr, mtu, clusterDomain, explain,
-                proxyMode, lbAlgorithm, upstream);
+                proxyMode, lbAlgorithm, upstream, ingress);
     }
 
 

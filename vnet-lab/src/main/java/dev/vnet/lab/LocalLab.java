@@ -5,6 +5,7 @@ import dev.vnet.apiserver.admission.ServiceAllocator;
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.controller.EndpointsController;
+import dev.vnet.apiserver.controller.IngressStatusController;
 import dev.vnet.apiserver.controller.NodeLifecycle;
 import dev.vnet.apiserver.server.ApiBackend;
 import dev.vnet.apiserver.server.ApiServer;
@@ -22,6 +23,7 @@ import dev.vnet.node.agent.PodController;
 import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
 import dev.vnet.node.dns.DnsLog;
+import dev.vnet.node.ingress.IngressAddon;
 import dev.vnet.node.lease.LeaseKeeper;
 import dev.vnet.node.lease.NodeRegistration;
 import dev.vnet.node.pod.NamespaceRecord;
@@ -41,6 +43,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The local lab: the whole cluster in network namespaces of one machine, run by one process over the
@@ -70,6 +73,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     private final List<LeaseKeeper> leases = new ArrayList<>();
     private NodeLifecycle lifecycle;
     private EndpointsController endpoints;
+    private IngressStatusController ingressStatus;
     private final ServiceAllocator allocator;
     private ApiServer api;
     private ScheduledExecutorService housekeeping;
@@ -144,7 +148,11 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         }
         controller = new PodController(store, nodes, state.namespaces(), false);
         endpoints = new EndpointsController(store);
-        api = new ApiServer(config.socket(), handlers(), NodeApi.streaming(this));
+        Handlers h = handlers();
+        api = new ApiServer(config.socket(), h, NodeApi.streaming(this));
+        if (config.ingress()) {
+            installIngress(h);
+        }
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "housekeeping");
             t.setDaemon(true);
@@ -218,6 +226,20 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     }
 
     /** The API of a local lab: the resource verbs, every node's own, and `down`. */
+    /**
+     * Applies the ingress controller's manifest through the API, as a learner would apply ingress-nginx's: its
+     * namespace, the default IngressClass and the GatewayClass, the controller pod, its LoadBalancer Service.
+     */
+    private void installIngress(Handlers h) throws IOException {
+        ObjectNode answer = h.apply(Operation.APPLY.request().put("source", "the ingress controller's manifest")
+                .put("text", IngressAddon.manifest(config.prefix(), config.socket())));
+        if (!answer.path("ok").asBoolean(false)) {
+            throw new IOException("could not install the ingress controller: " + answer.path("error").asString("")
+                    + " (`vnet up --no-ingress` starts without it)");
+        }
+        ingressStatus = new IngressStatusController(store);
+    }
+
     private Handlers handlers() {
         Handlers h = new Handlers();
         ResourceApi.register(h, this);
@@ -320,6 +342,9 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         }
         if (controller != null) {
             controller.close();
+        }
+        if (ingressStatus != null) {
+            ingressStatus.close();
         }
         if (endpoints != null) {
             endpoints.close();

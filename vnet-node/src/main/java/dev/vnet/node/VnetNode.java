@@ -389,6 +389,10 @@ public final class VnetNode implements AutoCloseable {
             return new CommandContainer(c.getName(), info, c.getCommand(), c.getArgs(), env, log,
                     w -> podChanged.accept(key));
         }
+        if (dev.vnet.node.ingress.IngressAddon.IMAGE.equals(c.getImage())) {
+            return new CommandContainer(c.getName(), info, dev.vnet.node.ingress.IngressAddon.command(), c.getArgs(),
+                    Map.of(), log, w -> podChanged.accept(key));
+        }
         return switch (c.getImage()) {
             case "whoami" -> new WhoamiServer(c.getName(), info, PodKind.firstPort(c, DEFAULT_WHOAMI_PORT), log);
             case "echo" -> new EchoServer(c.getName(), info, PodKind.firstPort(c, DEFAULT_ECHO_PORT), log);

@@ -161,6 +161,11 @@ public final class CheckContext {
 
     /** The Service named {@code name} in namespace default. */
     public Optional<JsonNode> service(String name) throws ApiException {
+        int slash = name.indexOf('/');
+        if (slash > 0) { // NAMESPACE/NAME: a Service of another namespace
+            return Optional.ofNullable(byName(api.call(Operation.GET.request().put("kind", "services")
+                    .put("namespace", name.substring(0, slash)))).get(name.substring(slash + 1)));
+        }
         if (services == null) {
             services = byName(api.call(Operation.GET.request().put("kind", "services").put("namespace", "default")));
         }
@@ -250,6 +255,11 @@ public final class CheckContext {
                         .map(s -> s.path("spec").path("clusterIP").asString(""))
                         .filter(ip -> !ip.isEmpty() && !ip.equals("None"))
                         .orElseThrow(() -> new Vars.Unresolved("Service " + ref.arg() + " does not exist yet"));
+                case "lbip" -> service(ref.arg())
+                        .map(s -> s.path("status").path("loadBalancer").path("ingress").path(0).path("ip").asString(""))
+                        .filter(ip -> !ip.isEmpty())
+                        .orElseThrow(() -> new Vars.Unresolved("Service " + ref.arg()
+                                + " has no LoadBalancer IP yet (is it of type LoadBalancer, and the lab up?)"));
                 default -> throw new Vars.Unresolved("unknown variable " + ref);
             };
         } catch (ApiException e) {

@@ -97,6 +97,9 @@ record Scope(Set<String> pods, Set<String> services, int nodes) {
         return text;
     }
 
+    /** Services every lab has: the cluster DNS and the ingress controller's (unless `vnet up --no-ingress`). */
+    static final Set<String> BUILT_IN_SERVICES = Set.of("kube-system/kube-dns", "ingress/ingress-controller");
+
     /** Checks that the variables of {@code text} name pods, Services and nodes the lab has. */
     void checkVars(Fields f, String text) throws ExerciseFileException {
         for (Vars.Ref ref : Vars.refs(text, f)) {
@@ -107,7 +110,7 @@ record Scope(Set<String> pods, Set<String> services, int nodes) {
                     }
                 }
                 case SERVICE -> {
-                    if (!services.contains(ref.arg())) {
+                    if (!services.contains(ref.arg()) && !BUILT_IN_SERVICES.contains(ref.arg())) {
                         throw f.error(ref + ": the lab creates no Service " + ref.arg());
                     }
                 }

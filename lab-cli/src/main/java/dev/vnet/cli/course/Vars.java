@@ -26,6 +26,7 @@ public final class Vars {
             "node", Arg.POD, // the node the pod runs on
             "gateway", Arg.POD, // the gateway of the pod's node (10.244.N.1)
             "clusterip", Arg.SERVICE, // the Service's ClusterIP
+            "lbip", Arg.SERVICE, // the Service's LoadBalancer IP
             "tun", Arg.NODE, // the node's TUN address (10.244.N.0)
             "underlay", Arg.NODE, // the node's underlay address (192.168.56.(10+N))
             "workdir", Arg.NONE, // a scratch folder of this lab, emptied by `lab start` and `lab reset`
@@ -80,7 +81,8 @@ public final class Vars {
             if (want == Arg.NODE && !NODE.matcher(arg).matches()) {
                 throw where.error("${" + kind + ":" + arg + "}: nodes are named node-1 ... node-9");
             }
-            if ((want == Arg.POD || want == Arg.SERVICE) && !NAME.matcher(arg).matches()) {
+            String name = want == Arg.SERVICE ? arg.substring(arg.indexOf('/') + 1) : arg; // NAMESPACE/NAME too
+            if ((want == Arg.POD || want == Arg.SERVICE) && !NAME.matcher(name).matches()) {
                 throw where.error("${" + kind + ":" + arg + "}: \"" + arg + "\" is not a resource name");
             }
             out.add(new Ref(kind, arg));

@@ -32,6 +32,11 @@ public enum Operation {
     TRACE_COLLECT("trace-collect", Route.BETWEEN_NODES, null),
     /** A live capture: answered with a stream, not one JSON object. */
     CAPTURE("capture", Route.POD_NODE, "pod"),
+    /**
+     * A TCP connection to a port of a pod, made by the pod's node inside the pod's network namespace (kubelet's
+     * port-forward): answered with {"ok":true}, after which the API connection carries the bytes both ways.
+     */
+    PORT_FORWARD("port-forward", Route.POD_NODE, "pod"),
     /** What the cluster's NetworkPolicies say of one connection, each side with its reason. */
     POLICY_CHECK("policy-check", Route.ANY_NODE, null),
     /** What they say of every pair of pods: the reachability table. */

@@ -19,7 +19,9 @@ import java.util.Set;
  */
 public final class PodKind {
     /** The images vnet runs itself, inside the pod's namespace. */
-    public static final Set<String> BUILTIN_IMAGES = Set.of("whoami", "echo");
+    /** The ingress controller's image: the node runs vnet's controller process in the pod's namespace. */
+    public static final String INGRESS_CONTROLLER_IMAGE = "vnet/ingress-controller";
+    public static final Set<String> BUILTIN_IMAGES = Set.of("whoami", "echo", INGRESS_CONTROLLER_IMAGE);
     /** Annotation on a Pod naming its network namespace on its node, set at admission (before a node starts it). */
     public static final String NETNS_ANNOTATION = "vnet.dev/netns";
     /** The longest name {@code ip netns} takes (NAME_MAX: it is a file in /run/netns, and a folder in /etc/netns). */
@@ -174,7 +176,8 @@ public final class PodKind {
             }
             if (c.getCommand().isEmpty() && (c.getImage() == null || !BUILTIN_IMAGES.contains(c.getImage()))) {
                 Names.check(what, field + ".image", "\"" + (c.getImage() == null ? "" : c.getImage())
-                        + "\" is not a built-in image (whoami, echo): give one of those, or a command: [...] "
+                        + "\" is not a built-in image (whoami, echo, " + INGRESS_CONTROLLER_IMAGE
+                        + "): give one of those, or a command: [...] "
                         + "to run in the pod's namespace");
             }
             for (int j = 0; j < c.getPorts().size(); j++) {

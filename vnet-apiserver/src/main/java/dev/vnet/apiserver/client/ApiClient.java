@@ -16,7 +16,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Talks to a lab's API: one request, one answer. Over the local lab's Unix socket, or over TCP to a node
+ * Talks to a lab's API: one request, one answer (or a stream, or a two-way pipe). Over the local lab's Unix socket, or over TCP to a node
  * process of a multi-machine cluster, with the cluster token added to every request.
  */
 public class ApiClient {
@@ -144,6 +144,50 @@ public class ApiClient {
                 return; // the reader (e.g. head, or a closed Wireshark) stopped reading
             }
             throw new ApiException("the capture stream failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Sends a pipe request (a port-forward) and returns the connection once the far end answered {"ok":true}:
+     * from then on it carries raw bytes both ways, and the caller closes it. Throws with the one-line error of
+     * the lab or node (the pod is gone, nothing listens on the port) otherwise.
+     */
+    public SocketChannel pipe(JsonNode request) throws ApiException {
+        if (!reachable()) {
+            throw new ApiException("no lab is running: start one with `vnet up -d`");
+        }
+        SocketChannel ch = null;
+        try {
+            ch = open();
+            ch.write(ByteBuffer.wrap(encode(request)));
+            // Byte by byte up to the newline: whatever follows it is the pipe's, not the answer's.
+            java.io.ByteArrayOutputStream header = new java.io.ByteArrayOutputStream();
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (ch.read(one) > 0 && one.get(0) != '\n') {
+                header.write(one.get(0));
+                one.clear();
+            }
+            JsonNode reply = header.size() == 0 ? null
+                    : readTree(new java.io.ByteArrayInputStream(header.toByteArray()));
+            if (reply == null || reply.isMissingNode() || !reply.path("ok").asBoolean(false)) {
+                throw new ApiException(reply == null || reply.isMissingNode()
+                        ? where() + " closed the connection without answering"
+                        : reply.path("error").asString("the lab refused the request"));
+            }
+            SocketChannel open = ch;
+            ch = null;
+            return open;
+        } catch (IOException e) {
+            throw new ApiException(node == null && e.getMessage() != null && e.getMessage().contains("refused")
+                    ? stale() : "talking to " + where() + " failed: " + e.getMessage(), e);
+        } finally {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // Failed already.
+                }
+            }
         }
     }
 

@@ -285,6 +285,15 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         clientOf(m).stream(request, sink);
     }
 
+    /** A pipe (a port-forward) to the node that runs the request's pod, or to the node it names. */
+    @Override
+    public java.nio.channels.SocketChannel pipe(JsonNode request) throws ApiException {
+        String node = request.path("node").asString("");
+        Member m = node.isEmpty() ? nodeOfPod(request.path(Operation.PORT_FORWARD.target()).asString(""),
+                namespaceOf(request)) : named(node);
+        return clientOf(m).pipe(request);
+    }
+
     @Override
     public void close() {
         store.close();

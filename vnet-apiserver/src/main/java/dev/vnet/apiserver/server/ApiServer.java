@@ -23,7 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The lab's API: one JSON request per connection, answered with one JSON line: {@code {"ok":true,...}} or
- * {@code {"ok":false,"error":"one line"}}.
+ * {@code {"ok":false,"error":"one line"}}; a few operations go on after that line, with a stream to the client
+ * (a capture) or a two-way pipe (a port-forward), see {@link Streaming}.
  *
  * <p>A local lab serves it on a Unix socket (mode 0600, so only root can use it: the API starts processes). A
  * node process of a multi-machine cluster serves it over TCP on its underlay address only, and every request
@@ -50,6 +51,21 @@ public final class ApiServer implements AutoCloseable {
         /** Writes the stream to {@code out}; {@code clientGone} counts down when the client closes its side. */
         void stream(JsonNode request, OutputStream out, java.util.concurrent.CountDownLatch clientGone)
                 throws IOException, ApiException;
+
+        /**
+         * Whether {@code op} is answered with a two-way pipe (a port-forward): the server opens the far end
+         * ({@link #openPipe}), writes {"ok":true} (or the error, and closes), and then joins the client's
+         * connection to the far end with {@link dev.vnet.apiserver.api.BytePipe}. The client sends nothing after
+         * its request line until it has read the answer, so no byte of the pipe is read as part of the request.
+         */
+        default boolean pipes(String op) {
+            return false;
+        }
+
+        /** The far end of a pipe: a connected socket, which the server closes when the pipe ends. */
+        default SocketChannel openPipe(JsonNode request) throws IOException, ApiException {
+            throw new ApiException("this API opens no pipes");
+        }
     }
     private volatile boolean open = true;
 
@@ -123,6 +139,10 @@ public final class ApiServer implements AutoCloseable {
                                 + "/etc/vnet/token)")));
                 out.write('\n');
                 out.flush();
+                return;
+            }
+            if (streaming != null && streaming.pipes(request.path("op").asString())) {
+                servePipe(ch, request);
                 return;
             }
             if (streaming != null && streaming.handles(request.path("op").asString())) {
@@ -208,6 +228,24 @@ public final class ApiServer implements AutoCloseable {
             out.write('\n');
         }
         out.flush();
+    }
+
+    private void servePipe(SocketChannel ch, JsonNode request) throws IOException {
+        OutputStream out = Channels.newOutputStream(ch);
+        SocketChannel far;
+        try {
+            far = streaming.openPipe(request);
+        } catch (ApiException e) {
+            out.write(JSON.writeValueAsBytes(JSON.createObjectNode().put("ok", false).put("error", e.getMessage())));
+            out.write('\n');
+            out.flush();
+            return;
+        }
+        try (far) {
+            out.write("{\"ok\":true}\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            dev.vnet.apiserver.api.BytePipe.join(ch, far, "api-pipe");
+        }
     }
 
     @Override

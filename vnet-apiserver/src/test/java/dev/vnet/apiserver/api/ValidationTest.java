@@ -100,7 +100,7 @@ class ValidationTest {
                 Arguments.of("duplicate container names", pod(container("app", "whoami"), container("app", "echo")),
                         "spec.containers[1].name", "duplicate container name \"app\""),
                 Arguments.of("unknown image without a command", pod(container("app", "nginx")),
-                        "spec.containers[0].image", "\"nginx\" is not a built-in image (whoami, echo)"),
+                        "spec.containers[0].image", "\"nginx\" is not a built-in image (whoami, echo, vnet/ingress-controller)"),
                 Arguments.of("no image and no command", pod(container("app", null)),
                         "spec.containers[0].image", "\"\" is not a built-in image"),
                 Arguments.of("empty command with unknown image",
@@ -251,6 +251,6 @@ class ValidationTest {
 
     @Test
     void builtinImagesAreWhoamiAndEcho() {
-        assertEquals(java.util.Set.of("whoami", "echo"), PodKind.BUILTIN_IMAGES);
+        assertEquals(java.util.Set.of("whoami", "echo", "vnet/ingress-controller"), PodKind.BUILTIN_IMAGES);
     }
 }

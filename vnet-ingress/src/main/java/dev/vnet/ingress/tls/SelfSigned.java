@@ -20,6 +20,7 @@ import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -59,9 +60,13 @@ public final class SelfSigned {
         return pem(m.chain().toArray());
     }
 
-    /** The key as PEM ({@code tls.key}). */
+    /** The key as PKCS#8 PEM ({@code tls.key}, "BEGIN PRIVATE KEY", as openssl writes it today). */
     public static String keyPem(TlsMaterial m) {
-        return pem(m.key());
+        try {
+            return pem(new JcaPKCS8Generator(m.key(), null).generate());
+        } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String pem(Object... objects) {

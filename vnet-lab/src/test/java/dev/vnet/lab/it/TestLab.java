@@ -46,9 +46,14 @@ final class TestLab implements AutoCloseable {
     }
 
     static TestLab start(int nodes) throws ApiException {
+        return start(nodes, false);
+    }
+
+    /** A lab of {@code nodes} nodes, with the ingress controller or without (most tests need none). */
+    static TestLab start(int nodes, boolean ingress) throws ApiException {
         assumeRoot();
         String prefix = "vt" + UUID.randomUUID().toString().substring(0, 6) + "-";
-        LabConfig config = LabConfig.defaults().withNodes(nodes)
+        LabConfig config = LabConfig.defaults().withNodes(nodes).withIngress(ingress)
                 .withPrefixAndState(prefix, Path.of("/run/vnet-test-" + prefix.substring(0, prefix.length() - 1)));
         RootSnapshot before = RootSnapshot.take();
         return new TestLab(prefix, config, LocalLab.start(config), before);

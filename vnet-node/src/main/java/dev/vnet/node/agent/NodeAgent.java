@@ -9,6 +9,7 @@ import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.SubnetLeaseKind;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.controller.EndpointsController;
+import dev.vnet.apiserver.controller.IngressStatusController;
 import dev.vnet.apiserver.controller.NodeLifecycle;
 import dev.vnet.apiserver.server.ApiBackend;
 import dev.vnet.apiserver.server.ApiServer;
@@ -155,6 +156,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         if (settings.controlPlane()) {
             running.add(new EndpointsController(store));
             running.add(new NodeLifecycle(store));
+            running.add(new IngressStatusController(store));
         }
         api = ApiServer.tcp(new InetSocketAddress(InetAddress.getByAddress(underlayIp.toBytes()), settings.apiPort()),
                 token, handlers(), NodeApi.streaming(this));

@@ -69,9 +69,32 @@ public final class NodeApi {
         return PodKind.refKey(req.path("source").asString(), req.path("namespace").asString(""));
     }
 
-    /** The streaming verbs (captures) of {@code host}'s nodes. */
+    /** The streaming verbs of {@code host}'s nodes: captures (a stream) and port-forwards (a two-way pipe). */
     public static ApiServer.Streaming streaming(NodeHost host) {
-        return new CaptureApi(host);
+        CaptureApi capture = new CaptureApi(host);
+        PortForwardApi portForward = new PortForwardApi(host);
+        return new ApiServer.Streaming() {
+            @Override
+            public boolean handles(String op) {
+                return capture.handles(op);
+            }
+
+            @Override
+            public void stream(JsonNode request, java.io.OutputStream out, java.util.concurrent.CountDownLatch gone)
+                    throws IOException, ApiException {
+                capture.stream(request, out, gone);
+            }
+
+            @Override
+            public boolean pipes(String op) {
+                return portForward.pipes(op);
+            }
+
+            @Override
+            public java.nio.channels.SocketChannel openPipe(JsonNode request) throws ApiException {
+                return portForward.open(request);
+            }
+        };
     }
 
     private static ObjectNode ok() {

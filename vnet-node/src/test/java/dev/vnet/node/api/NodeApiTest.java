@@ -96,16 +96,17 @@ class NodeApiTest {
     };
 
     @Test
-    void everyOperationButTheLabsOwnAndTheStreamHasAHandler() {
+    void everyOperationButTheLabsOwnTheStreamAndThePipeHasAHandler() {
         Handlers h = new Handlers();
         ResourceApi.register(h, backend);
         NodeApi.register(h, host);
         Set<String> want = new TreeSet<>();
-        for (Operation op : EnumSet.complementOf(EnumSet.of(Operation.DOWN, Operation.CAPTURE))) {
+        for (Operation op : EnumSet.complementOf(EnumSet.of(Operation.DOWN, Operation.CAPTURE, Operation.PORT_FORWARD))) {
             want.add(op.wire());
         }
         assertEquals(want, new TreeSet<>(h.ops()));
         assertTrue(NodeApi.streaming(host).handles(Operation.CAPTURE.wire()));
+        assertTrue(NodeApi.streaming(host).pipes(Operation.PORT_FORWARD.wire()));
     }
 
     @Test

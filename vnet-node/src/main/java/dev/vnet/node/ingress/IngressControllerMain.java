@@ -1,0 +1,155 @@
+package dev.vnet.node.ingress;
+
+import dev.vnet.apiserver.api.ApiException;
+import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.Operation;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.client.ClusterClient;
+import dev.vnet.apiserver.controller.IngressStatusController;
+import dev.vnet.ingress.proxy.IngressProxy;
+import dev.vnet.ingress.route.ClusterView;
+import dev.vnet.ingress.route.Compiled;
+import dev.vnet.ingress.route.RouteCompiler;
+import dev.vnet.node.agent.NodeAgent;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.Gateway;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClass;
+import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRoute;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressClass;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The ingress controller's process: what runs in the controller pod's network namespace, as ingress-nginx's
+ * controller runs in its pod. It reads the cluster through the API (Ingresses, IngressClasses, Gateway API
+ * routes, Services, EndpointSlices, Secrets) once a second, compiles them into a route table and hands it to the
+ * proxy, which listens on the pod's own address; its connections to backends leave through the pod's eth0, so
+ * both legs of a request cross vnet's data plane. Access log lines go to stdout, which is {@code vnet logs}.
+ * Statuses (an Ingress's ADDRESS, a Gateway's conditions) are written by the control plane from the same
+ * compiler, so this process needs no write access.
+ */
+public final class IngressControllerMain {
+    private static final Duration PERIOD = Duration.ofSeconds(1);
+    /** How long the API may stay away before the controller gives up (its lab is gone). */
+    private static final Duration GIVE_UP = Duration.ofSeconds(30);
+
+    private IngressControllerMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Path socket = null;
+        String store = null;
+        Path tokenFile = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--api-socket") && i + 1 < args.length) {
+                socket = Path.of(args[++i]);
+            } else if (args[i].equals("--store") && i + 1 < args.length) {
+                store = args[++i];
+            } else if (args[i].equals("--token-file") && i + 1 < args.length) {
+                tokenFile = Path.of(args[++i]);
+            } else {
+                usage("unknown argument " + args[i]);
+            }
+        }
+        ApiClient api;
+        String where;
+        if (socket != null) {
+            api = new ApiClient(socket);
+            where = "the API socket " + socket;
+        } else if (store != null && tokenFile != null) {
+            api = new ClusterClient(store, Files.readString(tokenFile).strip(), NodeAgent.DEFAULT_API_PORT);
+            where = "the node APIs of the cluster in " + store;
+        } else {
+            usage("say where the API is");
+            return;
+        }
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
+                StandardCharsets.UTF_8);
+        try (IngressProxy proxy = new IngressProxy(InetAddress.getByName("0.0.0.0"), out::println)) {
+            run(api, where, proxy, out);
+        }
+    }
+
+    private static void usage(String why) {
+        System.err.println("ingress controller: " + why + " (usage: --api-socket PATH, or --store URL --token-file FILE)");
+        System.exit(2);
+    }
+
+    private static void run(ApiClient api, String where, IngressProxy proxy, PrintStream out) throws InterruptedException {
+        String last = null;
+        Set<String> warned = new HashSet<>();
+        Instant lastContact = Instant.now();
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        out.println("ingress controller: watching the cluster through " + where);
+        while (parent == null || parent.isAlive()) {
+            try {
+                Snapshot s = Snapshot.read(api);
+                lastContact = Instant.now();
+                if (!s.fingerprint().equals(last)) {
+                    Compiled c = RouteCompiler.compile(s.view());
+                    proxy.install(c.table());
+                    for (String w : c.warnings()) {
+                        if (warned.add(w)) {
+                            out.println("warning: " + w);
+                        }
+                    }
+                    if (last == null) {
+                        out.println("ingress controller: serving " + c.table().listeners());
+                    }
+                    last = s.fingerprint();
+                }
+            } catch (ApiException e) {
+                if (Duration.between(lastContact, Instant.now()).compareTo(GIVE_UP) > 0) {
+                    out.println("ingress controller: the API has not answered for " + GIVE_UP.toSeconds()
+                            + " s (" + e.getMessage() + "); stopping");
+                    return;
+                }
+            } catch (RuntimeException e) {
+                out.println("ingress controller: " + e.getMessage());
+            }
+            Thread.sleep(PERIOD.toMillis());
+        }
+        out.println("ingress controller: the lab process is gone; stopping");
+    }
+
+    /** One read of everything the routes depend on, and a fingerprint that changes when any of it does. */
+    record Snapshot(ClusterView view, String fingerprint) {
+        static Snapshot read(ApiClient api) throws ApiException {
+            StringBuilder fp = new StringBuilder();
+            List<Service> services = list(api, "Service", Service.class, fp);
+            List<String> addresses = IngressStatusController.controllerAddresses(services);
+            ClusterView view = new ClusterView(list(api, "Ingress", Ingress.class, fp),
+                    list(api, "IngressClass", IngressClass.class, fp), services,
+                    list(api, "EndpointSlice", EndpointSlice.class, fp), list(api, "Secret", Secret.class, fp),
+                    list(api, "Gateway", Gateway.class, fp), list(api, "GatewayClass", GatewayClass.class, fp),
+                    list(api, "HTTPRoute", HTTPRoute.class, fp), addresses);
+            return new Snapshot(view, fp.toString());
+        }
+
+        private static <T extends HasMetadata> List<T> list(ApiClient api, String kind, Class<T> type,
+                                                            StringBuilder fingerprint) throws ApiException {
+            JsonNode answer = api.call(Operation.GET.request().put("kind", kind).put("allNamespaces", true));
+            List<T> out = new ArrayList<>();
+            for (JsonNode item : answer.path("list").path("items")) {
+                fingerprint.append(item.path("metadata").path("uid").asString("")).append('@')
+                        .append(item.path("metadata").path("resourceVersion").asString("")).append('|')
+                        .append(item.hashCode()).append(';');
+                out.add(Json.convert(item, type));
+            }
+            return out;
+        }
+    }
+}
