@@ -14,13 +14,17 @@
 #   8. NetworkPolicy            in one JVM, no network: PolicyBench (vnet-policy/src/test/java/dev/vnet/policy/bench)
 #                               times a new connection's policy decision (egress + ingress) with 0/10/100/1,000
 #                               policies in the namespace, and the bytes it allocates
+#   9. ingress controller       `vnet up -d --nodes 2`: requests/s and p50/p99 latency (wrk, keep-alive, from the
+#                               lab's outside namespace) of vnet's ingress controller and of nginx as a reverse
+#                               proxy in a pod of the same lab, both to the same two whoami pods
 #
 # Everything runs inside network namespaces this script creates (names start with vb<PID>-); the root
 # namespace gets no link, address or route, and sends no traffic. Setups run one after another (2 cores).
 # Env: BENCH_SECONDS (iperf3 duration, default 5), VNET (the vnet command, default java -jar lab-cli/target/vnet.jar),
 #      BENCH_ONLY=services (only part 7: no namespaces, no root needed; the network figures already in
 #      latest.txt stay), SERVICES_BENCH_ARGS (options for ServiceBench, e.g. "--rounds=5 --verbose=true"),
-#      BENCH_ONLY=policy (only part 8, likewise), POLICY_BENCH_ARGS (options for PolicyBench, e.g. "--rounds=5").
+#      BENCH_ONLY=policy (only part 8, likewise), POLICY_BENCH_ARGS (options for PolicyBench, e.g. "--rounds=5"),
+#      BENCH_ONLY=ingress (only part 9; needs root and the built jar; BENCH_SECONDS is wrk's duration).
 # Results: a table on stdout and bench/results/latest.txt (key=value lines).
 set -uo pipefail
 
@@ -42,21 +46,29 @@ die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # ---------------------------------------------------------------- setup, cleanup
-case $BENCH_ONLY in ""|services|policy) ;; *) die "BENCH_ONLY must be empty, services or policy, not $BENCH_ONLY" ;; esac
-[ -n "$BENCH_ONLY" ] || [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)"
+case $BENCH_ONLY in ""|services|policy|ingress) ;; *) die "BENCH_ONLY must be empty, services, policy or ingress, not $BENCH_ONLY" ;; esac
+case $BENCH_ONLY in services|policy) ;; *) [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)" ;; esac
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 120 ] || die "BENCH_SECONDS must be 1..120"
 
+# install_missing [TOOL...]: the Debian packages of the tools given (default: all the bench uses) that are missing.
 install_missing() {
   local -A need=([ip]=iproute2 [ss]=iproute2 [bridge]=iproute2 [ping]=iputils-ping [iperf3]=iperf3
-                 [vde_switch]=vde2 [tincd]=tinc [jq]=jq [timeout]=coreutils [mkfifo]=coreutils)
-  local missing=() t
-  for t in "${!need[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("${need[$t]}"); done
+                 [vde_switch]=vde2 [tincd]=tinc [jq]=jq [timeout]=coreutils [mkfifo]=coreutils
+                 [wrk]=wrk [nginx]=nginx [curl]=curl)
+  local missing=() t tools=("$@") policy=/usr/sbin/policy-rc.d made_policy=""
+  [ ${#tools[@]} -gt 0 ] || tools=("${!need[@]}")
+  for t in "${tools[@]}"; do command -v "$t" >/dev/null 2>&1 || missing+=("${need[$t]}"); done
   if [ ${#missing[@]} -gt 0 ]; then
     mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
     log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/tmp/vnet-bench-apt.log 2>&1 \
-      || die "apt-get install ${missing[*]} failed (see /tmp/vnet-bench-apt.log)"
+    # Debian's nginx would start a system nginx on port 80 of the root namespace: no service may start during
+    # the install (policy-rc.d exit 101; ours removed after). The bench starts its own nginx in a lab pod.
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 0755 "$policy" && made_policy=yes; fi
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/tmp/vnet-bench-apt.log 2>&1
+    t=$?
+    [ -n "$made_policy" ] && rm -f "$policy"
+    [ "$t" -eq 0 ] || die "apt-get install ${missing[*]} failed (see /tmp/vnet-bench-apt.log)"
     rm -f /tmp/vnet-bench-apt.log
   fi
   [ -e /dev/net/tun ] || modprobe tun 2>/dev/null || true
@@ -119,6 +131,7 @@ clean_leftovers() {
     owner=$(basename "$dir" | sed -nE 's/^vb([0-9]+)-.*/\1/p')
     [ -n "$owner" ] && ! alive "$owner" || continue
     log "removing a stale lab: $(basename "$dir")-"
+    stop_stale_nginx "$dir" "$owner"
     lab_down "$dir" "$(basename "$dir")-"
   done
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^vb[0-9]+-'); do
@@ -132,6 +145,18 @@ clean_leftovers() {
     owner=$(basename "$dir" | sed -nE 's/^vb([0-9]+)-.*/\1/p')
     [ -n "$owner" ] && ! alive "$owner" && rm -rf "$dir"
   done
+}
+
+# The nginx of part 9 in a lab whose run died: its master's pid file is in the lab's state dir, and its command
+# line names that run's /tmp/vb<PID>-... directory (so a reused PID is left alone).
+stop_stale_nginx() {
+  local f=$1/bench-nginx.pid pid
+  [ -s "$f" ] || return 0
+  pid=$(cat "$f")
+  [[ $pid =~ ^[0-9]+$ ]] || return 0
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "nginx.*/tmp/vb$2-" || return 0
+  log "stopping a stale nginx (pid $pid)"
+  stop_pid "$pid"
 }
 
 # Makes a namespace of ours with lo up; names are always $P<suffix>.
@@ -153,7 +178,7 @@ cpu_busy() {
 
 # Waits until CLIENT_NS can ping IP (up to SECONDS_MAX).
 wait_ping() {
-  local ns=$1 ip=$2 max=${3:-10} end=$((SECONDS + ${3:-10}))
+  local ns=$1 ip=$2 end=$((SECONDS + ${3:-10}))
   while [ $SECONDS -lt $end ]; do
     nsx "$ns" ping -c 1 -W 1 -q "$ip" >/dev/null 2>&1 && return 0
     sleep 0.2
@@ -554,6 +579,382 @@ policy_bench() {
   { echo "policy_cpu_busy_percent_at_start=$busy"; cat "$kv"; } | policy_results
 }
 
+# ---------------------------------------------------------------- 9. ingress controller vs nginx (HTTP, wrk)
+# One 2-node lab (prefix ${P}ig-) serves both proxies, so they are reached the same way and proxy to the same
+# pods through the same data plane: wrk in the lab's outside namespace -> a LoadBalancer IP held by node N
+# (ARP, DNAT in vnet) -> the proxy's pod on node N -> two whoami pods, one per node, kept-alive upstreams.
+#   vnet:  the lab's own controller (pod <prefix>ingress-controller in namespace ingress, LoadBalancer Service
+#          ingress/ingress-controller), routing the Ingress "bench" (host bench.example) to Service bench-web
+#   nginx: Debian's nginx in a pod of its own (sleep infinity) on the controller's node, started by this script
+#          in that pod's netns, 2 workers, upstream keepalive 32, behind LoadBalancer Service bench-nginx whose
+#          IP is held by the same node as the controller's
+# Both write one access-log line per request (the controller to its log, nginx to a file), both set the same
+# X-Forwarded-* headers, neither limits the requests of a kept-alive connection.
+ING_ORDER=(vnet nginx)
+declare -A ING_RPS ING_P50 ING_P99 ING_NOTE
+declare -A ING_LABEL=([vnet]="vnet ingress controller" [nginx]="nginx reverse proxy")
+for k in "${ING_ORDER[@]}"; do ING_RPS[$k]="n/a"; ING_P50[$k]="n/a"; ING_P99[$k]="n/a"; ING_NOTE[$k]="not run"; done
+ING_HOST=bench.example
+ING_WARMUP=8                     # seconds of wrk per proxy before the measured runs, discarded (JIT, pools)
+ING_PFX="${P}ig-"
+ING_DIR="$STATE_BASE/${P}ig"
+ING_NGINX_POD="${P}ign"
+ING_LB="" NGINX_LB="" ING_NODE="" ING_PLACEMENT="" NGINX_VERSION="" NGINX_PID=""
+ivnet() { vnet --state-dir "$ING_DIR" --prefix "$ING_PFX" "$@"; }
+
+# Which node answers ARP for a Service's LoadBalancer IP, as `vnet describe svc` says.
+lb_node() { ivnet describe svc "$@" 2>/dev/null | sed -nE 's/.*answered by ARP from ([^) ]+).*/\1/p' | head -n1; }
+
+# The two whoami pods, their Service and the Ingress; the nginx pod and its LoadBalancer Service.
+ingress_manifest() {   # ingress_manifest NGINX_NODE NGINX_LB EXTERNAL_TRAFFIC_POLICY
+  local i
+  for i in 1 2; do
+    cat <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: ${P}igw$i
+  labels:
+    app: bench-web
+spec:
+  nodeName: node-$i
+  containers:
+  - name: web
+    image: whoami
+    ports:
+    - name: http
+      containerPort: 8080
+---
+YAML
+  done
+  cat <<YAML
+apiVersion: v1
+kind: Service
+metadata:
+  name: bench-web
+spec:
+  selector:
+    app: bench-web
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: bench
+spec:
+  ingressClassName: vnet
+  rules:
+  - host: $ING_HOST
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: bench-web
+            port:
+              number: 80
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $ING_NGINX_POD
+  labels:
+    app: bench-nginx
+spec:
+  nodeName: $1
+  containers:
+  - name: wait
+    image: busybox
+    command: ["sleep", "infinity"]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: bench-nginx
+spec:
+  type: LoadBalancer
+  loadBalancerIP: $2
+  externalTrafficPolicy: $3
+  selector:
+    app: bench-nginx
+  ports:
+  - name: http
+    port: 80
+    targetPort: 80
+YAML
+}
+
+# nginx as ingress-nginx runs it, where the two differ from nginx's defaults: reuseport, proxy_buffering off,
+# the forwarded headers; the timeouts and limits of the vnet controller (connect 2 s, read 60 s, clients idle 75 s,
+# bodies 16 MiB, no cap on requests per connection).
+nginx_conf() {   # nginx_conf DIR PIDFILE IP1 IP2
+  cat <<CONF
+user root;
+worker_processes 2;
+pid $2;
+error_log $1/error.log warn;
+events { worker_connections 1024; }
+http {
+  log_format upstreaminfo '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent '
+                          '"\$http_referer" "\$http_user_agent" \$request_length \$request_time [default-bench-web-80] '
+                          '[] \$upstream_addr \$upstream_response_length \$upstream_response_time \$upstream_status \$request_id';
+  access_log $1/access.log upstreaminfo;
+  client_body_temp_path $1/client_body;
+  proxy_temp_path $1/proxy;
+  fastcgi_temp_path $1/fastcgi;
+  uwsgi_temp_path $1/uwsgi;
+  scgi_temp_path $1/scgi;
+  keepalive_timeout 75s;
+  keepalive_requests 100000000;
+  client_max_body_size 16m;
+  upstream bench_web {
+    server $3:8080;
+    server $4:8080;
+    keepalive 32;
+    keepalive_requests 100000000;
+    keepalive_timeout 60s;
+  }
+  server {
+    listen 80 default_server reuseport;
+    location / {
+      proxy_pass http://bench_web;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Request-ID \$request_id;
+      proxy_set_header X-Real-IP \$remote_addr;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-Host \$host;
+      proxy_set_header X-Forwarded-Port \$server_port;
+      proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Scheme \$scheme;
+      proxy_set_header X-Scheme \$scheme;
+      proxy_buffering off;
+      proxy_connect_timeout 2s;
+      proxy_read_timeout 60s;
+      proxy_send_timeout 60s;
+    }
+  }
+}
+CONF
+}
+
+# Waits until an HTTP GET from the outside namespace to IP (Host: bench.example) gets whoami's answer, then checks
+# that both whoami pods answer through it (new connections each, so the balancer gets to pick).
+wait_http() {   # wait_http IP WHAT MAX_SECONDS
+  local ip=$1 what=$2 end=$((SECONDS + $3)) seen="" i body
+  while [ $SECONDS -lt $end ]; do
+    nsx "${ING_PFX}outside" curl -s -m 2 -H "Host: $ING_HOST" "http://$ip/" 2>/dev/null | grep -q '^Hostname: ' && break
+    sleep 0.5
+  done
+  [ $SECONDS -lt $end ] || { why "$what at $ip did not answer with whoami in $3 s"; return 1; }
+  for i in $(seq 1 20); do
+    body=$(nsx "${ING_PFX}outside" curl -s -m 2 -H "Host: $ING_HOST" "http://$ip/" 2>/dev/null)
+    seen+="$(sed -nE 's/^Hostname: //p' <<<"$body")"$'\n'
+  done
+  [ "$(grep -c . < <(sort -u <<<"$seen"))" -ge 2 ] || log "   note: only $(sort -u <<<"$seen" | grep . | tr '\n' ' ')answered through $what"
+}
+
+ingress_setup() {
+  local out pid end ctl="${ING_PFX}ingress-controller" etp last w1 w2 node_ctl node_ngx
+  mkdir -p "$STATE_BASE"
+  out=$(ivnet up -d --nodes 2 2>&1) || { why "vnet up failed: $(tail -n1 <<<"$out")"; return 1; }
+  pid=$(grep -oE 'background \(pid [0-9]+' <<<"$out" | grep -oE '[0-9]+$')
+  echo "$ING_DIR $ING_PFX ${pid:-}" >"$TMP/lab-ig"
+  end=$((SECONDS + 90))   # each vnet command is a JVM start: the waits count seconds, not rounds
+  while [ $SECONDS -lt $end ]; do
+    out=$(ivnet get svc ingress-controller -n ingress -o json 2>/dev/null)
+    ING_LB=$(jq -r '.status.loadBalancer.ingress[0].ip // empty' <<<"$out" 2>/dev/null)
+    etp=$(jq -r '.spec.externalTrafficPolicy // "Cluster"' <<<"$out" 2>/dev/null)
+    ING_NODE=$(ivnet get pods -n ingress -o json 2>/dev/null | jq -r --arg n "$ctl" \
+      '.items[] | select(.metadata.name == $n and .status.phase == "Running") | .spec.nodeName // empty' 2>/dev/null)
+    [ -n "$ING_LB" ] && [ -n "$ING_NODE" ] && break
+    sleep 0.5
+  done
+  [ -n "$ING_LB" ] || { why "Service ingress/ingress-controller got no LoadBalancer IP in 90 s"; return 1; }
+  [ -n "$ING_NODE" ] || { why "pod ingress/$ctl is not Running after 90 s"; return 1; }
+  # A LoadBalancer IP is held by the node its last octet picks (modulo the node count): 2 below (or above) the
+  # controller's IP, inside the pool .200-.250, is held by the same node in a 2-node lab. Checked below, as
+  # `vnet describe svc` reports it.
+  last=${ING_LB##*.}
+  if [ "$last" -ge 202 ]; then last=$((last - 2)); elif [ "$last" -le 248 ]; then last=$((last + 2)); else
+    why "no LoadBalancer IP for nginx next to $ING_LB"; return 1
+  fi
+  NGINX_LB="${ING_LB%.*}.$last"
+  ingress_manifest "$ING_NODE" "$NGINX_LB" "$etp" >"$TMP/ingress.yaml"
+  out=$(ivnet apply -f "$TMP/ingress.yaml" 2>&1) || { why "vnet apply failed: $(tail -n1 <<<"$out")"; return 1; }
+  end=$((SECONDS + 60))
+  while [ $SECONDS -lt $end ]; do
+    out=$(ivnet get pods -o json 2>/dev/null)
+    w1=$(jq -r --arg n "${P}igw1" '.items[] | select(.metadata.name == $n) | .status.podIP // empty' <<<"$out" 2>/dev/null)
+    w2=$(jq -r --arg n "${P}igw2" '.items[] | select(.metadata.name == $n) | .status.podIP // empty' <<<"$out" 2>/dev/null)
+    [ -n "$w1" ] && [ -n "$w2" ] && [ -e "/run/netns/$ING_NGINX_POD" ] && break
+    sleep 0.5
+  done
+  if [ -z "$w1" ] || [ -z "$w2" ] || [ ! -e "/run/netns/$ING_NGINX_POD" ]; then why "pods got no IP in 60 s"; return 1; fi
+  node_ctl=$(lb_node ingress-controller -n ingress)
+  node_ngx=$(lb_node bench-nginx)
+  ING_PLACEMENT="proxies on $ING_NODE; LB IPs $ING_LB (${node_ctl:-?}), $NGINX_LB (${node_ngx:-?}); whoami ${P}igw1 node-1 $w1, ${P}igw2 node-2 $w2; externalTrafficPolicy $etp"
+  log "   $ING_PLACEMENT"
+  if [ -z "$node_ctl" ] || [ "$node_ctl" != "$node_ngx" ]; then
+    log "   note: the LoadBalancer IPs are not answered by the same node (${node_ctl:-?}, ${node_ngx:-?})"
+  fi
+  wait_http "$ING_LB" "the vnet controller" 90 || return 1
+  ingress_nginx_start "$w1" "$w2" || return 1
+  wait_http "$NGINX_LB" "nginx" 30
+}
+
+ingress_nginx_start() {   # ingress_nginx_start IP1 IP2
+  local d=$TMP/nginx pidf=$ING_DIR/bench-nginx.pid n
+  mkdir -p "$d"
+  NGINX_VERSION=$(nginx -v 2>&1 | sed -nE 's#.*nginx/([^ ]+).*#\1#p')
+  # The pid file sits in the lab's state dir, where clean_leftovers looks for one after a crashed run.
+  nginx_conf "$d" "$pidf" "$1" "$2" >"$d/nginx.conf"
+  # `ip netns exec` execs nginx, so $! is nginx's master (it stops its workers on TERM).
+  nsx "$ING_NGINX_POD" nginx -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" -g 'daemon off;' </dev/null >"$d/out.log" 2>&1 &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+  for n in $(seq 1 50); do
+    nsx "$ING_NGINX_POD" ss -Hltn 'sport = :80' | grep -q . && return 0
+    kill -0 "$NGINX_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  why "nginx did not start: $(cat "$d/out.log" "$d/error.log" 2>/dev/null | tail -n1)"
+  return 1
+}
+
+ingress_teardown() {
+  [ -n "$NGINX_PID" ] && stop_pid "$NGINX_PID"
+  NGINX_PID=""
+  vnet_teardown ig
+  local s; for s in w1 w2 n; do del_ns "${P}ig$s"; done
+}
+
+# wrk from the lab's outside namespace; in the background and waited for, so that a signal reaches the trap at once.
+wrk_run() {   # wrk_run IP SECONDS OUTFILE
+  timeout $(($2 + 30)) ip netns exec "${ING_PFX}outside" wrk -t2 -c16 -d"$2"s --latency -H "Host: $ING_HOST" \
+    "http://$1/" >"$3" 2>&1 &
+  CHILD=$!
+  wait "$CHILD"; local rc=$?
+  CHILD=""
+  return $rc
+}
+
+to_ms() {   # to_ms 850.00us|1.23ms|1.02s|1.50m -> milliseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
+    f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1
+    if (v !~ /^[0-9.]+[a-z]+$/ || f < 0) print ""; else printf "%.3f", n * f }'
+}
+
+# ingress_measure KEY IP: sets ING_RPS/P50/P99[KEY] from one wrk run, or fails with why.
+ingress_measure() {
+  local key=$1 out=$TMP/wrk-$1.txt rps p50 p99 bad total errs
+  wrk_run "$2" "$SECS" "$out" || { why "wrk failed: $(tail -n1 "$out")"; return 1; }
+  rps=$(sed -nE 's#^Requests/sec:[[:space:]]+([0-9.]+).*#\1#p' "$out")
+  p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
+  p99=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
+  total=$(sed -nE 's/^[[:space:]]*([0-9]+) requests in .*/\1/p' "$out")
+  bad=$(sed -nE 's/.*Non-2xx or 3xx responses: ([0-9]+).*/\1/p' "$out")
+  errs=$(sed -nE 's/.*Socket errors: (.*)/\1/p' "$out")
+  if [ -z "$rps" ] || [ -z "$p50" ] || [ -z "$p99" ]; then
+    why "could not read wrk's output: $(tr '\n' ' ' <"$out" | cut -c1-200)"
+    return 1
+  fi
+  [ -z "$bad" ] || { why "$bad of ${total:-?} responses were not 2xx/3xx"; return 1; }
+  ING_RPS[$key]=$(printf '%.0f' "$rps"); ING_P50[$key]=$p50; ING_P99[$key]=$p99
+  [ -n "$errs" ] && ING_NOTE[$key]="socket errors: $errs"
+  log "   ${ING_LABEL[$key]}: ${ING_RPS[$key]} req/s, p50 $p50 ms, p99 $p99 ms${errs:+ (socket errors: $errs)}"
+}
+
+ingress_bench() {
+  local k ok=yes
+  log "== Ingress: vnet's controller and nginx (wrk -t2 -c16, ${SECS} s, after ${ING_WARMUP} s of warm-up each)"
+  ING_BUSY=$(cpu_busy)
+  : >"$TMP/why"
+  if ingress_setup; then
+    # Warm-up of both first (the controller's JVM and the lab's data plane get hot), then the measured runs.
+    wrk_run "$ING_LB" "$ING_WARMUP" "$TMP/wrk-warm-vnet.txt" || true
+    wrk_run "$NGINX_LB" "$ING_WARMUP" "$TMP/wrk-warm-nginx.txt" || true
+    for k in "${ING_ORDER[@]}"; do
+      ING_NOTE[$k]=""
+      if [ "$k" = vnet ]; then ingress_measure vnet "$ING_LB"; else ingress_measure nginx "$NGINX_LB"; fi \
+        || { ING_NOTE[$k]=$(cat "$TMP/why"); ok=""; log "   ${ING_LABEL[$k]}: n/a (${ING_NOTE[$k]})"; }
+      [ "$k" = nginx ] && log "   nginx's access log: $(wc -l <"$TMP/nginx/access.log" 2>/dev/null || echo 0) lines"
+      : >"$TMP/why"
+    done
+  else
+    for k in "${ING_ORDER[@]}"; do ING_NOTE[$k]=$(cat "$TMP/why"); done
+    log "   n/a ($(cat "$TMP/why"))"
+    ok=""
+  fi
+  : >"$TMP/why"
+  ingress_teardown
+  [ -n "$ok" ] || STATUS=1
+  ingress_report
+}
+
+ingress_report() {
+  local k r_rps r_p99 goal v
+  r_rps=$(ratio "${ING_RPS[vnet]}" "${ING_RPS[nginx]}")
+  r_p99=$(ratio "${ING_P99[vnet]}" "${ING_P99[nginx]}")
+  goal=$(awk -v a="$r_rps" -v b="$r_p99" 'BEGIN { if (a == "n/a" || b == "n/a") print "n/a"
+    else if (a >= 0.7 && b <= 2) print "met"; else print "not met" }')
+  v=${NGINX_VERSION:+ $NGINX_VERSION}
+  printf '\ningress: wrk -t2 -c16 -d%ss --latency (keep-alive), Host: %s, from the lab'"'"'s outside namespace,\n' "$SECS" "$ING_HOST"
+  printf 'after %s s of warm-up each; the same 2 whoami pods behind both; one access-log line per request in both\n' "$ING_WARMUP"
+  [ -n "$ING_PLACEMENT" ] && printf '%s\n' "$ING_PLACEMENT"
+  printf 'CPU busy with other work at start: %s%% of %s CPUs%s\n\n' "$ING_BUSY" "$(nproc)" \
+    "$(awk -v b="$ING_BUSY" 'BEGIN { if (b + 0 >= 15) printf " (figures may be low)" }')"
+  printf '%-30s | %8s | %8s | %8s\n' "proxy" "req/s" "p50 ms" "p99 ms"
+  printf '%-30s-+-%8s-+-%8s-+-%8s\n' "------------------------------" "--------" "--------" "--------"
+  for k in "${ING_ORDER[@]}"; do
+    local label=${ING_LABEL[$k]}
+    [ "$k" = nginx ] && label="nginx$v, 2 workers"
+    if [ "${ING_RPS[$k]}" = "n/a" ]; then
+      printf '%-30s | %s\n' "$label" "n/a (${ING_NOTE[$k]})"
+    else
+      printf '%-30s | %8s | %8s | %8s%s\n' "$label" "${ING_RPS[$k]}" "${ING_P50[$k]}" "${ING_P99[$k]}" \
+        "${ING_NOTE[$k]:+   (${ING_NOTE[$k]})}"
+    fi
+  done
+  printf '\nvnet / nginx: requests/s %s, p99 %s\n' "$r_rps" "$r_p99"
+  printf "goal: ≥ 0.7× nginx's requests/s, p99 ≤ 2× nginx's: %s\n" "$goal"
+  {
+    echo "ingress_cpu_busy_percent_at_start=$ING_BUSY"
+    echo "ingress_seconds=$SECS"
+    echo "ingress_warmup_seconds=$ING_WARMUP"
+    echo "ingress_wrk=\"wrk -t2 -c16 --latency -H 'Host: $ING_HOST', keep-alive\""
+    echo "ingress_nginx_version=${NGINX_VERSION:-n/a}"
+    [ -n "$ING_PLACEMENT" ] && echo "ingress_placement=\"$ING_PLACEMENT\""
+    for k in "${ING_ORDER[@]}"; do
+      echo "ingress_${k}_rps=${ING_RPS[$k]}"
+      echo "ingress_${k}_p50_ms=${ING_P50[$k]}"
+      echo "ingress_${k}_p99_ms=${ING_P99[$k]}"
+      [ -n "${ING_NOTE[$k]}" ] && echo "ingress_${k}_note=\"${ING_NOTE[$k]}\""
+    done
+    echo "ingress_ratio_rps_vnet_over_nginx=$r_rps"
+    echo "ingress_ratio_p99_vnet_over_nginx=$r_p99"
+    echo "ingress_goal=\"rps >= 0.7x nginx, p99 <= 2x nginx\""
+    case $goal in met) echo "ingress_goal_met=yes" ;; n/a) echo "ingress_goal_met=n/a" ;; *) echo "ingress_goal_met=no" ;; esac
+  } | ingress_results
+}
+
+# Replaces the ingress_* lines of latest.txt with those on stdin; other lines stay.
+ingress_results() {
+  local res=$BENCH_DIR/results/latest.txt
+  mkdir -p "$BENCH_DIR/results"
+  {
+    if [ -f "$res" ]; then grep -vE '^ingress_' "$res"
+    else echo "# vnet benchmark results (scripts/bench.sh); n/a = not measured"; fi
+    cat
+  } >"$TMP/latest.txt" && cat "$TMP/latest.txt" >"$res"
+  printf '\nwritten: %s (ingress_* lines)\n' "${res#"$ROOT"/}"
+}
+
 # ---------------------------------------------------------------- main
 if [ "$BENCH_ONLY" = services ]; then
   TMP=$(mktemp -d "/tmp/${P}XXXXXX")
@@ -563,6 +964,14 @@ fi
 if [ "$BENCH_ONLY" = policy ]; then
   TMP=$(mktemp -d "/tmp/${P}XXXXXX")
   policy_bench
+  exit $STATUS
+fi
+if [ "$BENCH_ONLY" = ingress ]; then
+  install_missing ip ss ping jq timeout wrk nginx curl
+  [ -n "${VNET:-}" ] || [ -f "$ROOT/lab-cli/target/vnet.jar" ] || die "no lab-cli/target/vnet.jar: build first (make build)"
+  clean_leftovers
+  TMP=$(mktemp -d "/tmp/${P}XXXXXX")
+  ingress_bench
   exit $STATUS
 fi
 install_missing
@@ -581,4 +990,5 @@ run_setup vnet_cross vnet_cross
 report
 services_bench
 policy_bench
+ingress_bench
 exit $STATUS
