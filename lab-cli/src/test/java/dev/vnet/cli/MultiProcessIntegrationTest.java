@@ -342,6 +342,31 @@ class MultiProcessIntegrationTest {
             lb = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "-m", "3", "http://192.168.56.200/");
         }
         assertTrue(lb.out().contains("Hostname: " + prefix + "web-"), "LoadBalancer IP from outside: " + lb.all());
+
+        // The ingress controller runs here too: a pod whose process reads the cluster through the node APIs.
+        Path ing = stateDir.resolve("ingress.yaml");
+        Files.writeString(ing, """
+                apiVersion: networking.k8s.io/v1
+                kind: Ingress
+                metadata: {name: web}
+                spec:
+                  rules:
+                  - host: web.example
+                    http:
+                      paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
+                """);
+        Run ingress = vnet("apply", "-f", ing.toString());
+        assertEquals(0, ingress.exit(), ingress.all());
+        Run proxied = null;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (System.nanoTime() < deadline && (proxied == null || !proxied.out().contains("Hostname: "))) {
+            proxied = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "-m", "3", "--resolve",
+                    "web.example:80:192.168.56.250", "http://web.example/");
+        }
+        assertTrue(proxied.out().contains("Hostname: " + prefix + "web-"), "through the ingress controller: "
+                + proxied.all() + "\n" + vnet("logs", "-n", "ingress", prefix + "ingress-controller").all());
+        Run address = vnet("get", "ingress", "web");
+        assertTrue(address.out().contains("192.168.56.250"), "the control-plane node writes ADDRESS: " + address.all());
     }
 
     /**

@@ -67,7 +67,7 @@ class PortForwardIntegrationTest {
         assumeTrue(why == null, "integration test skipped: " + why);
         prefix = "vp" + UUID.randomUUID().toString().substring(0, 6) + "-";
         stateDir = Path.of("/run/vnet-test-" + prefix.substring(0, prefix.length() - 1));
-        Run r = vnet("up", "-d");
+        Run r = vnet("up", "-d", "--no-ingress");
         assertEquals(0, r.exit(), r.err());
         Path manifest = Files.createDirectories(stateDir).resolve("web.yaml");
         StringBuilder yaml = new StringBuilder();

@@ -63,7 +63,7 @@ class PortForwardMultiProcessIntegrationTest {
         assumeTrue(why == null, "integration test skipped: " + why);
         prefix = "vq" + UUID.randomUUID().toString().substring(0, 6) + "-";
         stateDir = Path.of("/run/vnet-test-" + prefix.substring(0, prefix.length() - 1));
-        assertEquals(0, local("up", "-d", "--store", "etcd", "--nodes", "2"));
+        assertEquals(0, local("up", "-d", "--store", "etcd", "--nodes", "2", "--no-ingress"));
         Path manifest = Files.createDirectories(stateDir).resolve("pod.yaml");
         Files.writeString(manifest, """
                 apiVersion: v1

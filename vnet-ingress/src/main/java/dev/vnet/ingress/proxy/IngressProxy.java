@@ -16,9 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
@@ -162,9 +160,9 @@ public final class IngressProxy implements AutoCloseable {
         this.clock = clock;
         this.pool = new UpstreamPool(options, counters);
         this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("ingress-accept", true),
-                NioIoHandler.newFactory());
+                Transport.ioHandler());
         this.workers = new MultiThreadIoEventLoopGroup(options.workerThreads(),
-                new DefaultThreadFactory("ingress-worker", true), NioIoHandler.newFactory());
+                new DefaultThreadFactory("ingress-worker", true), Transport.ioHandler());
     }
 
     /**
@@ -261,7 +259,7 @@ public final class IngressProxy implements AutoCloseable {
     /** Binds {@code l}; null when done, else why not. */
     private String open(Listener l) {
         Bound b = new Bound(l);
-        ServerBootstrap sb = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        ServerBootstrap sb = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
