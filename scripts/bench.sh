@@ -595,7 +595,7 @@ declare -A ING_RPS ING_P50 ING_P99 ING_NOTE
 declare -A ING_LABEL=([vnet]="vnet ingress controller" [nginx]="nginx reverse proxy")
 for k in "${ING_ORDER[@]}"; do ING_RPS[$k]="n/a"; ING_P50[$k]="n/a"; ING_P99[$k]="n/a"; ING_NOTE[$k]="not run"; done
 ING_HOST=bench.example
-ING_WARMUP=8                     # seconds of wrk per proxy before the measured runs, discarded (JIT, pools)
+ING_WARMUP=30                    # seconds of wrk per proxy before the measured runs, discarded (JIT, pools)
 ING_PFX="${P}ig-"
 ING_DIR="$STATE_BASE/${P}ig"
 ING_NGINX_POD="${P}ign"

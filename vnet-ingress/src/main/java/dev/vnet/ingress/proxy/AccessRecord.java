@@ -50,11 +50,23 @@ final class AccessRecord {
         this.requestId = requestId;
     }
 
-    /** A request id as nginx's $request_id makes them: 16 random bytes in hex. */
+    /** A request id as nginx's $request_id makes them: 16 random bytes in hex (no String.format: every request). */
     static String newRequestId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("%016x%016x", r.nextLong(), r.nextLong());
+        StringBuilder b = new StringBuilder(32);
+        hex16(b, r.nextLong());
+        hex16(b, r.nextLong());
+        return b.toString();
     }
+
+    private static void hex16(StringBuilder b, long v) {
+        for (int shift = 60; shift >= 0; shift -= 4) {
+            b.append(Character.forDigit((int) (v >>> shift) & 0xf, 16));
+        }
+    }
+
+    /** The formatted $time_local of the current second, made once per second rather than once per request. */
+    private static volatile Object[] lastTime = {0L, ""};
 
     /** One attempt at an upstream: its address, the status it gave (502 when it could not be reached). */
     void attempt(String addr, int upstreamStatus, long length, long nanos) {
@@ -65,7 +77,7 @@ final class AccessRecord {
     }
 
     String format(ZonedDateTime now, long endNanos) {
-        return remoteAddr + " - - [" + TIME_LOCAL.format(now) + "] \"" + escaped(requestLine) + "\" " + status + " " + bodyBytes
+        return remoteAddr + " - - [" + timeLocal(now) + "] \"" + escaped(requestLine) + "\" " + status + " " + bodyBytes
                 + " \"" + quoted(referer) + "\" \"" + quoted(userAgent) + "\" " + requestLength + " "
                 + seconds(endNanos - startNanos) + " [" + upstreamName + "] [" + alternativeName + "] "
                 + joined(upstreamAddrs) + " " + joined(upstreamLengths) + " " + joined(upstreamTimes) + " "
@@ -94,7 +106,21 @@ final class AccessRecord {
         return b.toString();
     }
 
-    private static String seconds(long nanos) {
-        return String.format(Locale.ROOT, "%.3f", Math.max(0, nanos) / 1e9);
+    private static String timeLocal(ZonedDateTime now) {
+        Object[] last = lastTime;
+        long second = now.toEpochSecond();
+        if ((long) last[0] == second) {
+            return (String) last[1];
+        }
+        String text = TIME_LOCAL.format(now);
+        lastTime = new Object[] {second, text};
+        return text;
+    }
+
+    /** Seconds with three decimals, as nginx logs times ("0.002"). */
+    static String seconds(long nanos) {
+        long millis = Math.round(Math.max(0, nanos) / 1e6);
+        long frac = millis % 1000;
+        return (millis / 1000) + (frac < 10 ? ".00" : frac < 100 ? ".0" : ".") + frac;
     }
 }
