@@ -44,7 +44,11 @@ import tools.jackson.databind.ObjectMapper;
 public final class NetexecServer extends HttpBuiltin {
     /** What netexec does as a process of the pod: its outgoing sockets and the programs it runs. */
     interface PodSide {
-        /** An unconnected TCP socket in the pod's namespace. */
+        /**
+         * An unconnected TCP socket in the pod's namespace, already bound: Java makes a Socket's descriptor only
+         * when it is first bound or connected, so an unbound one would be made, and connect, in the namespace
+         * of the thread that connects.
+         */
         Socket tcp() throws IOException;
 
         /** An unbound UDP socket in the pod's namespace. */
@@ -57,7 +61,11 @@ public final class NetexecServer extends HttpBuiltin {
             return new PodSide() {
                 @Override
                 public Socket tcp() throws IOException {
-                    return NetNs.call(netns, Socket::new); // a socket keeps the namespace it was made in
+                    return NetNs.call(netns, () -> {
+                        Socket s = new Socket();
+                        s.bind(new InetSocketAddress(0)); // makes the descriptor here; it keeps this namespace
+                        return s;
+                    });
                 }
 
                 @Override
@@ -266,6 +274,9 @@ public final class NetexecServer extends HttpBuiltin {
 
     private String dialHttp(String request, InetSocketAddress address) throws IOException {
         try (Socket s = side.tcp()) {
+            if (!s.isBound()) {
+                throw new IOException("the dialing socket was not made in the pod's namespace"); // a bug
+            }
             s.connect(address, DIAL_TIMEOUT_MILLIS);
             s.setSoTimeout(DIAL_TIMEOUT_MILLIS);
             OutputStream out = s.getOutputStream();

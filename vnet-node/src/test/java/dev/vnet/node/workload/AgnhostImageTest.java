@@ -38,8 +38,10 @@ class AgnhostImageTest {
     /** The pod's side, in the test's own namespace: plain sockets, programs run as they are. */
     private static final NetexecServer.PodSide HERE = new NetexecServer.PodSide() {
         @Override
-        public Socket tcp() {
-            return new Socket();
+        public Socket tcp() throws IOException {
+            Socket s = new Socket();
+            s.bind(new InetSocketAddress(LOOPBACK, 0));
+            return s;
         }
 
         @Override
