@@ -19,8 +19,12 @@ import dev.vnet.node.dns.DnsServer;
 import dev.vnet.node.pod.Ipam;
 import dev.vnet.node.pod.PodSandbox;
 import dev.vnet.node.router.NodeRouter;
+import dev.vnet.node.workload.Agnhost;
 import dev.vnet.node.workload.CommandContainer;
 import dev.vnet.node.workload.EchoServer;
+import dev.vnet.node.workload.Images;
+import dev.vnet.node.workload.NginxServer;
+import dev.vnet.node.workload.PauseContainer;
 import dev.vnet.node.workload.PodInfo;
 import dev.vnet.node.workload.WhoamiServer;
 import dev.vnet.node.workload.Workload;
@@ -53,6 +57,7 @@ public final class VnetNode implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(VnetNode.class.getName());
     public static final int DEFAULT_WHOAMI_PORT = 8080;
     public static final int DEFAULT_ECHO_PORT = 7;
+    public static final int DEFAULT_NGINX_PORT = 80;
     /** The node TUN's name, as in ARCHITECTURE.md. */
     public static final String TUN_NAME = "vnet0";
     /** The NodePort range, as policy-routing rules take it, and the routing table that sends it to vnet0. */
@@ -343,7 +348,7 @@ public final class VnetNode implements AutoCloseable {
         List<Workload> started = new ArrayList<>();
         try {
             PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), sandbox.spec().netns(), ip.toString(),
-                    config.name());
+                    config.name(), sandbox.spec().hostname());
             Path logs = config.logDir().resolve(PodKind.netns(pod)); // unique on the node, as the netns
             Files.createDirectories(logs);
             for (Container c : pod.getSpec().getContainers()) {
@@ -380,23 +385,40 @@ public final class VnetNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts one container as {@link Images} decides from its image, command and args: a host program in the
+     * pod's namespace, or a server vnet runs itself there.
+     */
     private Workload startContainer(String key, Container c, PodInfo info, Path log) throws IOException {
         Files.deleteIfExists(log);
         Files.createFile(log);
-        if (!c.getCommand().isEmpty()) {
+        Images.Launch launch;
+        try {
+            launch = Images.resolve(c.getImage(), c.getCommand(), c.getArgs());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("container " + c.getName() + ": " + e.getMessage(), e);
+        }
+        if (launch instanceof Images.Run run) {
             Map<String, String> env = new HashMap<>();
             c.getEnv().forEach(e -> env.put(e.getName(), e.getValue() == null ? "" : e.getValue()));
-            return new CommandContainer(c.getName(), info, c.getCommand(), c.getArgs(), env, log,
+            return new CommandContainer(c.getName(), info, run.argv(), List.of(), env, log,
                     w -> podChanged.accept(key));
         }
-        if (dev.vnet.node.ingress.IngressAddon.IMAGE.equals(c.getImage())) {
-            return new CommandContainer(c.getName(), info, dev.vnet.node.ingress.IngressAddon.command(), c.getArgs(),
-                    Map.of(), log, w -> podChanged.accept(key));
-        }
-        return switch (c.getImage()) {
+        Images.Builtin builtin = (Images.Builtin) launch;
+        return switch (builtin.image()) {
             case "whoami" -> new WhoamiServer(c.getName(), info, PodKind.firstPort(c, DEFAULT_WHOAMI_PORT), log);
             case "echo" -> new EchoServer(c.getName(), info, PodKind.firstPort(c, DEFAULT_ECHO_PORT), log);
-            default -> throw new IOException("container " + c.getName() + ": unknown image " + c.getImage());
+            case "nginx" -> new NginxServer(c.getName(), info, NginxServer.Page.WELCOME,
+                    PodKind.firstPort(c, DEFAULT_NGINX_PORT), log);
+            case "nginxdemos/hello" -> new NginxServer(c.getName(), info, NginxServer.Page.HELLO,
+                    PodKind.firstPort(c, DEFAULT_NGINX_PORT), log);
+            case "agnhost" -> Agnhost.start(c.getName(), info, builtin.args(), log);
+            case "pause" -> new PauseContainer(c.getName(), log);
+            case PodKind.INGRESS_CONTROLLER_IMAGE -> new CommandContainer(c.getName(), info,
+                    dev.vnet.node.ingress.IngressAddon.command(), builtin.args(), Map.of(), log,
+                    w -> podChanged.accept(key));
+            default -> throw new IOException("container " + c.getName() + ": the node cannot run built-in image "
+                    + builtin.image()); // a name PodKind knows that this switch lacks: a bug
         };
     }
 

@@ -18,10 +18,17 @@ import java.util.Set;
  * the rest of vnet shares.
  */
 public final class PodKind {
-    /** The images vnet runs itself, inside the pod's namespace. */
     /** The ingress controller's image: the node runs vnet's controller process in the pod's namespace. */
     public static final String INGRESS_CONTROLLER_IMAGE = "vnet/ingress-controller";
-    public static final Set<String> BUILTIN_IMAGES = Set.of("whoami", "echo", INGRESS_CONTROLLER_IMAGE);
+    /**
+     * The images a node knows how to run without a {@code command}, by the name {@link #builtinImage} gives a
+     * reference: servers vnet runs itself (whoami, echo, nginx, nginxdemos/hello, agnhost, pause), shell images
+     * whose tools come from the host (busybox ... curl), and the ingress controller. In the order the error
+     * message lists them.
+     */
+    public static final List<String> BUILTIN_IMAGES = List.of("whoami", "echo", "nginx", "nginxdemos/hello",
+            "agnhost", "pause", "busybox", "alpine", "ubuntu", "debian", "dnsutils", "jessie-dnsutils", "netshoot",
+            "curl", INGRESS_CONTROLLER_IMAGE);
     /** Annotation on a Pod naming its network namespace on its node, set at admission (before a node starts it). */
     public static final String NETNS_ANNOTATION = "vnet.dev/netns";
     /** The longest name {@code ip netns} takes (NAME_MAX: it is a file in /run/netns, and a folder in /etc/netns). */
@@ -127,6 +134,49 @@ public final class PodKind {
                 && p.getMetadata().getAnnotations().containsKey(MIRROR_ANNOTATION);
     }
 
+    /**
+     * The built-in image an image reference names, whatever its registry, tag or digest: its repository path
+     * when that is one of {@link #BUILTIN_IMAGES} (nginxdemos/hello), else the path's last component
+     * ({@code registry.k8s.io/e2e-test-images/agnhost:2.39} is agnhost, {@code docker.io/library/busybox@sha256:...}
+     * is busybox, {@code curlimages/curl} is curl); null when it names none of them.
+     */
+    public static String builtinImage(String reference) {
+        if (reference == null || reference.isBlank()) {
+            return null;
+        }
+        String path = repositoryPath(reference.strip());
+        if (BUILTIN_IMAGES.contains(path)) {
+            return path;
+        }
+        String last = path.substring(path.lastIndexOf('/') + 1);
+        return BUILTIN_IMAGES.contains(last) ? last : null;
+    }
+
+    /**
+     * An image reference's repository without registry, tag and digest, as Docker Hub names it
+     * ({@code docker.io/library/nginx:1.27} is nginx). The first component is a registry when it has a '.' or a
+     * ':' (a port) or is localhost, as Docker decides it.
+     */
+    static String repositoryPath(String reference) {
+        String r = reference;
+        int at = r.indexOf('@');
+        if (at >= 0) {
+            r = r.substring(0, at);
+        }
+        int colon = r.lastIndexOf(':');
+        if (colon > r.lastIndexOf('/')) {
+            r = r.substring(0, colon);
+        }
+        int slash = r.indexOf('/');
+        if (slash > 0) {
+            String first = r.substring(0, slash);
+            if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
+                r = r.substring(slash + 1);
+            }
+        }
+        return r.startsWith("library/") ? r.substring("library/".length()) : r;
+    }
+
     /** The first port a container declares, or {@code fallback}. */
     public static int firstPort(Container c, int fallback) {
         return c.getPorts().isEmpty() || c.getPorts().get(0).getContainerPort() == null
@@ -174,11 +224,8 @@ public final class PodKind {
             if (!names.add(c.getName())) {
                 Names.check(what, field + ".name", "duplicate container name \"" + c.getName() + "\"");
             }
-            if (c.getCommand().isEmpty() && (c.getImage() == null || !BUILTIN_IMAGES.contains(c.getImage()))) {
-                Names.check(what, field + ".image", "\"" + (c.getImage() == null ? "" : c.getImage())
-                        + "\" is not a built-in image (whoami, echo, " + INGRESS_CONTROLLER_IMAGE
-                        + "): give one of those, or a command: [...] "
-                        + "to run in the pod's namespace");
+            if (c.getCommand().isEmpty() && builtinImage(c.getImage()) == null) {
+                Names.check(what, field + ".image", unknownImage(c.getImage()));
             }
             for (int j = 0; j < c.getPorts().size(); j++) {
                 ContainerPort p = c.getPorts().get(j);
@@ -204,6 +251,13 @@ public final class PodKind {
                 }
             }
         }
+    }
+
+    /** Why a container without a command cannot run {@code image}, and what to give instead. */
+    public static String unknownImage(String image) {
+        return "\"" + (image == null ? "" : image) + "\" is not a built-in image (" + String.join(", ", BUILTIN_IMAGES)
+                + "; any registry, path or tag): give one of those, or a command: [...] to run in the pod's "
+                + "namespace";
     }
 
     private static Description describe(Pod p, DescribeContext ctx) {

@@ -176,7 +176,7 @@ class OneNodeIntegrationTest {
                 apiVersion: v1
                 kind: Pod
                 metadata: {name: %s}
-                spec: {containers: [{name: c, image: nginx}]}
+                spec: {containers: [{name: c, image: postgres:16}]}
                 """.formatted(lab.pod("ok"), lab.pod("bad"))));
         ApiException dup = assertThrows(ApiException.class, () -> lab.apply("""
                 apiVersion: v1

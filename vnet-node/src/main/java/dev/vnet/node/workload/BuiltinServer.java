@@ -12,7 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the built-in images (whoami, echo) share: a name, a log file for `vnet logs`, running or not, and the
+ * What the built-in servers (whoami, echo, nginx, agnhost) share: a name, a log file for `vnet logs`, running or not, and the
  * TCP accept loop. Each connection is served on its own daemon thread with TCP_NODELAY: the servers write
  * each answer whole, so Nagle could only hold a small answer back until the peer's delayed ACK (~40 ms).
  */
@@ -94,9 +94,25 @@ abstract class BuiltinServer implements Workload {
         }
     }
 
+    /**
+     * Appends a line as it is, without vnet's timestamp, while the server runs: for logs in the format of the
+     * program imitated (nginx's access log carries its own time).
+     */
+    void logAsIs(String line) {
+        synchronized (logLock) {
+            if (running) {
+                write(line + "\n");
+            }
+        }
+    }
+
     private void append(String line) {
+        write(Instant.now() + " " + line + "\n");
+    }
+
+    private void write(String text) {
         try {
-            Files.writeString(logFile, Instant.now() + " " + line + "\n", StandardCharsets.UTF_8,
+            Files.writeString(logFile, text, StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException ignored) {
             // Best effort.
