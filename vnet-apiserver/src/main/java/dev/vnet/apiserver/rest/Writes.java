@@ -138,12 +138,11 @@ final class Writes {
     }
 
     private static JsonNode applyPatch(ObjectNode current, KubeRequest r) throws KubeStatus {
-        JsonNode patch = r.contentType().equals("application/apply-patch+yaml") ? yaml(r) : json(r);
         return switch (r.contentType()) {
-            case "application/merge-patch+json" -> Patches.mergePatch(current, patch);
-            case "application/strategic-merge-patch+json", "application/apply-patch+yaml" ->
-                    Patches.strategicMerge(current, patch);
-            case "application/json-patch+json" -> Patches.jsonPatch(current, patch);
+            case "application/merge-patch+json" -> Patches.mergePatch(current, json(r));
+            case "application/strategic-merge-patch+json" -> Patches.strategicMerge(current, json(r));
+            case "application/apply-patch+yaml" -> Patches.strategicMerge(current, yaml(r));
+            case "application/json-patch+json" -> Patches.jsonPatch(current, json(r));
             default -> throw new KubeStatus(415, "UnsupportedMediaType", "the body of a patch must be "
                     + "application/json-patch+json, application/merge-patch+json, "
                     + "application/strategic-merge-patch+json or application/apply-patch+yaml, not \""
