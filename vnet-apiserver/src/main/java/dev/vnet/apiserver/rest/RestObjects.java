@@ -1,5 +1,6 @@
 package dev.vnet.apiserver.rest;
 
+import dev.vnet.apiserver.api.EndpointSliceKind;
 import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Kind;
 import dev.vnet.apiserver.api.PodKind;
@@ -14,8 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Objects as the REST API shows them: the stored value with {@code metadata.resourceVersion} set to the store's
- * revision of its last write (vnet stores never keep it inside the value), and, for a pod whose node wrote no
- * conditions, the conditions kubelet would report (kubectl wait reads Ready).
+ * revision of its last write (vnet stores never keep it inside the value); for a pod whose node wrote no
+ * conditions, the conditions kubelet would report (kubectl wait reads Ready); for an EndpointSlice, each port named.
  */
 final class RestObjects {
     private RestObjects() {
@@ -25,8 +26,22 @@ final class RestObjects {
         ObjectNode tree = stored(kind, value, revision);
         if (kind.equals(PodKind.KIND)) {
             addPodConditions(tree);
+        } else if (kind.equals(EndpointSliceKind.KIND)) {
+            namePorts(tree);
         }
         return tree;
+    }
+
+    /**
+     * An EndpointSlice port of an unnamed Service port has the name "" (kubectl describe reads the name of every
+     * port, and fails on one without).
+     */
+    private static void namePorts(ObjectNode slice) {
+        for (JsonNode p : slice.path("ports")) {
+            if (p instanceof ObjectNode port && !port.hasNonNull("name")) {
+                port.put("name", "");
+            }
+        }
     }
 
     /** The object as stored, with its apiVersion, kind and resourceVersion: what a patch applies to. */
