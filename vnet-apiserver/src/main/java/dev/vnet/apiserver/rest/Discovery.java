@@ -76,8 +76,6 @@ final class Discovery {
         ObjectNode o = Json.object();
         o.put("kind", "APIVersions");
         o.putArray("versions").add("v1");
-        o.putArray("serverAddressByClientCIDRs").addObject().put("clientCIDR", "0.0.0.0/0")
-                .put("serverAddress", "127.0.0.1:6443");
         return o;
     }
 
