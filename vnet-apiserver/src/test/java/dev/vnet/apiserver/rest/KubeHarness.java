@@ -38,7 +38,7 @@ final class KubeHarness implements AutoCloseable {
         ClusterBootstrap.ensureNamespaces(store);
         credentials = KubeCredentials.loadOrCreate(dir.resolve("kube"));
         server = KubeApiServer.start(backend(store), Kinds.builtIn(), credentials, 0);
-        http = HttpClient.newBuilder().sslContext(trusting(credentials.caPem())).connectTimeout(Duration.ofSeconds(5))
+        http = HttpClient.newBuilder().sslContext(trusting(credentials.caPem())).connectTimeout(Duration.ofSeconds(30))
                 .build();
     }
 
@@ -82,7 +82,7 @@ final class KubeHarness implements AutoCloseable {
     record Reply(int code, JsonNode body, HttpResponse<String> raw) {}
 
     HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(20))
+        return HttpRequest.newBuilder(URI.create(server.url() + path)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + credentials.token());
     }
 
