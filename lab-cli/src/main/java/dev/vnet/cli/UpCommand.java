@@ -66,9 +66,20 @@ final class UpCommand implements Callable<Integer> {
             + "lives without renewal (default: ${DEFAULT-VALUE}).")
     long leaseTtl;
 
+    @Option(names = "--kubeconfig", description = "Once the lab is up, add its Kubernetes API to your kubeconfig "
+            + "($KUBECONFIG's first file, else ~/.kube/config) as context vnet, made current.")
+    boolean kubeconfig;
+
+    @Option(names = "--kubeconfig-file", description = "With --kubeconfig: the kubeconfig file to change instead.")
+    Path kubeconfigFile;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        if ((kubeconfig || kubeconfigFile != null) && "etcd".equals(root.store)) {
+            throw new VnetCommand.CliException("--kubeconfig is for the one-process lab: a lab with --store etcd "
+                    + "serves no Kubernetes API yet", 2);
+        }
         if (root.store != null && !root.store.equals("memory") && !root.store.equals("etcd")) {
             throw new VnetCommand.CliException("vnet up --store takes memory (one process, the default) or etcd "
                     + "(etcd in node-1's namespace, one node process per node)", 2);
@@ -113,6 +124,9 @@ final class UpCommand implements Callable<Integer> {
             config = config.withExplain(System.out);
         }
         LocalLab lab = LocalLab.start(config);
+        if (kubeconfig || kubeconfigFile != null) {
+            out.println("merged context vnet into " + KubeconfigCommand.mergeInto(config, kubeconfigFile));
+        }
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             lab.close();
@@ -276,6 +290,9 @@ final class UpCommand implements Callable<Integer> {
                     }
                 }
                 printSummary(out, client.call(Operation.STATUS.request()));
+                if (kubeconfig || kubeconfigFile != null) {
+                    out.println("merged context vnet into " + KubeconfigCommand.mergeInto(config, kubeconfigFile));
+                }
                 out.println("the lab runs in the background (pid " + p.pid() + ", log " + log + "); `vnet down` stops it");
                 return 0;
             }
@@ -328,6 +345,7 @@ final class UpCommand implements Callable<Integer> {
         t.print(out);
         out.println("outside: netns " + status.path("outside").asString() + " (bridge vnet-ul)");
         out.println("next: vnet apply -f labs/examples/pods.yaml && vnet get pods -o wide");
+        out.println("kubectl: export KUBECONFIG=$(vnet kubeconfig --write); kubectl get nodes");
         out.flush();
     }
 

@@ -8,6 +8,9 @@ import dev.vnet.apiserver.controller.EndpointsController;
 import dev.vnet.apiserver.controller.IngressStatusController;
 import dev.vnet.apiserver.controller.NodeLifecycle;
 import dev.vnet.apiserver.server.ApiBackend;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
+import dev.vnet.apiserver.rest.Kubeconfig;
 import dev.vnet.apiserver.server.ApiServer;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.server.ResourceApi;
@@ -76,6 +79,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     private IngressStatusController ingressStatus;
     private final ServiceAllocator allocator;
     private ApiServer api;
+    private KubeApiServer kubeApi;
     private ScheduledExecutorService housekeeping;
     private final Instant started = Instant.now();
     private volatile boolean stopped;
@@ -149,6 +153,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         controller = new PodController(store, nodes, state.namespaces(), false);
         endpoints = new EndpointsController(store);
         Handlers h = handlers();
+        startKubeApi(dir); // before the socket: once `vnet up -d` sees the socket, kubectl can connect too
         api = new ApiServer(config.socket(), h, NodeApi.streaming(this));
         if (config.ingress()) {
             installIngress(h);
@@ -160,6 +165,27 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         });
         housekeeping.scheduleWithFixedDelay(() -> nodes.forEach(VnetNode::housekeeping), 10, 10, TimeUnit.SECONDS);
         LOG.info("lab up: nodes=" + nodes.size() + " socket=" + config.socket());
+    }
+
+    /**
+     * The Kubernetes API for kubectl, on the same store, kinds and admission as the lab's own API: on 127.0.0.1:6443
+     * (another port if taken), with its CA and token in STATE/kube and a ready kubeconfig in STATE/kubeconfig.
+     */
+    private void startKubeApi(Path dir) throws IOException {
+        KubeCredentials credentials = KubeCredentials.loadOrCreate(dir.resolve("kube"));
+        kubeApi = KubeApiServer.start(this, dev.vnet.apiserver.api.Kinds.builtIn(), credentials,
+                KubeApiServer.DEFAULT_PORT);
+        Kubeconfig.write(kubeconfig(config), Kubeconfig.forLab(credentials.dir()));
+    }
+
+    /** Where a lab of {@code config} writes its kubeconfig while it runs. */
+    public static Path kubeconfig(LabConfig config) {
+        return config.stateDir().resolve("kubeconfig");
+    }
+
+    /** The lab's Kubernetes API (to give it the pod streams), or null before it started. */
+    public KubeApiServer kubeApi() {
+        return kubeApi;
     }
 
     /**
@@ -337,6 +363,9 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         if (api != null) {
             api.close();
         }
+        if (kubeApi != null) {
+            kubeApi.close();
+        }
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }
@@ -407,7 +436,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     }
 
     private static void deleteStateFiles(Path dir) {
-        for (String f : List.of("namespaces", "namespaces.tmp", "lab.pid", "vnet.sock")) {
+        for (String f : List.of("namespaces", "namespaces.tmp", "lab.pid", "vnet.sock", "kubeconfig", "kube/server")) {
             try {
                 Files.deleteIfExists(dir.resolve(f));
             } catch (IOException ignored) {

@@ -15,7 +15,8 @@ import java.util.Optional;
  * A new pod is bound to a node (its {@code spec.nodeName}, or the scheduler's pick), starts Pending, and is given
  * the name of its network namespace ({@link PodKind#NETNS_ANNOTATION}, from {@link PodKind#netnsName}: unique in
  * the lab, so pods of one name coexist in different namespaces). A pod's spec cannot change once it exists, as in
- * Kubernetes: an apply of the same pod changes nothing, a different one is refused.
+ * Kubernetes: an apply of the same pod changes nothing, a different one is refused; its labels and annotations may
+ * change (a Service's selector then picks it up or lets it go).
  */
 final class PodAdmission implements Admission<Pod> {
     @Override
@@ -28,7 +29,7 @@ final class PodAdmission implements Admission<Pod> {
                         + "be changed, delete it first (`vnet delete pod " + name
                         + (ns.equals(NamespaceKind.DEFAULT) ? "" : " -n " + ns) + "`)");
             }
-            return null;
+            return relabeled(existing, want);
         }
         // The server's own: a netns name given in the manifest is overwritten, as the automatic label of a namespace.
         Pod named = new PodBuilder(want).editMetadata().addToAnnotations(PodKind.NETNS_ANNOTATION,
@@ -49,8 +50,30 @@ final class PodAdmission implements Admission<Pod> {
         boolean nodeOk = wanted == null || wanted.equals(PodKind.nodeName(have));
         Pod a = new PodBuilder(have).editSpec().withNodeName(null).endSpec().build();
         Pod b = new PodBuilder(want).editSpec().withNodeName(null).endSpec().build();
-        return nodeOk && Objects.equals(a.getSpec(), b.getSpec())
-                && Objects.equals(have.getMetadata().getLabels(), want.getMetadata().getLabels());
+        return nodeOk && Objects.equals(a.getSpec(), b.getSpec());
+    }
+
+    /**
+     * The stored pod with the labels and annotations asked for (as `kubectl label` changes them), keeping the
+     * server's netns annotation; null when they are the same.
+     */
+    private static Pod relabeled(Pod have, Pod want) {
+        Map<String, String> annotations = new java.util.LinkedHashMap<>(want.getMetadata().getAnnotations() == null
+                ? Map.of() : want.getMetadata().getAnnotations());
+        String netns = have.getMetadata().getAnnotations() == null ? null
+                : have.getMetadata().getAnnotations().get(PodKind.NETNS_ANNOTATION);
+        if (netns != null) {
+            annotations.put(PodKind.NETNS_ANNOTATION, netns);
+        }
+        Map<String, String> labels = want.getMetadata().getLabels() == null ? Map.of() : want.getMetadata().getLabels();
+        Map<String, String> hadLabels = have.getMetadata().getLabels() == null ? Map.of() : have.getMetadata().getLabels();
+        Map<String, String> hadAnnotations = have.getMetadata().getAnnotations() == null ? Map.of()
+                : have.getMetadata().getAnnotations();
+        if (labels.equals(hadLabels) && annotations.equals(hadAnnotations)) {
+            return null;
+        }
+        return new PodBuilder(have).editMetadata().withLabels(new java.util.LinkedHashMap<>(labels))
+                .withAnnotations(annotations).endMetadata().build();
     }
 
     /** Waits until a node has decided (Running or Failed), so `apply` then `exec` works in a script. */
