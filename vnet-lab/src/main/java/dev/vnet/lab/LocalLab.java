@@ -27,6 +27,7 @@ import dev.vnet.node.api.NodeApi;
 import dev.vnet.node.api.NodeHost;
 import dev.vnet.node.dns.DnsLog;
 import dev.vnet.node.ingress.IngressAddon;
+import dev.vnet.node.streams.KubeletStreams;
 import dev.vnet.node.lease.LeaseKeeper;
 import dev.vnet.node.lease.NodeRegistration;
 import dev.vnet.node.pod.NamespaceRecord;
@@ -175,6 +176,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         KubeCredentials credentials = KubeCredentials.loadOrCreate(dir.resolve("kube"));
         kubeApi = KubeApiServer.start(this, dev.vnet.apiserver.api.Kinds.builtIn(), credentials,
                 KubeApiServer.DEFAULT_PORT);
+        kubeApi.podStreams(new KubeletStreams(this)); // log, exec, attach, portforward: kubelet's part
         Kubeconfig.write(kubeconfig(config), Kubeconfig.forLab(credentials.dir()));
     }
 
