@@ -116,13 +116,13 @@ public final class KubeApiServer implements AutoCloseable {
         if (port != 0) {
             try {
                 return b.bind(new InetSocketAddress("127.0.0.1", port)).syncUninterruptibly().channel();
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // a BindException, thrown undeclared by Netty's sync
                 LOG.info("kube API: port " + port + " is taken, using a free one");
             }
         }
         try {
             return b.bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
-        } catch (RuntimeException e) {
+        } catch (Exception e) {
             throw new IOException("cannot listen on 127.0.0.1: " + e.getMessage(), e);
         }
     }
