@@ -208,6 +208,42 @@ class KubectlIntegrationTest {
 
     @Test
     @Order(6)
+    void podsReachTheApiThroughTheKubernetesService() throws Exception {
+        String svc = ok("get", "svc", "kubernetes").out();
+        assertTrue(svc.lines().anyMatch(l -> l.startsWith("kubernetes ") && l.contains("10.96.0.1 ")
+                && l.contains("443/TCP")), svc);
+        String ep = ok("get", "endpoints", "kubernetes").out();
+        assertTrue(ep.contains("192.168.56.11:6443"), ep);
+        String client = lab.pod("client");
+        Files.writeString(home.resolve("client.yaml"), """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s}
+                spec:
+                  containers:
+                  - {name: c, image: busybox, command: [sleep, infinity]}
+                """.formatted(client));
+        ok("apply", "-f", home.resolve("client.yaml").toString());
+        ok("wait", "--for=condition=Ready", "pod/" + client, "--timeout=60s");
+        try {
+            String version = ok("exec", client, "--", "curl", "-sk", "--max-time", "10",
+                    "https://kubernetes.default.svc/version").out();
+            assertTrue(version.contains("\"gitVersion\": \"v1.32.0-vnet\"") || version.contains(
+                    "\"gitVersion\":\"v1.32.0-vnet\""), "anonymous /version from a pod: " + version);
+            String pods = ok("exec", client, "--", "curl", "-sk", "--max-time", "10",
+                    "https://kubernetes.default.svc/api/v1/namespaces/default/pods").out();
+            assertTrue(pods.contains("\"code\":403") || pods.contains("\"code\": 403"),
+                    "without a token only the public information: " + pods);
+            String resolved = ok("exec", client, "--", "nslookup", "kubernetes.default").out();
+            assertTrue(resolved.contains("10.96.0.1") && resolved.contains("kubernetes.default.svc.cluster.local"),
+                    resolved);
+        } finally {
+            kubectl("delete", "pod", client, "--wait=false");
+        }
+    }
+
+    @Test
+    @Order(7)
     void deleteRemovesBoth() throws Exception {
         String deleted = ok("delete", "-f", manifest.toString()).out();
         assertTrue(deleted.contains("pod \"" + web + "\" deleted") && deleted.contains("service \"" + web
