@@ -2,7 +2,8 @@
 # Installs the system tools a set needs, only those missing (Debian/Ubuntu, as root):
 #   run   what running the lab and its README walk need (`make run`, `make install`, `make build`)
 #   test  that, plus what only the tests use (`make test`): tmux for the REPL test, make to read the Makefile;
-#         ruby, shellcheck, systemd-analyze, vagrant and vagrant-libvirt for the static checks of vagrant/, deploy/
+#         ruby, shellcheck, systemd-analyze, vagrant and vagrant-libvirt for the static checks of vagrant/, deploy/;
+#         python3-kubernetes, the official Python client, run against the lab's Kubernetes API
 # With --dry-run it prints what it would install and changes nothing.
 set -euo pipefail
 
@@ -36,8 +37,10 @@ for tool in "${!NEED[@]}"; do
 done
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing+=(libpcap0.8)
 # vagrant validate needs a provider that loads without its hypervisor: the libvirt plugin does.
+# PythonClientIntegrationTest runs the official Kubernetes Python client (for /usr/bin/python3) against a lab.
 if [ "$set_name" = test ]; then
   dpkg -s vagrant-libvirt >/dev/null 2>&1 || missing+=(vagrant-libvirt)
+  dpkg -s python3-kubernetes >/dev/null 2>&1 || missing+=(python3-kubernetes)
 fi
 
 for tool in java mvn; do

@@ -170,7 +170,8 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
 
     /**
      * The Kubernetes API for kubectl, on the same store, kinds and admission as the lab's own API: on 127.0.0.1:6443
-     * (another port if taken), with its CA and token in STATE/kube and a ready kubeconfig in STATE/kubeconfig.
+     * (another port if taken), with its CA and token in STATE/kube and a ready kubeconfig in STATE/kubeconfig; and
+     * for pods at node-1's 192.168.56.11:6443, behind the Service default/kubernetes.
      */
     private void startKubeApi(Path dir) throws IOException {
         KubeCredentials credentials = KubeCredentials.loadOrCreate(dir.resolve("kube"));
@@ -178,6 +179,12 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
                 KubeApiServer.DEFAULT_PORT);
         kubeApi.podStreams(new KubeletStreams(this)); // log, exec, attach, portforward: kubelet's part
         Kubeconfig.write(kubeconfig(config), Kubeconfig.forLab(credentials.dir()));
+        // Pods reach the API as on a real cluster: default/kubernetes (10.96.0.1:443) leads to the first node's
+        // underlay address, where the API listens too (pods cannot reach this namespace's 127.0.0.1).
+        NodeConfig first = nodes.get(0).config();
+        kubeApi.listenIn(first.netns(), new java.net.InetSocketAddress(
+                java.net.InetAddress.getByName(first.underlayIp().toString()), KubeApiServer.DEFAULT_PORT));
+        ClusterBootstrap.ensureApiService(store, config.network(), first.underlayIp(), KubeApiServer.DEFAULT_PORT);
     }
 
     /** Where a lab of {@code config} writes its kubeconfig while it runs. */

@@ -63,8 +63,10 @@ public final class RunningPod {
             anyFailed |= exit != null && exit != 0;
             allSucceeded &= exit != null && exit == 0;
             String image = pod.getSpec().getContainers().stream().filter(c -> c.getName().equals(w.containerName()))
-                    .findFirst().map(Container::getImage).orElse(null); // a command container may have none
-            ContainerStatusBuilder b = new ContainerStatusBuilder().withName(w.containerName()).withImage(image)
+                    .findFirst().map(Container::getImage).orElse(""); // a command container may have none
+            // image and imageID are required of a status (clients check): vnet pulls no image, so no digest.
+            ContainerStatusBuilder b = new ContainerStatusBuilder().withName(w.containerName())
+                    .withImage(image == null ? "" : image).withImageID("")
                     .withReady(running).withRestartCount(0).withStarted(running);
             if (running) {
                 b.withNewState().withNewRunning().withStartedAt(startTime).endRunning().endState();

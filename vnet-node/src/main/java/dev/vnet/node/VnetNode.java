@@ -402,7 +402,7 @@ public final class VnetNode implements AutoCloseable {
             Map<String, String> env = new HashMap<>();
             c.getEnv().forEach(e -> env.put(e.getName(), e.getValue() == null ? "" : e.getValue()));
             return new CommandContainer(c.getName(), info, run.argv(), List.of(), env, log,
-                    w -> podChanged.accept(key));
+                    Boolean.TRUE.equals(c.getStdin()), Boolean.TRUE.equals(c.getTty()), w -> podChanged.accept(key));
         }
         Images.Builtin builtin = (Images.Builtin) launch;
         return switch (builtin.image()) {

@@ -57,7 +57,10 @@ public final class EndpointsController implements AutoCloseable {
         Set<String> wantSlices = new HashSet<>();
         for (Service svc : store.list(ServiceKind.KIND)) {
             if (svc.getSpec().getSelector().isEmpty() || ServiceKind.type(svc).equals(ServiceKind.EXTERNAL_NAME)) {
-                continue; // no selector: endpoints are the user's business (or, for kube-dns, the node's)
+                // No selector: endpoints are the user's business (or the API server's, for default/kubernetes).
+                wantEndpoints.add(ServiceKind.key(svc));
+                keepSlicesOf(svc, wantSlices);
+                continue;
             }
             String key = ServiceKind.key(svc);
             Endpoints ep = endpointsFor(svc, allPods);
@@ -71,6 +74,17 @@ public final class EndpointsController implements AutoCloseable {
         }
         removeOthers(EndpointsKind.KIND, wantEndpoints);
         removeOthers(EndpointSliceKind.KIND, wantSlices);
+    }
+
+    /** Adds the keys of {@code svc}'s EndpointSlices as they are: someone else writes those of a selector-less one. */
+    private void keepSlicesOf(Service svc, Set<String> keep) {
+        for (EndpointSlice slice : store.list(EndpointSliceKind.KIND)) {
+            Map<String, String> labels = slice.getMetadata().getLabels();
+            if (labels != null && svc.getMetadata().getNamespace().equals(slice.getMetadata().getNamespace())
+                    && svc.getMetadata().getName().equals(labels.get(EndpointSliceKind.SERVICE_NAME_LABEL))) {
+                keep.add(ClusterStore.key(slice));
+            }
+        }
     }
 
     /** The Endpoints of one Service: pods matching its selector, grouped by resolved ports. */

@@ -4,15 +4,19 @@ import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.server.ApiBackend;
+import dev.vnet.core.linux.NetNs;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
@@ -41,6 +45,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,7 +57,10 @@ import tools.jackson.databind.JsonNode;
  * The lab's Kubernetes API over HTTPS on 127.0.0.1, so the real kubectl works against a local lab: discovery,
  * OpenAPI, the resource verbs with watch and server-side printing ({@link KubeApi}), and the pod subresources that
  * stream (log, exec, attach, portforward), handed to a {@link PodStreams} (501 until one is given). Every request
- * must carry the lab's bearer token; others get a 401 Status.
+ * must carry the lab's bearer token (a wrong one gets a 401 Status), except the anonymous GETs of /version and the
+ * health checks, which a real cluster allows too; without a token anything else is a 403. Pods get no
+ * ServiceAccount token mounted: in a pod, {@code curl -k https://kubernetes.default.svc/version} answers, and the
+ * resources need the lab's token.
  *
  * <p>Threads: Netty's event loops do TLS and HTTP; each request is then served on a worker thread (the verbs read
  * and write the store, and a delete waits for its pod to stop), and a watch's events are written from the store's
@@ -64,6 +72,9 @@ public final class KubeApiServer implements AutoCloseable {
     public static final int DEFAULT_PORT = 6443;
     private static final int MAX_BODY = 8 * 1024 * 1024;
     private static final List<String> STREAMED = List.of("log", "exec", "attach", "portforward");
+    /** What anyone may read without a token (kube-apiserver's system:public-info-viewer role). */
+    private static final java.util.Set<String> PUBLIC_INFO = java.util.Set.of("/version", "/healthz",
+            "/livez", "/readyz");
 
     private final KubeApi api;
     private final KubeCredentials credentials;
@@ -71,7 +82,10 @@ public final class KubeApiServer implements AutoCloseable {
     private final EventLoopGroup loops;
     private final ExecutorService workers;
     private final ScheduledExecutorService timer;
+    private final SslContext tls;
     private final Channel listener;
+    /** Listeners inside network namespaces (the in-cluster address), closed with the server. */
+    private final List<Channel> inCluster = new CopyOnWriteArrayList<>();
     private volatile PodStreams podStreams;
 
     private KubeApiServer(KubeApi api, KubeCredentials credentials, int port) throws IOException {
@@ -91,7 +105,20 @@ public final class KubeApiServer implements AutoCloseable {
             shutdownThreads();
             throw new IOException("cannot use the API server's certificate: " + e.getMessage(), e);
         }
-        ServerBootstrap b = new ServerBootstrap().group(boss, loops).channel(NioServerSocketChannel.class)
+        this.tls = tls;
+        Channel bound;
+        try {
+            bound = bind(bootstrap().channel(NioServerSocketChannel.class), port);
+        } catch (IOException e) {
+            shutdownThreads();
+            throw e;
+        }
+        this.listener = bound;
+    }
+
+    /** A listener's bootstrap but for its channel: TLS, HTTP/1.1 and the {@link Handler} on each connection. */
+    private ServerBootstrap bootstrap() {
+        return new ServerBootstrap().group(boss, loops)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -101,30 +128,22 @@ public final class KubeApiServer implements AutoCloseable {
                                 new HttpServerKeepAliveHandler(), new HttpObjectAggregator(MAX_BODY), new Handler());
                     }
                 });
-        Channel bound;
-        try {
-            bound = bind(b, port);
-        } catch (IOException e) {
-            shutdownThreads();
-            throw e;
-        }
-        this.listener = bound;
     }
 
     /** Binds 127.0.0.1:{@code port}, or any free port when that one is taken (or {@code port} is 0). */
     private static Channel bind(ServerBootstrap b, int port) throws IOException {
         if (port != 0) {
-            try {
-                return b.bind(new InetSocketAddress("127.0.0.1", port)).syncUninterruptibly().channel();
-            } catch (Exception e) { // a BindException, thrown undeclared by Netty's sync
-                LOG.info("kube API: port " + port + " is taken, using a free one");
+            ChannelFuture f = b.bind(new InetSocketAddress("127.0.0.1", port)).awaitUninterruptibly();
+            if (f.isSuccess()) {
+                return f.channel();
             }
+            LOG.info("kube API: port " + port + " is taken, using a free one");
         }
-        try {
-            return b.bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();
-        } catch (Exception e) {
-            throw new IOException("cannot listen on 127.0.0.1: " + e.getMessage(), e);
+        ChannelFuture f = b.bind(new InetSocketAddress("127.0.0.1", 0)).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("cannot listen on 127.0.0.1: " + f.cause().getMessage(), f.cause());
         }
+        return f.channel();
     }
 
     /**
@@ -137,6 +156,27 @@ public final class KubeApiServer implements AutoCloseable {
         credentials.publish(s.url());
         LOG.info("kube API serving: url=" + s.url() + " credentials=" + credentials.dir());
         return s;
+    }
+
+    /**
+     * Also listens on {@code address} inside network namespace {@code netns}, with the same certificate and
+     * handlers: the address pods reach the API at, through the {@code default/kubernetes} Service (a node's
+     * underlay address, as kube-apiserver listens on its host's). The socket is made inside the namespace and
+     * then served by the same event loops as the one on 127.0.0.1.
+     */
+    public InetSocketAddress listenIn(String netns, InetSocketAddress address) throws IOException {
+        java.nio.channels.ServerSocketChannel socket = NetNs.call(netns, java.nio.channels.ServerSocketChannel::open);
+        ChannelFactory<ServerChannel> inNamespace = () -> new NioServerSocketChannel(socket);
+        ChannelFuture f = bootstrap().channelFactory(inNamespace).bind(address).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            socket.close();
+            throw new IOException("cannot listen on " + address.getAddress().getHostAddress() + ":" + address.getPort()
+                    + " in namespace " + netns + ": " + f.cause().getMessage(), f.cause());
+        }
+        Channel ch = f.channel();
+        inCluster.add(ch);
+        LOG.info("kube API serving in namespace " + netns + " at " + ch.localAddress());
+        return (InetSocketAddress) ch.localAddress();
     }
 
     /** The port it listens on. */
@@ -162,6 +202,7 @@ public final class KubeApiServer implements AutoCloseable {
     public void close() {
         credentials.unpublish();
         listener.close().syncUninterruptibly();
+        inCluster.forEach(ch -> ch.close().syncUninterruptibly());
         shutdownThreads();
     }
 
@@ -180,10 +221,9 @@ public final class KubeApiServer implements AutoCloseable {
                 send(ctx, KubeResponse.error(KubeStatus.badRequest("malformed HTTP request")), keepAlive);
                 return;
             }
-            String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION, "");
-            if (!auth.regionMatches(true, 0, "Bearer ", 0, 7) || !credentials.accepts(auth.substring(7).strip())) {
-                send(ctx, KubeResponse.error(new KubeStatus(401, "Unauthorized", "Unauthorized: send the lab's "
-                        + "token (`vnet kubeconfig` writes a kubeconfig with it)")), keepAlive);
+            KubeStatus refused = authenticate(req);
+            if (refused != null) {
+                send(ctx, KubeResponse.error(refused), keepAlive);
                 return;
             }
             byte[] body = new byte[req.content().readableBytes()];
@@ -208,6 +248,29 @@ public final class KubeApiServer implements AutoCloseable {
                     send(ctx, KubeResponse.error(new KubeStatus(500, "InternalError", "internal error: " + e)), false);
                 }
             });
+        }
+
+        /**
+         * Null when {@code req} may go on: it carries the lab's token, or it has no credentials at all and only
+         * reads the public information (as system:anonymous may on a real cluster). A wrong token is a 401, no
+         * token for anything else a 403, as kube-apiserver answers.
+         */
+        private KubeStatus authenticate(FullHttpRequest req) {
+            String auth = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+            if (auth == null) {
+                String path = new QueryStringDecoder(req.uri()).path();
+                if (req.method().name().equals("GET") && PUBLIC_INFO.contains(path)) {
+                    return null;
+                }
+                return new KubeStatus(403, "Forbidden", "forbidden: User \"system:anonymous\" cannot "
+                        + req.method().name().toLowerCase(java.util.Locale.ROOT) + " path \"" + path + "\": send the "
+                        + "lab's token (`vnet kubeconfig` writes a kubeconfig with it)");
+            }
+            if (!auth.regionMatches(true, 0, "Bearer ", 0, 7) || !credentials.accepts(auth.substring(7).strip())) {
+                return new KubeStatus(401, "Unauthorized", "Unauthorized: send the lab's token (`vnet kubeconfig` "
+                        + "writes a kubeconfig with it)");
+            }
+            return null;
         }
 
         private void streamed(ChannelHandlerContext ctx, FullHttpRequest req, KubeRequest r, Target t) {

@@ -24,8 +24,16 @@ record KubeRequest(String method, String path, QueryStringDecoder query, String 
         return v == null || v.isEmpty() ? "" : v.get(v.size() - 1);
     }
 
+    /**
+     * A boolean query parameter as the API server reads one: present and not "false" or "0" (in any case) is
+     * true, so {@code watch=True} from the Python client and a bare {@code ?watch} both count.
+     */
     boolean flag(String name) {
-        String v = param(name);
-        return v.equals("true") || v.equals("1");
+        List<String> v = query.parameters().get(name);
+        if (v == null || v.isEmpty()) {
+            return false;
+        }
+        String first = v.get(0).toLowerCase(java.util.Locale.ROOT);
+        return !first.equals("false") && !first.equals("0");
     }
 }

@@ -95,6 +95,23 @@ class KubeApiServerTest {
     }
 
     @Test
+    void withoutATokenOnlyTheVersionAndHealthAreServed() throws Exception {
+        HttpResponse<String> version = k.http.send(HttpRequest.newBuilder(java.net.URI.create(k.server.url()
+                + "/version")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, version.statusCode(), version.body());
+        assertEquals("v1.32.0-vnet", Json.MAPPER.readTree(version.body()).path("gitVersion").asString());
+        HttpResponse<String> health = k.http.send(HttpRequest.newBuilder(java.net.URI.create(k.server.url()
+                + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        HttpResponse<String> pods = k.http.send(HttpRequest.newBuilder(java.net.URI.create(k.server.url() + PODS))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, pods.statusCode());
+        JsonNode status = Json.MAPPER.readTree(pods.body());
+        assertEquals("Forbidden", status.path("reason").asString());
+        assertTrue(status.path("message").asString().contains("system:anonymous"), pods.body());
+    }
+
+    @Test
     void createGetListUpdateAndDeleteGoThroughAdmission() throws Exception {
         KubeHarness.Reply created = k.post(PODS + "?fieldValidation=Strict", pod("web", "web"));
         assertEquals(201, created.code(), created.raw().body());

@@ -208,6 +208,82 @@ class KubectlIntegrationTest {
 
     @Test
     @Order(6)
+    void podsReachTheApiThroughTheKubernetesService() throws Exception {
+        String svc = ok("get", "svc", "kubernetes").out();
+        assertTrue(svc.lines().anyMatch(l -> l.startsWith("kubernetes ") && l.contains("10.96.0.1 ")
+                && l.contains("443/TCP")), svc);
+        String ep = ok("get", "endpoints", "kubernetes").out();
+        assertTrue(ep.contains("192.168.56.11:6443"), ep);
+        String client = lab.pod("client");
+        Files.writeString(home.resolve("client.yaml"), """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: %s}
+                spec:
+                  containers:
+                  - {name: c, image: busybox, command: [sleep, infinity]}
+                """.formatted(client));
+        ok("apply", "-f", home.resolve("client.yaml").toString());
+        ok("wait", "--for=condition=Ready", "pod/" + client, "--timeout=60s");
+        try {
+            String version = ok("exec", client, "--", "curl", "-sk", "--max-time", "10",
+                    "https://kubernetes.default.svc/version").out();
+            assertTrue(version.contains("\"gitVersion\": \"v1.32.0-vnet\"") || version.contains(
+                    "\"gitVersion\":\"v1.32.0-vnet\""), "anonymous /version from a pod: " + version);
+            String pods = ok("exec", client, "--", "curl", "-sk", "--max-time", "10",
+                    "https://kubernetes.default.svc/api/v1/namespaces/default/pods").out();
+            assertTrue(pods.contains("\"code\":403") || pods.contains("\"code\": 403"),
+                    "without a token only the public information: " + pods);
+            String resolved = ok("exec", client, "--", "nslookup", "kubernetes.default").out();
+            assertTrue(resolved.contains("10.96.0.1") && resolved.contains("kubernetes.default.svc.cluster.local"),
+                    resolved);
+        } finally {
+            kubectl("delete", "pod", client, "--wait=false");
+        }
+    }
+
+    /** kubectl with {@code stdin} written to its input, then closed; stdout and stderr together. */
+    private static TestLab.Result typed(String stdin, String... args) throws Exception {
+        List<String> argv = new ArrayList<>(List.of(KUBECTL.toString()));
+        argv.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
+        pb.environment().put("KUBECONFIG", kubeconfig.toString());
+        pb.environment().put("HOME", home.toString());
+        pb.environment().put("KUBECACHEDIR", home.resolve("cache").toString());
+        Process p = pb.start();
+        try (var in = p.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kubectl " + String.join(" ", args) + ": " + out);
+        return new TestLab.Result(p.exitValue(), out);
+    }
+
+    @Test
+    @Order(7)
+    void runRmInteractivePrintsTheOutputAndDeletesThePod() throws Exception {
+        String debug = lab.pod("debug");
+        TestLab.Result ns = typed("", "run", "--rm", "-i", debug, "--image=busybox", "--restart=Never", "--",
+                "nslookup", "kubernetes");
+        assertEquals(0, ns.exit(), ns.out());
+        assertTrue(ns.out().contains("Name:\tkubernetes.default.svc.cluster.local") && ns.out().contains(
+                "Address: 10.96.0.1"), ns.out());
+        assertTrue(ns.out().contains("pod \"" + debug + "\" deleted"), ns.out());
+        assertTrue(!ns.out().contains("falling back"), "attached, not read from the logs: " + ns.out());
+
+        String shell = lab.pod("sh");
+        TestLab.Result sh = typed("echo typed $((6*7))\nexit 3\n", "run", "--rm", "-i", shell, "--image=busybox",
+                "--restart=Never", "--", "sh");
+        assertEquals(3, sh.exit(), "kubectl run exits with the container's code: " + sh.out());
+        assertTrue(sh.out().contains("typed 42"), "stdin reached the container's shell: " + sh.out());
+        assertTrue(sh.out().contains("pod \"" + shell + "\" deleted"), sh.out());
+        assertTrue(!sh.out().contains("falling back"), sh.out());
+        String left = ok("get", "pods", "-o", "name").out();
+        assertTrue(!left.contains(debug) && !left.contains(shell), left);
+    }
+
+    @Test
+    @Order(8)
     void deleteRemovesBoth() throws Exception {
         String deleted = ok("delete", "-f", manifest.toString()).out();
         assertTrue(deleted.contains("pod \"" + web + "\" deleted") && deleted.contains("service \"" + web

@@ -65,7 +65,8 @@ public final class DnsMirrorPod {
                 .withNewStatus().withPhase("Running").withPodIP(ip).addNewPodIP(ip).withHostIP(ip)
                 .withStartTime(now.toString())
                 .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("dns").withImage("vnet/dns").withReady(true).withRestartCount(0)
+                .addNewContainerStatus().withName("dns").withImage("vnet/dns").withImageID("").withReady(true)
+                .withRestartCount(0)
                 .withNewState().withNewRunning().withStartedAt(now.toString()).endRunning().endState()
                 .endContainerStatus()
                 .endStatus().build();

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
@@ -26,7 +27,8 @@ import tools.jackson.databind.node.ObjectNode;
  * the close signal), joined to one running command: exec's process, or attach's followed log.
  *
  * <pre>
- *   every binary message:  [channel:1][data...]      (continuation frames belong to the channel they continue)
+ *   every message:  [channel:1][data...]   binary, or text from the Python client (continuations belong to the
+ *                                           channel they continue)
  *   0 stdin   client → server     1 stdout, 2 stderr   server → client
  *   3 error   server → client: one metav1.Status, then a normal close (1000) ends every stream
  *   4 resize  client → server: {"Width":W,"Height":H}, read and ignored (see {@link Exec})
@@ -207,7 +209,9 @@ final class ChannelSession extends SimpleChannelInboundHandler<WebSocketFrame> {
             }
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE))
                     .addListener(ChannelFutureListener.CLOSE);
-        } else if (frame instanceof BinaryWebSocketFrame) {
+        } else if (frame instanceof BinaryWebSocketFrame || frame instanceof TextWebSocketFrame) {
+            // The Python client sends what it is given as a str in text messages: the same bytes, as the API
+            // server reads them (the channel number is the first character).
             ByteBuf data = frame.content();
             if (!data.isReadable()) {
                 return;
@@ -221,11 +225,8 @@ final class ChannelSession extends SimpleChannelInboundHandler<WebSocketFrame> {
                 continuing = -1;
             }
             deliver(ctx, id, frame.content());
-        } else {
-            // Text frames are not part of the protocol (base64 variants are not offered).
-            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.INVALID_MESSAGE_TYPE,
-                    "binary messages only")).addListener(ChannelFutureListener.CLOSE);
         }
+        // Pong: nothing to do.
     }
 
     private void deliver(ChannelHandlerContext ctx, int id, ByteBuf data) {

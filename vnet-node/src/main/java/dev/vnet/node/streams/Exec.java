@@ -17,8 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
  * COMMAND...} on this machine's filesystem inside the pod's network namespace (so the pod's resolv.conf
  * applies). With tty=true it runs under {@code script}, which gives it a pseudo-terminal (stdout and stderr
  * become one stream, as on a terminal); resize messages are not applied to that terminal, which keeps the size
- * {@code script} gave it. attach: the container's output from now on, until it stops; vnet starts containers
- * with stdin closed, so input is refused.
+ * {@code script} gave it. attach: the container's output until it stops, and its stdin when its spec keeps one
+ * open ({@code stdin: true}).
  */
 final class Exec {
     private Exec() {
@@ -126,9 +126,14 @@ final class Exec {
         };
     }
 
-    /** attach's output: the container's log from now on; Success once the container has stopped. */
-    static ChannelSession.Running attach(PodTarget.Container c, long pollMillis) {
-        FollowedFile out = new FollowedFile(c.logFile(), FollowedFile.sizeOf(c.logFile()), c.running(), pollMillis);
+    /**
+     * attach: the container's log from {@code from} on (its start for the first attach of a stdinOnce container,
+     * now otherwise), and its stdin when {@code stdin} is given; Success once the container has stopped and its
+     * output is all sent, whatever its exit code: as kubelet's attach, which carries none (kubectl run takes it from
+     * the pod's status, and would print the output twice, falling back to logs, on a failed attach).
+     */
+    static ChannelSession.Running attach(PodTarget.Container c, long from, OutputStream stdin, long pollMillis) {
+        FollowedFile out = new FollowedFile(c.logFile(), from, c.running(), pollMillis);
         return new ChannelSession.Running() {
             private volatile boolean stopped;
 
@@ -144,7 +149,7 @@ final class Exec {
 
             @Override
             public OutputStream stdin() {
-                return null;
+                return stdin;
             }
 
             @Override
@@ -163,6 +168,34 @@ final class Exec {
                     out.close();
                 } catch (IOException ignored) {
                     // Closing anyway.
+                }
+            }
+        };
+    }
+
+    /**
+     * A container's stdin pipe as one attach session writes it: flushed after each write, and closed at the
+     * session's end only when {@code closeAtEnd} (stdinOnce); otherwise the pipe stays open for the next attach.
+     */
+    static OutputStream sessionStdin(OutputStream pipe, boolean closeAtEnd) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                synchronized (pipe) { // several attach sessions may type into one container
+                    pipe.write(b, off, len);
+                    pipe.flush();
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (closeAtEnd) {
+                    pipe.close();
                 }
             }
         };

@@ -35,11 +35,16 @@ public final class KubeletStreams implements PodStreams {
     private static final Set<String> SUBRESOURCES = Set.of("log", "exec", "attach", "portforward");
     /** gorilla/websocket sends messages of any size; a long stdin line should not close the session. */
     private static final int MAX_FRAME = 16 << 20;
+    /** How long attach waits for a pod to start (kubectl run waits a minute for it to run, by default). */
+    private static final long START_WAIT_MILLIS = 60_000;
 
     private final PodTarget.Lookup pods;
     private final Exec.Launcher launcher;
     private final SpdyPortForward.Connector connector;
     private final PodLogs logs;
+    /** The stdinOnce pipes an attach has had: only the first attach of such a container gets its input. */
+    private final Set<java.io.OutputStream> firstAttach = java.util.Collections.synchronizedSet(
+            java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
 
     /** The streams of {@code host}'s pods: commands and connections enter each pod's network namespace. */
     public KubeletStreams(NodeHost host) {
@@ -62,13 +67,16 @@ public final class KubeletStreams implements PodStreams {
     public void handle(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, String namespace,
                        String pod, String subresource) {
         try {
+            if (subresource.equals("attach")) {
+                attach(ctx, request, query, namespace, pod);
+                return;
+            }
             PodTarget target = pods.find(namespace, pod);
             switch (subresource) {
                 case "log" -> logs.serve(ctx.channel(), HttpUtil.isKeepAlive(request),
                         target.container(PodLogs.param(query, "container")),
                         logs.options(query));
                 case "exec" -> exec(ctx, request, query, target);
-                case "attach" -> attach(ctx, request, query, target);
                 case "portforward" -> portForward(ctx, request, target);
                 default -> throw StreamStatus.Refusal.notFound("the server could not find the requested resource"
                         + " (pods/" + subresource + ")");
@@ -105,20 +113,75 @@ public final class KubeletStreams implements PodStreams {
         upgrade(ctx, request, protocol, session, session::start);
     }
 
-    private void attach(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query, PodTarget target)
-            throws StreamStatus.Refusal {
-        PodTarget.Container c = target.container(PodLogs.param(query, "container"));
+    /**
+     * attach: the container's output, and its stdin when its spec keeps one open. A pod that has not started yet
+     * is waited for (as kubelet's attach waits for its container), up to {@link #START_WAIT_MILLIS}.
+     */
+    private void attach(ChannelHandlerContext ctx, FullHttpRequest request, QueryStringDecoder query,
+                        String namespace, String pod) throws StreamStatus.Refusal {
+        PodTarget found;
+        try {
+            found = pods.find(namespace, pod);
+        } catch (StreamStatus.Refusal r) {
+            if (!r.waiting) {
+                throw r;
+            }
+            found = null;
+        }
+        PodTarget known = found;
+        String wanted = PodLogs.param(query, "container");
+        if (known != null) {
+            known.container(wanted); // a wrong name is refused before the upgrade
+        }
         boolean stdin = PodLogs.flag(query, "stdin");
         String protocol = channelProtocol(request, "attach");
         ChannelSession session = new ChannelSession(() -> {
-            if (stdin) {
-                throw StreamStatus.Refusal.badRequest("container " + c.name() + " of pod " + target.name()
-                        + " was started with its stdin closed, so there is no input to attach to: attach without"
-                        + " -i, or use kubectl exec -i");
-            }
-            return Exec.attach(c, PodLogs.POLL_MILLIS);
-        }, protocol, PodLogs.flag(query, "stdout"), PodLogs.flag(query, "stderr"), target.name() + " attach");
+            PodTarget target = known != null ? known : awaitStarted(namespace, pod);
+            return attached(target, target.container(wanted), stdin);
+        }, protocol, PodLogs.flag(query, "stdout"), PodLogs.flag(query, "stderr"), pod + " attach");
         upgrade(ctx, request, protocol, session, session::start);
+    }
+
+    /** The pod once it runs on one of the nodes; refused when it is not there within the wait. */
+    private PodTarget awaitStarted(String namespace, String pod) throws StreamStatus.Refusal {
+        long deadline = System.nanoTime() + START_WAIT_MILLIS * 1_000_000L;
+        while (true) {
+            try {
+                return pods.find(namespace, pod);
+            } catch (StreamStatus.Refusal r) {
+                if (!r.waiting || System.nanoTime() > deadline) {
+                    throw r;
+                }
+            }
+            try {
+                Thread.sleep(PodLogs.POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StreamStatus.Refusal(500, "InternalError", "stopped waiting for pod " + pod + " to start");
+            }
+        }
+    }
+
+    /**
+     * Joins an attach session to container {@code c}. Without stdin it sees the output from now on. A stdinOnce
+     * container's input belongs to its first attach with stdin: that one sees everything the container has
+     * printed since it started, and its end closes the container's stdin; later ones get no input.
+     */
+    private ChannelSession.Running attached(PodTarget target, PodTarget.Container c, boolean wantStdin)
+            throws StreamStatus.Refusal {
+        PodTarget.Stdin in = c.stdin();
+        if (wantStdin && in == null) {
+            throw StreamStatus.Refusal.badRequest("container " + c.name() + " of pod " + target.name()
+                    + " was started with its stdin closed, so there is no input to attach to: set stdin: true in"
+                    + " its spec (kubectl run -i does), attach without -i, or use kubectl exec -i");
+        }
+        boolean first = wantStdin && in.once() && firstAttach.add(in.pipe());
+        if (wantStdin && in.once() && !first) {
+            throw StreamStatus.Refusal.badRequest("container " + c.name() + " of pod " + target.name()
+                    + " had its stdin closed when its first attach ended (stdinOnce): attach without -i");
+        }
+        long from = first ? 0 : FollowedFile.sizeOf(c.logFile());
+        return Exec.attach(c, from, wantStdin ? Exec.sessionStdin(in.pipe(), in.once()) : null, PodLogs.POLL_MILLIS);
     }
 
     private void portForward(ChannelHandlerContext ctx, FullHttpRequest request, PodTarget target)

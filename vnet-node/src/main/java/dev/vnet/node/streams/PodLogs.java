@@ -258,9 +258,10 @@ final class PodLogs {
         }
     }
 
+    /** A boolean parameter as the API server reads one: present and not "false" or "0", in any case ("True" too). */
     static boolean flag(QueryStringDecoder q, String name) {
         String v = param(q, name);
-        return v != null && (v.equals("true") || v.equals("1"));
+        return v != null && !v.equalsIgnoreCase("false") && !v.equals("0");
     }
 
     static String param(QueryStringDecoder q, String name) {

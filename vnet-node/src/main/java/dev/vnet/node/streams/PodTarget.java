@@ -5,7 +5,10 @@ import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.node.RunningPod;
 import dev.vnet.node.VnetNode;
 import dev.vnet.node.api.NodeHost;
+import dev.vnet.node.workload.CommandContainer;
+import dev.vnet.node.workload.Workload;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -17,8 +20,19 @@ import java.util.function.BooleanSupplier;
  * @param netns the pod's network namespace (exec and port-forward enter it)
  */
 record PodTarget(String namespace, String name, String netns, List<Container> containers) {
-    /** A container: its log file (everything it printed) and whether it still runs. */
-    record Container(String name, Path logFile, BooleanSupplier running) {}
+    /** A container: its log file (everything it printed), whether it still runs, and its stdin (or null). */
+    record Container(String name, Path logFile, BooleanSupplier running, Stdin stdin) {
+        /** A container started with its stdin closed. */
+        Container(String name, Path logFile, BooleanSupplier running) {
+            this(name, logFile, running, null);
+        }
+    }
+
+    /**
+     * A container's open stdin ({@code stdin: true}): the pipe to it, whether the first attach closes it when it
+     * ends ({@code stdinOnce}), and whether it runs on a terminal ({@code tty}).
+     */
+    record Stdin(OutputStream pipe, boolean once, boolean tty) {}
 
     /** Finds a pod by namespace and name, or says why it cannot be reached. */
     @FunctionalInterface
@@ -59,7 +73,7 @@ record PodTarget(String namespace, String name, String netns, List<Container> co
             }
             String phase = PodKind.phase(stored.get());
             if (phase.equals("Pending") || phase.isEmpty()) {
-                throw StreamStatus.Refusal.badRequest("pod " + name + " is waiting to start: ContainerCreating");
+                throw StreamStatus.Refusal.waiting("pod " + name + " is waiting to start: ContainerCreating");
             }
             throw StreamStatus.Refusal.badRequest("pod " + name + " (" + phase + ") does not run on this process's"
                     + " nodes: its node runs it (" + PodKind.message(stored.get()) + ")");
@@ -67,8 +81,19 @@ record PodTarget(String namespace, String name, String netns, List<Container> co
     }
 
     static PodTarget of(RunningPod p) {
-        List<Container> cs = p.workloads().stream()
-                .map(w -> new Container(w.containerName(), w.logFile(), w::isRunning)).toList();
+        List<Container> cs = p.workloads().stream().map(w -> new Container(w.containerName(), w.logFile(),
+                w::isRunning, stdin(p.pod(), w))).toList();
         return new PodTarget(p.namespace(), p.name(), p.sandbox().spec().netns(), cs);
+    }
+
+    /** The stdin of a command container whose spec asks for one, else null. */
+    private static Stdin stdin(Pod pod, Workload w) {
+        if (!(w instanceof CommandContainer cc) || cc.stdin() == null) {
+            return null;
+        }
+        Optional<io.fabric8.kubernetes.api.model.Container> spec = pod.getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals(w.containerName())).findFirst();
+        return new Stdin(cc.stdin(), spec.map(c -> Boolean.TRUE.equals(c.getStdinOnce())).orElse(false),
+                spec.map(c -> Boolean.TRUE.equals(c.getTty())).orElse(false));
     }
 }

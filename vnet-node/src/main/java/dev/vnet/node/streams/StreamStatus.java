@@ -27,15 +27,27 @@ final class StreamStatus {
     static final class Refusal extends Exception {
         final int code;
         final String reason;
+        /** The pod is there but has not started yet: asking again later may succeed. */
+        final boolean waiting;
 
         Refusal(int code, String reason, String message) {
+            this(code, reason, message, false);
+        }
+
+        private Refusal(int code, String reason, String message, boolean waiting) {
             super(message);
             this.code = code;
             this.reason = reason;
+            this.waiting = waiting;
         }
 
         static Refusal badRequest(String message) {
             return new Refusal(400, "BadRequest", message);
+        }
+
+        /** kubelet's answer for a pod that has not started yet (a 400, as kubelet's). */
+        static Refusal waiting(String message) {
+            return new Refusal(400, "BadRequest", message, true);
         }
 
         static Refusal notFound(String message) {

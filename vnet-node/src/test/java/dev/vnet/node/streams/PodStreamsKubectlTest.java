@@ -42,6 +42,8 @@ class PodStreamsKubectlTest {
     private static Path log;
     private static final AtomicBoolean running = new AtomicBoolean(true);
     private static ServerSocket echo;
+    private static Path typistLog;
+    private static Process typist;
 
     @BeforeAll
     static void start() throws Exception {
@@ -50,9 +52,19 @@ class PodStreamsKubectlTest {
         Files.writeString(log, "one\ntwo\nthree\n");
         PodTarget web = new PodTarget("default", "web", "unused",
                 List.of(new PodTarget.Container("main", log, running::get)));
+        // A container that kept its stdin (stdin: true, stdinOnce: true): cat, appending what it reads to its log.
+        typistLog = dir.resolve("typist.log");
+        Files.writeString(typistLog, "started\n");
+        typist = new ProcessBuilder("cat").redirectOutput(ProcessBuilder.Redirect.appendTo(typistLog.toFile()))
+                .redirectErrorStream(true).start();
+        PodTarget typistPod = new PodTarget("default", "typist", "unused", List.of(new PodTarget.Container("main",
+                typistLog, typist::isAlive, new PodTarget.Stdin(typist.getOutputStream(), true, false))));
         PodTarget.Lookup lookup = (ns, name) -> {
             if (ns.equals("default") && name.equals("web")) {
                 return web;
+            }
+            if (ns.equals("default") && name.equals("typist")) {
+                return typistPod;
             }
             throw StreamStatus.Refusal.notFound("pods \"" + name + "\" not found");
         };
@@ -68,12 +80,12 @@ class PodStreamsKubectlTest {
             return SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort()));
         };
         server = new PodStreamsTestServer(new KubeletStreams(lookup, Exec.here(), connector, Clock.systemUTC()),
-                (ns, name) -> ns.equals("default") && name.equals("web") ? """
-                        {"kind":"Pod","apiVersion":"v1","metadata":{"name":"web","namespace":"default","uid":"u1"},
-                         "spec":{"containers":[{"name":"main","image":"whoami"}]},
+                (ns, name) -> !ns.equals("default") || !(name.equals("web") || name.equals("typist")) ? null : """
+                        {"kind":"Pod","apiVersion":"v1","metadata":{"name":"%s","namespace":"default","uid":"u1"},
+                         "spec":{"containers":[{"name":"main","image":"busybox","stdin":%s,"stdinOnce":%2$s}]},
                          "status":{"phase":"Running","containerStatuses":[{"name":"main","ready":true,
-                           "restartCount":0,"image":"whoami","imageID":"","state":{"running":{}}}]}}
-                        """ : null);
+                           "restartCount":0,"image":"busybox","imageID":"","state":{"running":{}}}]}}
+                        """.formatted(name, name.equals("typist")));
     }
 
     @AfterAll
@@ -83,6 +95,9 @@ class PodStreamsKubectlTest {
         }
         if (echo != null) {
             echo.close();
+        }
+        if (typist != null) {
+            typist.destroyForcibly();
         }
     }
 
@@ -204,6 +219,21 @@ class PodStreamsKubectlTest {
             pf.destroy();
             pf.waitFor(5, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void attachWithStdinTypesIntoAStdinOnceContainerAndItsEndIsTheContainersEof() throws Exception {
+        Result typed = run("hello\nworld\n", "attach", "-i", "typist");
+        assertEquals(0, typed.exit(), typed.err());
+        assertEquals("started\nhello\nworld\n", typed.out(), "the first attach sees the container's output from its"
+                + " start, then what it typed, echoed by cat; " + typed.err());
+        assertTrue(typist.waitFor(10, TimeUnit.SECONDS), "stdinOnce: the attach's end closed the container's stdin");
+        Result again = run("more\n", "attach", "-i", "typist");
+        assertEquals(1, again.exit());
+        assertTrue(again.err().contains("stdinOnce"), again.err());
+        Result closed = run("x\n", "attach", "-i", "web");
+        assertEquals(1, closed.exit());
+        assertTrue(closed.err().contains("set stdin: true"), closed.err());
     }
 
     @Test

@@ -149,6 +149,21 @@ class PodStreamsWebSocketTest {
     }
 
     @Test
+    void stdinInTextMessagesAndCapitalisedFlagsAsThePythonClientSendsThem() throws Exception {
+        Recorder rec = new Recorder();
+        WebSocket ws = connect("command=head&command=-n1&stdin=True&stdout=True&stderr=True&tty=False", rec);
+        ws.sendText("\u0000typed\n", true).get(5, TimeUnit.SECONDS);
+        byte[] out = rec.next();
+        assertEquals(1, out[0]);
+        assertEquals("typed\n", new String(out, 1, out.length - 1, StandardCharsets.UTF_8));
+        byte[] status = rec.next();
+        assertEquals(3, status[0]);
+        assertEquals("Success", Json.MAPPER.readTree(new String(status, 1, status.length - 1,
+                StandardCharsets.UTF_8)).path("status").asString());
+        assertEquals(1000, rec.closed.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void attachWithStdinIsRefusedOnTheErrorChannel() throws Exception {
         Recorder rec = new Recorder();
         HttpClient.newHttpClient().newWebSocketBuilder().subprotocols(ChannelSession.V5)
