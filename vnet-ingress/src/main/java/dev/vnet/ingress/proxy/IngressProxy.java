@@ -97,6 +97,11 @@ public final class IngressProxy implements AutoCloseable {
             return new Options(connectTimeout, upstreamReadTimeout, upstreamIdleTimeout, clientIdleTimeout, n,
                     maxIdlePerEndpoint, workerThreads);
         }
+
+        public Options withWorkerThreads(int n) {
+            return new Options(connectTimeout, upstreamReadTimeout, upstreamIdleTimeout, clientIdleTimeout,
+                    maxBodyBytes, maxIdlePerEndpoint, n);
+        }
     }
 
     /** Before the first install: no listeners, every request the default backend's 404. */
