@@ -84,6 +84,11 @@ class ObservabilityIntegrationTest {
     void aTraceThroughAServiceShowsDnatVxlanAndDelivery() throws Exception {
         TestLab.inNs(client, 10, "ping", "-c", "1", "-W", "2", lab.podIp(web)); // the bridges learn the MACs
         JsonNode t = trace("web:80", "tcp");
+        // The endpoints controller and each node's Service sync follow the apply by a few sync periods.
+        for (int i = 0; i < 40 && t.path("outcome").asString().contains("has no endpoints"); i++) {
+            Thread.sleep(250);
+            t = trace("web:80", "tcp");
+        }
         // Each node's router pipeline in order (service, policy, dns, router), around the bridge and the tunnel.
         assertEquals(List.of("node-1 pod", "node-1 bridge", "node-1 service", "node-1 service", "node-1 policy",
                 "node-1 dns", "node-1 router", "node-1 vxlan", "node-2 vxlan", "node-2 service", "node-2 policy",
