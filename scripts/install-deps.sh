@@ -3,7 +3,8 @@
 #   run   what running the lab and its README walk need (`make run`, `make install`, `make build`)
 #   test  that, plus what only the tests use (`make test`): tmux for the REPL test, make to read the Makefile;
 #         ruby, shellcheck, systemd-analyze, vagrant and vagrant-libvirt for the static checks of vagrant/, deploy/;
-#         python3-kubernetes, the official Python client, run against the lab's Kubernetes API
+#         python3-kubernetes, the official Python client, and kubectl (kubernetes-client) if the machine has none,
+#         run against the lab's Kubernetes API
 # With --dry-run it prints what it would install and changes nothing.
 set -euo pipefail
 
@@ -41,6 +42,8 @@ ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing+=(libpcap0.8)
 if [ "$set_name" = test ]; then
   dpkg -s vagrant-libvirt >/dev/null 2>&1 || missing+=(vagrant-libvirt)
   dpkg -s python3-kubernetes >/dev/null 2>&1 || missing+=(python3-kubernetes)
+  # KubectlIntegrationTest drives /usr/bin/kubectl: Debian's kubernetes-client where the machine has none.
+  [ -x /usr/bin/kubectl ] || missing+=(kubernetes-client)
 fi
 
 for tool in java mvn; do
