@@ -3,6 +3,8 @@ package dev.vnet.cli;
 import dev.vnet.apiserver.api.Operation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import dev.vnet.apiserver.api.Kind;
+import dev.vnet.apiserver.api.Kinds;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -44,25 +46,24 @@ final class DeleteCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ObjectNode req = Operation.DELETE.request().put("namespace", namespace).put("ignoreNotFound", ignoreNotFound);
         if (files != null && !files.isEmpty()) {
             if (kind != null) {
                 throw new VnetCommand.CliException("give either -f FILE or KIND NAME..., not both", 2);
             }
             int status = 0;
             for (Path f : files) {
-                ObjectNode one = req.deepCopy().put("source", f.toString()).put("text", ApplyCommand.read(f));
-                status = Math.max(status, print(root.client().call(one), out));
+                var targets = dev.vnet.apiserver.client.ApiClient.named(ApplyCommand.read(f), f.toString(), namespace);
+                status = Math.max(status, print(root.client().deleteEach(targets, true), out));
             }
             return status;
         }
         if (kind == null || names == null || names.isEmpty()) {
             throw new VnetCommand.CliException("usage: vnet delete pod NAME... (or vnet delete -f FILE)", 2);
         }
-        req.put("kind", kind);
-        ArrayNode list = req.putArray("names");
-        names.forEach(list::add);
-        return print(root.client().call(req), out);
+        Kind<?> k = Kinds.builtIn().named(kind);
+        List<dev.vnet.apiserver.client.ApiClient.Named> targets = new java.util.ArrayList<>();
+        names.forEach(n -> targets.add(new dev.vnet.apiserver.client.ApiClient.Named(k, namespace, n)));
+        return print(root.client().deleteEach(targets, ignoreNotFound), out);
     }
 
     private int print(JsonNode reply, PrintWriter out) {

@@ -39,9 +39,8 @@ final class FlowsCommand implements Callable<Integer> {
         String podIp = null;
         if (pod != null) {
             String key = dev.vnet.apiserver.api.PodKind.refKey(pod, namespace);
-            JsonNode p = root.client().call(Operation.GET.request().put("kind", "pods")
-                    .put("namespace", key.substring(0, key.indexOf('/'))).put("name", key.substring(key.indexOf('/') + 1)))
-                    .path("list").path("items").path(0);
+            JsonNode p = root.client().list(dev.vnet.apiserver.api.PodKind.KIND, key.substring(0, key.indexOf('/')), false,
+                    key.substring(key.indexOf('/') + 1)).path("items").path(0);
             podIp = p.path("status").path("podIP").asString();
         }
         long since = 0;

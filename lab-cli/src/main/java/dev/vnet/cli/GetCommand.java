@@ -61,12 +61,7 @@ final class GetCommand implements Callable<Integer> {
         ObjectNode merged = null;
         boolean printed = false;
         for (Kind<?> k : kinds) {
-            ObjectNode req = Operation.GET.request().put("kind", k.kind()).put("namespace", namespace)
-                    .put("allNamespaces", all);
-            if (name != null) {
-                req.put("name", name);
-            }
-            JsonNode list = root.client().call(req).path("list");
+            JsonNode list = root.client().list(k, namespace, all, name);
             if ("json".equals(output) || "yaml".equals(output)) {
                 if (merged == null) {
                     merged = (ObjectNode) list.deepCopy();

@@ -1,7 +1,6 @@
 package dev.vnet.cli;
 
 import dev.vnet.apiserver.api.ApiException;
-import dev.vnet.apiserver.api.BytePipe;
 import dev.vnet.apiserver.api.EndpointsKind;
 import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
@@ -38,8 +37,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vnet port-forward}: kubectl's, over vnet's API. Each connection accepted on this machine's loopback is
- * sent, as a {@link Operation#PORT_FORWARD} request, to the node process that runs the pod; the node connects to
- * the port inside the pod's network namespace and its API connection becomes the pipe. Nothing is added to this
+ * sent, as a {@link Operation#PORT_FORWARD} request of the API (a WebSocket), to the node process that runs the
+ * pod; the node connects to the port inside the pod's network namespace and the WebSocket becomes the pipe. Nothing is added to this
  * machine's network namespace but the listening sockets on 127.0.0.1 (or ::1).
  *
  * <p>With a multi-process lab, vnet runs its verbs inside the lab's outside namespace (the node APIs live on lab
@@ -77,6 +76,7 @@ final class PortForwardCommand implements Callable<Integer> {
     private record Listener(ServerSocketChannel server, String shown, int port, int podPort) {}
 
     private final Set<SocketChannel> live = ConcurrentHashMap.newKeySet();
+    private final Set<dev.vnet.apiserver.client.WebSocketPipe> pipes = ConcurrentHashMap.newKeySet();
 
     @Override
     public Integer call() throws Exception {
@@ -121,6 +121,7 @@ final class PortForwardCommand implements Callable<Integer> {
             for (SocketChannel c : live) {
                 c.close();
             }
+            pipes.forEach(dev.vnet.apiserver.client.WebSocketPipe::close);
             // A socket closed under a blocked accept is released when that thread leaves it: once they have
             // left, the ports are free again.
             for (Thread t : accepting) {
@@ -237,7 +238,7 @@ final class PortForwardCommand implements Callable<Integer> {
     /** One connection: a pipe to the pod's node, joined to it until both sides are done. */
     private void forward(ApiClient client, Resolved to, Listener l, SocketChannel c) {
         try (c) {
-            SocketChannel pipe;
+            dev.vnet.apiserver.client.WebSocketPipe pipe;
             try {
                 pipe = client.pipe(Operation.PORT_FORWARD.request().put("pod", to.pod())
                         .put("namespace", to.namespace()).put("port", l.podPort()));
@@ -247,11 +248,11 @@ final class PortForwardCommand implements Callable<Integer> {
                 err.flush();
                 return;
             }
-            live.add(pipe);
+            pipes.add(pipe);
             try (pipe) {
-                BytePipe.join(c, pipe, "port-forward-back-" + l.port());
+                pipe.join(c, "port-forward-back-" + l.port());
             } finally {
-                live.remove(pipe);
+                pipes.remove(pipe);
             }
         } catch (IOException e) {
             // Closing a connection that failed already.

@@ -202,8 +202,8 @@ final class Repl {
 
     private List<JsonNode> list(String kind) throws ApiException {
         List<JsonNode> out = new ArrayList<>();
-        client.call(Operation.GET.request().put("kind", kind).put("allNamespaces", true))
-                .path("list").path("items").forEach(out::add);
+        client.list(dev.vnet.apiserver.api.Kinds.builtIn().named(kind), null, true, null).path("items")
+                .forEach(out::add);
         return out;
     }
 

@@ -33,12 +33,7 @@ final class Resources implements PrintContext, DescribeContext {
     /** The objects of {@code kind} the API lists (one namespace, or all; one name, or all). */
     <T extends HasMetadata> List<T> list(Kind<T> kind, String namespace, boolean allNamespaces, String name)
             throws ApiException {
-        ObjectNode req = Operation.GET.request().put("kind", kind.kind()).put("namespace", namespace)
-                .put("allNamespaces", allNamespaces);
-        if (name != null) {
-            req.put("name", name);
-        }
-        return typed(kind, client.call(req).path("list").path("items"));
+        return typed(kind, client.list(kind, namespace, allNamespaces, name).path("items"));
     }
 
     static <T extends HasMetadata> List<T> typed(Kind<T> kind, JsonNode items) {

@@ -157,7 +157,7 @@ final class UpCommand implements Callable<Integer> {
             out.println("a multi-process lab is already running: `vnet down` first to start another");
             return 0;
         }
-        if (new ApiClient(config.socket()).labRunning()) {
+        if (ApiClient.local(config.stateDir()).labRunning()) {
             throw new VnetCommand.CliException("a one-process lab is running: `vnet down` first");
         }
         if (explain) {

@@ -90,7 +90,7 @@ public final class VnetCommand implements Runnable {
         if (client == null) {
             ClusterConfig cluster = ClusterConfig.resolve(store, tokenFile, configFile);
             try {
-                client = cluster == null ? new ApiClient(stateDir.resolve("vnet.sock"))
+                client = cluster == null ? ApiClient.local(stateDir)
                         : new dev.vnet.apiserver.client.ClusterClient(cluster.store(), cluster.token(),
                                 dev.vnet.node.agent.NodeAgent.DEFAULT_API_PORT);
             } catch (dev.vnet.apiserver.store.ClusterStore.UnavailableException e) {

@@ -84,7 +84,7 @@ class PortForwardCommandTest {
             out.putObject("list").putArray("items").add(Json.tree(o));
             return out;
         });
-        api = new ApiServer(dir.resolve("vnet.sock"), h, new ApiServer.Streaming() {
+        api = new ApiServer(dir.resolve("vnet.sock"), h, new Streaming() {
             @Override
             public boolean handles(String op) {
                 return false;

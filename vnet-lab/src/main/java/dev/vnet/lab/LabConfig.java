@@ -71,8 +71,9 @@ public record LabConfig(String prefix, Path stateDir, int nodes, Cidr podCidr, C
         return prefix + "node-" + index;
     }
 
-    public Path socket() {
-        return stateDir.resolve("vnet.sock");
+    /** The lab's API credentials (CA, token) and its URL while it runs ({@code server}): what the CLI reads. */
+    public Path kubeDir() {
+        return stateDir.resolve("kube");
     }
 
     public Ipv4Address outsideIp() {

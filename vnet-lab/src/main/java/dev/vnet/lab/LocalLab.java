@@ -11,7 +11,6 @@ import dev.vnet.apiserver.server.ApiBackend;
 import dev.vnet.apiserver.rest.KubeApiServer;
 import dev.vnet.apiserver.rest.KubeCredentials;
 import dev.vnet.apiserver.rest.Kubeconfig;
-import dev.vnet.apiserver.server.ApiServer;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.apiserver.store.ClusterStore;
@@ -79,7 +78,6 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     private EndpointsController endpoints;
     private IngressStatusController ingressStatus;
     private final ServiceAllocator allocator;
-    private ApiServer api;
     private KubeApiServer kubeApi;
     private ScheduledExecutorService housekeeping;
     private final Instant started = Instant.now();
@@ -154,8 +152,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         controller = new PodController(store, nodes, state.namespaces(), false);
         endpoints = new EndpointsController(store);
         Handlers h = handlers();
-        startKubeApi(dir); // before the socket: once `vnet up -d` sees the socket, kubectl can connect too
-        api = new ApiServer(config.socket(), h, NodeApi.streaming(this));
+        startKubeApi(h);
         if (config.ingress()) {
             installIngress(h);
         }
@@ -165,18 +162,20 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
             return t;
         });
         housekeeping.scheduleWithFixedDelay(() -> nodes.forEach(VnetNode::housekeeping), 10, 10, TimeUnit.SECONDS);
-        LOG.info("lab up: nodes=" + nodes.size() + " socket=" + config.socket());
+        LOG.info("lab up: nodes=" + nodes.size() + " api=" + kubeApi.url());
     }
 
     /**
-     * The Kubernetes API for kubectl, on the same store, kinds and admission as the lab's own API: on 127.0.0.1:6443
-     * (another port if taken), with its CA and token in STATE/kube and a ready kubeconfig in STATE/kubeconfig; and
-     * for pods at node-1's 192.168.56.11:6443, behind the Service default/kubernetes.
+     * The lab's one API, for kubectl and the vnet CLI alike: the Kubernetes API with vnet's own operations as
+     * group vnet.dev/v1 ({@code handlers}), on 127.0.0.1:6443 (another port if taken), with its CA and token in
+     * STATE/kube and a ready kubeconfig in STATE/kubeconfig; and for pods at node-1's 192.168.56.11:6443, behind
+     * the Service default/kubernetes.
      */
-    private void startKubeApi(Path dir) throws IOException {
-        KubeCredentials credentials = KubeCredentials.loadOrCreate(dir.resolve("kube"));
+    private void startKubeApi(Handlers handlers) throws IOException {
+        KubeCredentials credentials = KubeCredentials.loadOrCreate(config.kubeDir());
         kubeApi = KubeApiServer.start(this, dev.vnet.apiserver.api.Kinds.builtIn(), credentials,
                 KubeApiServer.DEFAULT_PORT);
+        kubeApi.operations(handlers, NodeApi.streaming(this));
         kubeApi.podStreams(new KubeletStreams(this)); // log, exec, attach, portforward: kubelet's part
         Kubeconfig.write(kubeconfig(config), Kubeconfig.forLab(credentials.dir()));
         // Pods reach the API as on a real cluster: default/kubernetes (10.96.0.1:443) leads to the first node's
@@ -267,7 +266,8 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
      */
     private void installIngress(Handlers h) throws IOException {
         ObjectNode answer = h.apply(Operation.APPLY.request().put("source", "the ingress controller's manifest")
-                .put("text", IngressAddon.manifest(config.prefix(), config.socket())));
+                .put("text", IngressAddon.manifest(config.prefix(), "https://" + config.network().apiServiceIp() + ":443",
+                        config.kubeDir())));
         if (!answer.path("ok").asBoolean(false)) {
             throw new IOException("could not install the ingress controller: " + answer.path("error").asString("")
                     + " (`vnet up --no-ingress` starts without it)");
@@ -369,9 +369,6 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
             return;
         }
         stopped = true;
-        if (api != null) {
-            api.close();
-        }
         if (kubeApi != null) {
             kubeApi.close();
         }

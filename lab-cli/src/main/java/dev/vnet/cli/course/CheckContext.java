@@ -30,12 +30,22 @@ public final class CheckContext {
     public interface Api {
         JsonNode call(ObjectNode request) throws ApiException;
 
+        /** The objects of a kind as a List (one namespace, or every one when null; one name, or all). */
+        default JsonNode list(String kind, String namespace, String name) throws ApiException {
+            throw new ApiException("this connection to the lab cannot list resources");
+        }
+
+        /** Deletes the objects of a manifest that exist (in default when it names no namespace). */
+        default JsonNode delete(String text, String source) throws ApiException {
+            throw new ApiException("this connection to the lab cannot delete resources");
+        }
+
         /** A streaming request (a capture) copied to {@code sink} until it ends. */
         default void stream(ObjectNode request, java.io.OutputStream sink) throws ApiException {
             throw new ApiException("this connection to the lab cannot capture");
         }
 
-        /** The lab's Unix-socket API, both kinds of request. */
+        /** The lab's API: vnet's operations, and the Kubernetes verbs for resources. */
         static Api of(dev.vnet.apiserver.client.ApiClient client) {
             return new Api() {
                 @Override
@@ -46,6 +56,17 @@ public final class CheckContext {
                 @Override
                 public void stream(ObjectNode request, java.io.OutputStream sink) throws ApiException {
                     client.stream(request, sink);
+                }
+
+                @Override
+                public JsonNode delete(String text, String source) throws ApiException {
+                    return client.deleteEach(dev.vnet.apiserver.client.ApiClient.named(text, source, "default"), true);
+                }
+
+                @Override
+                public JsonNode list(String kind, String namespace, String name) throws ApiException {
+                    return client.list(dev.vnet.apiserver.api.Kinds.builtIn().named(kind), namespace, namespace == null,
+                            name);
                 }
             };
         }
@@ -122,6 +143,11 @@ public final class CheckContext {
         return api.call(request);
     }
 
+    /** The objects of {@code kind} as a List, through the Kubernetes API (every namespace when null). */
+    public JsonNode list(String kind, String namespace, String name) throws ApiException {
+        return api.list(kind, namespace, name);
+    }
+
     /** The lab's {@code status}: its pid, start time and nodes. */
     public JsonNode status() throws ApiException {
         if (status == null) {
@@ -147,8 +173,7 @@ public final class CheckContext {
     public Optional<JsonNode> pod(String name) throws ApiException {
         if (pods == null) {
             pods = new HashMap<>();
-            for (JsonNode item : api.call(Operation.GET.request().put("kind", "pods").put("allNamespaces", true))
-                    .path("list").path("items")) {
+            for (JsonNode item : api.list("pods", null, null).path("items")) {
                 boolean inDefault = item.path("metadata").path("namespace").asString("default").equals("default");
                 String n = item.path("metadata").path("name").asString();
                 if (inDefault || !pods.containsKey(n)) {
@@ -163,18 +188,17 @@ public final class CheckContext {
     public Optional<JsonNode> service(String name) throws ApiException {
         int slash = name.indexOf('/');
         if (slash > 0) { // NAMESPACE/NAME: a Service of another namespace
-            return Optional.ofNullable(byName(api.call(Operation.GET.request().put("kind", "services")
-                    .put("namespace", name.substring(0, slash)))).get(name.substring(slash + 1)));
+            return Optional.ofNullable(byName(api.list("services", name.substring(0, slash), null)).get(name.substring(slash + 1)));
         }
         if (services == null) {
-            services = byName(api.call(Operation.GET.request().put("kind", "services").put("namespace", "default")));
+            services = byName(api.list("services", "default", null));
         }
         return Optional.ofNullable(services.get(name));
     }
 
     private static Map<String, JsonNode> byName(JsonNode reply) {
         Map<String, JsonNode> out = new HashMap<>();
-        for (JsonNode item : reply.path("list").path("items")) {
+        for (JsonNode item : reply.path("items")) {
             out.put(item.path("metadata").path("name").asString(), item);
         }
         return out;

@@ -49,8 +49,7 @@ final class EndpointsCheck extends AbstractCheck {
             if (ctx.service(service).isEmpty()) {
                 return fail(ctx, "Service " + service + " does not exist");
             }
-            JsonNode ep = ctx.call(Operation.GET.request().put("kind", "endpoints").put("name", service)
-                    .put("namespace", "default")).path("list").path("items").path(0);
+            JsonNode ep = ctx.list("endpoints", "default", service).path("items").path(0);
             int n = 0;
             for (JsonNode subset : ep.path("subsets")) {
                 n += subset.path("addresses").size();

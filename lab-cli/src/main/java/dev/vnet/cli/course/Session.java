@@ -264,8 +264,7 @@ public final class Session {
         List<String> deleted = new java.util.ArrayList<>();
         for (String m : files) {
             Path file = lab.dir().resolve(m);
-            JsonNode reply = api.call(Operation.DELETE.request().put("namespace", "default")
-                    .put("source", Catalog.display(file)).put("text", read(file)));
+            JsonNode reply = api.delete(read(file), Catalog.display(file));
             reply.path("messages").forEach(line -> deleted.add(line.asString()));
         }
         return deleted;

@@ -12,9 +12,11 @@ public enum Operation {
     PING("ping", Route.ANY_NODE, null),
     /** The lab or node process: its nodes, store, PID. */
     STATUS("status", Route.EVERY_NODE, null),
+    /**
+     * A whole file at once: every object validated and admitted before any is stored, so a bad file changes
+     * nothing. Reads and deletes are the Kubernetes verbs of the same API.
+     */
     APPLY("apply", Route.ANY_NODE, null),
-    GET("get", Route.ANY_NODE, null),
-    DELETE("delete", Route.ANY_NODE, null),
     /** A container's output. */
     LOGS("logs", Route.POD_NODE, "pod"),
     /** Where `vnet exec NAME` runs: a pod's namespace, node/NAME's, or the outside's. */

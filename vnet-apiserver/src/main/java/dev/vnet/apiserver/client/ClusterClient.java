@@ -12,7 +12,6 @@ import dev.vnet.apiserver.store.Stores;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -71,9 +70,45 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         return out;
     }
 
-    /** The client of one member's API. */
-    ApiClient clientOf(Member m) {
-        return ApiClient.tcp(new InetSocketAddress(m.address(), apiPort), token);
+    /** Each member's client, made once: each holds its own connections. */
+    private final Map<String, ApiClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
+    private String caPem;
+
+    /** The client of one member's API: HTTPS to its underlay address, trusting the cluster's CA. */
+    ApiClient clientOf(Member m) throws ApiException {
+        String key = m.name() + "@" + m.address();
+        ApiClient c = clients.get(key);
+        if (c == null) {
+            c = ApiClient.https(java.net.URI.create("https://" + m.address() + ":" + apiPort), ca(), token);
+            clients.put(key, c);
+        }
+        return c;
+    }
+
+    private synchronized String ca() throws ApiException {
+        if (caPem == null) {
+            caPem = dev.vnet.apiserver.rest.KubeCredentials.caPemIn(store).orElseThrow(() -> new ApiException(
+                    "the cluster has no API CA yet (Secret kube-system/" + dev.vnet.apiserver.rest.KubeCredentials
+                            .CA_SECRET + "): is a node process running?"));
+        }
+        return caPem;
+    }
+
+    /** A Kubernetes REST request, to a live node that answers (the next one if it does not). */
+    @Override
+    public JsonNode rest(String method, String path, JsonNode body) throws ApiException {
+        List<String> down = new ArrayList<>();
+        for (Member m : liveInOrder()) {
+            try {
+                JsonNode reply = clientOf(m).rest(method, path, body);
+                lastGood = m.name();
+                return reply;
+            } catch (UnreachableException e) {
+                down.add(m.name());
+            }
+        }
+        throw new ApiException("no node of the cluster answers (" + String.join(", ", down)
+                + " hold a lease but their APIs do not answer): are the node processes running?");
     }
 
     private Member named(String node) throws ApiException {
@@ -287,7 +322,7 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
 
     /** A pipe (a port-forward) to the node that runs the request's pod, or to the node it names. */
     @Override
-    public java.nio.channels.SocketChannel pipe(JsonNode request) throws ApiException {
+    public WebSocketPipe pipe(JsonNode request) throws ApiException {
         String node = request.path("node").asString("");
         Member m = node.isEmpty() ? nodeOfPod(request.path(Operation.PORT_FORWARD.target()).asString(""),
                 namespaceOf(request)) : named(node);

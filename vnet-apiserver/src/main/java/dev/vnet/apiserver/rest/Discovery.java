@@ -36,6 +36,8 @@ final class Discovery {
     private final Kinds kinds;
     /** Group version ("v1", "networking.k8s.io/v1") to its kinds, in registry order. */
     private final Map<String, List<Kind<?>>> byGroupVersion = new LinkedHashMap<>();
+    /** vnet's own operations ({@link Operations}), served as group vnet.dev/v1 once set. */
+    private volatile List<String> operations = List.of();
 
     Discovery(Kinds kinds) {
         this.kinds = kinds;
@@ -59,7 +61,12 @@ final class Discovery {
     }
 
     boolean serves(String groupVersion) {
-        return byGroupVersion.containsKey(groupVersion);
+        return byGroupVersion.containsKey(groupVersion)
+                || (groupVersion.equals(Operations.GROUP_VERSION) && !operations.isEmpty());
+    }
+
+    void operations(java.util.Collection<String> names) {
+        this.operations = List.copyOf(names);
     }
 
     ObjectNode version() {
@@ -91,6 +98,11 @@ final class Discovery {
                 versions.computeIfAbsent(gv.substring(0, slash), x -> new ArrayList<>()).add(gv.substring(slash + 1));
             }
         }
+        if (!operations.isEmpty()) {
+            int slash = Operations.GROUP_VERSION.indexOf('/');
+            versions.put(Operations.GROUP_VERSION.substring(0, slash),
+                    List.of(Operations.GROUP_VERSION.substring(slash + 1)));
+        }
         versions.forEach((group, vs) -> {
             ObjectNode g = groups.addObject().put("name", group);
             ArrayNode arr = g.putArray("versions");
@@ -105,6 +117,14 @@ final class Discovery {
         ObjectNode o = Json.object();
         o.put("kind", "APIResourceList").put("apiVersion", "v1").put("groupVersion", groupVersion);
         ArrayNode arr = o.putArray("resources");
+        if (groupVersion.equals(Operations.GROUP_VERSION)) {
+            // Created only, as TokenReview is: a request in, its answer out, nothing stored.
+            for (String op : operations) {
+                ObjectNode r = arr.addObject();
+                r.put("name", op).put("singularName", "").put("namespaced", false).put("kind", "Operation");
+                r.putArray("verbs").add("create");
+            }
+        }
         for (Kind<?> k : byGroupVersion.getOrDefault(groupVersion, List.of())) {
             ObjectNode r = arr.addObject();
             r.put("name", k.plural()).put("singularName", k.singular()).put("namespaced", k.namespaced())

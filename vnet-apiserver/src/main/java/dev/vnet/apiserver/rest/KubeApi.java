@@ -33,6 +33,11 @@ final class KubeApi {
         this.writes = new Writes(store, new RestAdmissionContext(backend, kinds));
     }
 
+    /** Serves vnet's operations as group vnet.dev/v1 in discovery. */
+    void operations(java.util.Collection<String> names) {
+        discovery.operations(names);
+    }
+
     /** The resource a URL names, or null for any other path (discovery, OpenAPI, unknown). */
     Target target(String path) {
         String[] segs = Arrays.stream(path.split("/")).filter(s -> !s.isEmpty()).toArray(String[]::new);

@@ -87,8 +87,10 @@ public final class KubeApiServer implements AutoCloseable {
     /** Listeners inside network namespaces (the in-cluster address), closed with the server. */
     private final List<Channel> inCluster = new CopyOnWriteArrayList<>();
     private volatile PodStreams podStreams;
+    private volatile Operations operations;
 
-    private KubeApiServer(KubeApi api, KubeCredentials credentials, int port) throws IOException {
+    private KubeApiServer(KubeApi api, KubeCredentials credentials, int port, InetSocketAddress address)
+            throws IOException {
         this.api = api;
         this.credentials = credentials;
         this.boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("kube-api-accept", true),
@@ -108,7 +110,8 @@ public final class KubeApiServer implements AutoCloseable {
         this.tls = tls;
         Channel bound;
         try {
-            bound = bind(bootstrap().channel(NioServerSocketChannel.class), port);
+            bound = address != null ? bindExactly(bootstrap().channel(NioServerSocketChannel.class), address)
+                    : bind(bootstrap().channel(NioServerSocketChannel.class), port);
         } catch (IOException e) {
             shutdownThreads();
             throw e;
@@ -128,6 +131,15 @@ public final class KubeApiServer implements AutoCloseable {
                                 new HttpServerKeepAliveHandler(), new HttpObjectAggregator(MAX_BODY), new Handler());
                     }
                 });
+    }
+
+    private static Channel bindExactly(ServerBootstrap b, InetSocketAddress address) throws IOException {
+        ChannelFuture f = b.bind(address).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("cannot listen on " + address.getAddress().getHostAddress() + ":" + address.getPort()
+                    + ": " + f.cause().getMessage() + " (is another API server running there?)", f.cause());
+        }
+        return f.channel();
     }
 
     /** Binds 127.0.0.1:{@code port}, or any free port when that one is taken (or {@code port} is 0). */
@@ -152,9 +164,20 @@ public final class KubeApiServer implements AutoCloseable {
      */
     public static KubeApiServer start(ApiBackend backend, Kinds kinds, KubeCredentials credentials, int port)
             throws IOException {
-        KubeApiServer s = new KubeApiServer(new KubeApi(backend, kinds), credentials, port);
+        KubeApiServer s = new KubeApiServer(new KubeApi(backend, kinds), credentials, port, null);
         credentials.publish(s.url());
         LOG.info("kube API serving: url=" + s.url() + " credentials=" + credentials.dir());
+        return s;
+    }
+
+    /**
+     * Serves on {@code address} exactly (a node process's underlay address, port 6443), failing if it is taken:
+     * clients find a node's API by its address, so it cannot move to another port.
+     */
+    public static KubeApiServer listenOn(ApiBackend backend, Kinds kinds, KubeCredentials credentials,
+                                         InetSocketAddress address) throws IOException {
+        KubeApiServer s = new KubeApiServer(new KubeApi(backend, kinds), credentials, 0, address);
+        LOG.info("kube API serving: url=" + s.url());
         return s;
     }
 
@@ -184,9 +207,18 @@ public final class KubeApiServer implements AutoCloseable {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
-    /** https://127.0.0.1:PORT */
+    /** https://ADDRESS:PORT of the main listener (127.0.0.1 for a local lab). */
     public String url() {
-        return "https://127.0.0.1:" + port();
+        return "https://" + ((InetSocketAddress) listener.localAddress()).getAddress().getHostAddress() + ":" + port();
+    }
+
+    /**
+     * Serves vnet's own operations ({@code handlers}, and {@code streaming}'s captures and port-forwards) as API
+     * group vnet.dev/v1 on this server, with its token: the CLI's one way into a lab or a node.
+     */
+    public void operations(dev.vnet.apiserver.server.Handlers handlers, dev.vnet.apiserver.server.Streaming streaming) {
+        this.operations = new Operations(handlers, streaming);
+        api.operations(handlers.ops());
     }
 
     public KubeCredentials credentials() {
@@ -224,6 +256,12 @@ public final class KubeApiServer implements AutoCloseable {
             KubeStatus refused = authenticate(req);
             if (refused != null) {
                 send(ctx, KubeResponse.error(refused), keepAlive);
+                return;
+            }
+            Operations ops = operations;
+            String path = new QueryStringDecoder(req.uri()).path();
+            if (ops != null && path.startsWith(Operations.PREFIX)) {
+                ops.serve(ctx, req, path, workers, loops, (c, answer) -> send(c, answer, keepAlive));
                 return;
             }
             byte[] body = new byte[req.content().readableBytes()];

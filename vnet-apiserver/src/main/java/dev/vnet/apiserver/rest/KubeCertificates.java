@@ -68,6 +68,11 @@ public final class KubeCertificates {
 
     /** The API server's certificate, signed by {@code ca}; its chain is the leaf, then the CA. */
     public static TlsMaterial newServer(TlsMaterial ca, Duration validity) {
+        return newServer(ca, validity, List.of());
+    }
+
+    /** As {@link #newServer(TlsMaterial, Duration)}, also for {@code moreAddresses} (a node's underlay address). */
+    public static TlsMaterial newServer(TlsMaterial ca, Duration validity, List<String> moreAddresses) {
         try {
             KeyPair pair = keyPair();
             X509Certificate caCert = ca.chain().get(0);
@@ -77,6 +82,8 @@ public final class KubeCertificates {
             List<GeneralName> names = new java.util.ArrayList<>();
             DNS_NAMES.forEach(n -> names.add(new GeneralName(GeneralName.dNSName, n)));
             IP_ADDRESSES.forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
+            moreAddresses.stream().filter(ip -> !IP_ADDRESSES.contains(ip))
+                    .forEach(ip -> names.add(new GeneralName(GeneralName.iPAddress, ip)));
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)));
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature

@@ -36,6 +36,66 @@ public final class KubeCredentials {
         this.token = token;
     }
 
+    /** The Secret in kube-system holding a cluster's API CA, as kubeadm uploads its certificates for new servers. */
+    public static final String CA_SECRET = "vnet-apiserver-ca";
+
+    /**
+     * The credentials of one node process's API in a cluster over a shared store: the cluster's CA, read from
+     * Secret {@code kube-system/vnet-apiserver-ca} or made and stored there by the first node to start (a node
+     * that loses the race reads the winner's), a server certificate of this node's own for {@code addresses} too,
+     * and the cluster token as the bearer token. Every node's API is then trusted by one CA, so a client that
+     * fails over from one node to the next needs nothing new.
+     */
+    public static KubeCredentials shared(dev.vnet.apiserver.store.ClusterStore store, String token,
+                                         java.util.List<String> addresses) throws IOException {
+        TlsMaterial ca = clusterCa(store);
+        return new KubeCredentials(null, ca, KubeCertificates.newServer(ca, SERVER_VALIDITY, addresses), token.strip());
+    }
+
+    /** The cluster's CA certificate (PEM) from the store, for a client to trust; empty before a node made it. */
+    public static java.util.Optional<String> caPemIn(dev.vnet.apiserver.store.ClusterStore store) {
+        return store.get(dev.vnet.apiserver.api.SecretKind.KIND,
+                        dev.vnet.apiserver.store.ClusterStore.key("kube-system", CA_SECRET))
+                .map(v -> new String(dev.vnet.apiserver.api.SecretKind.value(v.value(),
+                        dev.vnet.apiserver.api.SecretKind.TLS_CERT), StandardCharsets.UTF_8));
+    }
+
+    /** The cluster's CA from the store, made first if there is none. */
+    public static TlsMaterial clusterCa(dev.vnet.apiserver.store.ClusterStore store) throws IOException {
+        String key = dev.vnet.apiserver.store.ClusterStore.key("kube-system", CA_SECRET);
+        var kind = dev.vnet.apiserver.api.SecretKind.KIND;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            var have = store.get(kind, key);
+            if (have.isPresent()) {
+                try {
+                    return dev.vnet.apiserver.api.SecretKind.tls(have.get().value());
+                } catch (dev.vnet.ingress.tls.Pem.TlsDataException e) {
+                    throw new IOException("Secret kube-system/" + CA_SECRET + " does not hold a CA (" + e.getMessage()
+                            + "): delete it and restart the node processes", e);
+                }
+            }
+            TlsMaterial ca = KubeCertificates.newCa(CA_VALIDITY);
+            io.fabric8.kubernetes.api.model.Secret secret = new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata().withName(CA_SECRET).withNamespace("kube-system")
+                    .addToLabels("app.kubernetes.io/managed-by", "vnet").endMetadata()
+                    .withType(dev.vnet.apiserver.api.SecretKind.TLS)
+                    .addToData(dev.vnet.apiserver.api.SecretKind.TLS_CERT, b64(SelfSigned.certificatePem(ca)))
+                    .addToData(dev.vnet.apiserver.api.SecretKind.TLS_KEY, b64(SelfSigned.keyPem(ca)))
+                    .build();
+            try {
+                store.create(kind, key, secret);
+                return ca;
+            } catch (dev.vnet.apiserver.store.ClusterStore.ConflictException e) {
+                // Another node made it first: read theirs.
+            }
+        }
+        throw new IOException("cannot agree on the cluster's API CA in the store: restart the node process");
+    }
+
+    private static String b64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
     /** Reads the CA and token in {@code dir}, or makes them; makes a new server certificate. */
     public static KubeCredentials loadOrCreate(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -112,10 +172,15 @@ public final class KubeCredentials {
 
     /** Records the running server's URL ({@code server}), for `vnet kubeconfig`. */
     void publish(String url) throws IOException {
-        write(dir.resolve("server"), url + "\n", false);
+        if (dir != null) {
+            write(dir.resolve("server"), url + "\n", false);
+        }
     }
 
     void unpublish() {
+        if (dir == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(dir.resolve("server"));
         } catch (IOException ignored) {

@@ -57,6 +57,11 @@ final class RestAdmissionContext implements AdmissionContext {
         return backend.settleTimeout();
     }
 
+    /** Whether Nodes are removed by hand here (a cluster of node processes). */
+    boolean nodesDeletable() {
+        return backend.nodesDeletable();
+    }
+
     @Override
     public boolean runsPod(String key) {
         return backend.runsPod(key);

@@ -55,7 +55,21 @@ final class RestObjects {
 
     /** The object named, as shown. */
     static <T extends HasMetadata> Optional<ObjectNode> get(ClusterStore store, Kind<T> kind, String key) {
-        return store.get(kind, key).map(v -> render(kind, v.value(), v.revision()));
+        return store.get(kind, key).map(v -> shown(store, kind, v));
+    }
+
+    /** Rendered, with what only the store knows added: how long a subnet lease has left (never stored). */
+    private static <T extends HasMetadata> ObjectNode shown(ClusterStore store, Kind<T> kind, ClusterStore.Versioned<T> v) {
+        ObjectNode tree = render(kind, v.value(), v.revision());
+        if (v.value() instanceof dev.vnet.apiserver.api.SubnetLease lease) {
+            store.timeToLive(lease.spec().leaseId()).ifPresent(left -> {
+                ObjectNode meta = (ObjectNode) tree.get("metadata");
+                ObjectNode ann = meta.has("annotations") && meta.get("annotations").isObject()
+                        ? (ObjectNode) meta.get("annotations") : meta.putObject("annotations");
+                ann.put(dev.vnet.apiserver.api.SubnetLeaseKind.REMAINING_ANNOTATION, Long.toString(left.toSeconds()));
+            });
+        }
+        return tree;
     }
 
     /** A list's items and the revision the list was read at. */
@@ -70,7 +84,7 @@ final class RestObjects {
                 continue;
             }
             // The list gives values only: each object's revision is its own read.
-            store.get(kind, ClusterStore.key(item)).ifPresent(v -> out.add(render(kind, v.value(), v.revision())));
+            store.get(kind, ClusterStore.key(item)).ifPresent(v -> out.add(shown(store, kind, v)));
         }
         return new Listing(out, Math.max(revision, out.stream().mapToLong(RestObjects::revision).max().orElse(0)));
     }

@@ -165,6 +165,18 @@ final class Writes {
     // ---- delete ----
 
     <T extends HasMetadata> KubeResponse delete(Kind<T> kind, Target t, KubeRequest r) throws KubeStatus {
+        if (kind.equals(dev.vnet.apiserver.api.NodeKind.KIND) && admission instanceof RestAdmissionContext rest && rest.nodesDeletable()) {
+            var node = dev.vnet.apiserver.server.NodeRemoval.get(store, t.name());
+            if (node == null) {
+                throw KubeStatus.notFound(kind, t.name());
+            }
+            try {
+                dev.vnet.apiserver.server.NodeRemoval.remove(store, t.name());
+            } catch (ApiException e) {
+                throw new KubeStatus(409, "Conflict", e.getMessage());
+            }
+            return KubeResponse.ok(RestObjects.render(kind, kind.cast(node), store.revision()));
+        }
         writable(kind, "delete");
         ClusterStore.Versioned<T> have = store.get(kind, t.key()).orElseThrow(() -> KubeStatus.notFound(kind, t.name()));
         JsonNode options = r.body().length == 0 ? Json.object() : json(r);

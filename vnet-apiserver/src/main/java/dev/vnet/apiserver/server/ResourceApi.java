@@ -31,9 +31,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The API server's resource verbs for every kind of the registry: {@code apply} (strict parse, validation,
- * admission, then the writes), {@code get} and {@code delete}. Nothing here knows a kind by name but the few
- * answers the store alone can give (a subnet lease's time left) and the operator's removal of a dead node.
+ * {@code vnet apply} for every kind of the registry, served as operation {@code apply} of vnet.dev/v1: a whole file
+ * at once (strict parse, validation, admission of every object, then the writes), so a bad file changes nothing.
+ * Reads and deletes are the Kubernetes verbs of the same API ({@code dev.vnet.apiserver.rest}).
  */
 public final class ResourceApi {
     private final ApiBackend backend;
@@ -46,18 +46,16 @@ public final class ResourceApi {
         this.kinds = kinds;
     }
 
-    /** Registers apply, get, delete and ping for the built-in kinds. */
+    /** Registers apply and ping for the built-in kinds (reads and deletes are the Kubernetes verbs). */
     public static void register(Handlers handlers, ApiBackend backend) {
         register(handlers, backend, Kinds.builtIn());
     }
 
-    /** Registers apply, get, delete and ping for the kinds of {@code kinds}. */
+    /** Registers apply and ping for the kinds of {@code kinds}. */
     public static void register(Handlers handlers, ApiBackend backend, Kinds kinds) {
         ResourceApi api = new ResourceApi(backend, kinds);
         handlers.add(Operation.PING, req -> Handlers.ok())
-                .add(Operation.APPLY, req -> api.apply(req.path("text").asString(""), req.path("source").asString("manifest")))
-                .add(Operation.GET, api::get)
-                .add(Operation.DELETE, api::delete);
+                .add(Operation.APPLY, req -> api.apply(req.path("text").asString(""), req.path("source").asString("manifest")));
     }
 
     // ---- apply ----
@@ -200,131 +198,5 @@ public final class ResourceApi {
         public boolean runsPod(String key) {
             return backend.runsPod(key);
         }
-    }
-
-    // ---- get ----
-
-    private ObjectNode get(JsonNode req) throws ApiException {
-        Kind<?> kind = kinds.named(req.path("kind").asString(""));
-        String name = req.path("name").asString("");
-        String namespace = req.path("namespace").asString("default");
-        boolean all = req.path("allNamespaces").asBoolean(false) || !kind.namespaced();
-        List<HasMetadata> items = new ArrayList<>();
-        for (HasMetadata item : store.list(kind.kind(), kind.type())) {
-            if ((all || namespace.equals(item.getMetadata().getNamespace()))
-                    && (name.isEmpty() || name.equals(item.getMetadata().getName()))) {
-                items.add(item);
-            }
-        }
-        if (!name.isEmpty() && items.isEmpty()) {
-            throw new ApiException(kind.resource() + " \"" + name + "\" not found");
-        }
-        ObjectNode out = Handlers.ok().put("kind", kind.kind());
-        ObjectNode list = out.putObject("list");
-        list.put("apiVersion", "v1");
-        list.put("kind", "List");
-        ArrayNode arr = list.putArray("items");
-        for (HasMetadata item : items) {
-            if (item instanceof SubnetLease lease) {
-                // The store alone knows how long a lease has left: say it on the copy returned, never stored.
-                store.timeToLive(lease.spec().leaseId()).ifPresent(left -> lease.getMetadata().getAnnotations()
-                        .put(SubnetLeaseKind.REMAINING_ANNOTATION, Long.toString(left.toSeconds())));
-            }
-            arr.add(Json.tree(item));
-        }
-        return out;
-    }
-
-    // ---- delete ----
-
-    private ObjectNode delete(JsonNode req) throws ApiException, InvalidManifestException {
-        record Target(Kind<?> kind, String name, String namespace) {}
-        List<Target> targets = new ArrayList<>();
-        String namespace = req.path("namespace").asString("default");
-        if (req.hasNonNull("text")) {
-            for (Manifests.Document d : Manifests.parse(req.path("text").asString(""),
-                    req.path("source").asString("manifest"), kinds)) {
-                String ns = d.object().getMetadata().getNamespace();
-                targets.add(new Target(d.kind(), d.object().getMetadata().getName(),
-                        ns == null || ns.isEmpty() ? namespace : ns));
-            }
-        } else {
-            Kind<?> kind = kinds.named(req.path("kind").asString(""));
-            if (kind.equals(NodeKind.KIND) && backend.nodesDeletable()) {
-                return deleteNodes(req.path("names"));
-            }
-            for (JsonNode n : req.path("names")) {
-                targets.add(new Target(kind, n.asString(), namespace));
-            }
-        }
-        for (Target t : targets) {
-            if (t.kind().managedBy() != null) {
-                throw new ApiException(t.kind().plural() + " are not deleted by hand: they are written by "
-                        + t.kind().managedBy());
-            }
-        }
-        boolean ignoreMissing = req.path("ignoreNotFound").asBoolean(false) || req.hasNonNull("text");
-        List<String> messages = new ArrayList<>();
-        List<String> errors = new ArrayList<>();
-        Context ctx = new Context();
-        for (Target t : targets) {
-            String key = t.kind().namespaced() ? ClusterStore.key(t.namespace(), t.name()) : ClusterStore.key("", t.name());
-            Optional<? extends HasMetadata> have = store.get(t.kind(), key).map(ClusterStore.Versioned::value);
-            try {
-                if (have.isPresent()) {
-                    deleting(t.kind(), have.get(), ctx);
-                }
-            } catch (ApiException e) {
-                errors.add(e.getMessage());
-                continue;
-            }
-            if (have.isEmpty() || !store.delete(t.kind(), key)) {
-                if (!ignoreMissing) {
-                    errors.add(t.kind().resource() + " \"" + t.name() + "\" not found");
-                }
-                continue;
-            }
-            Admissions.of(t.kind()).deleted(key, ctx);
-            messages.add(t.kind().singular() + " \"" + t.name() + "\" deleted");
-        }
-        if (!errors.isEmpty() && messages.isEmpty()) {
-            throw new ApiException(String.join("; ", errors));
-        }
-        ObjectNode out = Handlers.ok();
-        ArrayNode lines = out.putArray("messages");
-        messages.forEach(lines::add);
-        ArrayNode errs = out.putArray("errors");
-        errors.forEach(errs::add);
-        return out;
-    }
-
-    /**
-     * An operator removing dead nodes from a cluster: the Node (which frees its pod subnet for a new node) and
-     * the pods bound to it, as the pod garbage collector would. A node that still holds its lease is refused.
-     */
-    private ObjectNode deleteNodes(JsonNode names) throws ApiException {
-        ObjectNode out = Handlers.ok();
-        ArrayNode lines = out.putArray("messages");
-        for (JsonNode n : names) {
-            String name = n.asString();
-            String key = ClusterStore.key("", name);
-            if (store.get(NodeKind.KIND, key).isEmpty()) {
-                throw new ApiException("nodes \"" + name + "\" not found");
-            }
-            if (store.list(SubnetLeaseKind.KIND).stream().anyMatch(l -> l.spec().node().equals(name))) {
-                throw new ApiException("node " + name + " still holds its subnet lease: stop its process first "
-                        + "(a deleted node's subnet may go to another node)");
-            }
-            for (Pod p : store.list(PodKind.KIND)) {
-                if (name.equals(PodKind.nodeName(p))) {
-                    store.delete(PodKind.KIND, PodKind.key(p));
-                    lines.add("pod \"" + PodKind.name(p) + "\" deleted (it was bound to " + name + ")");
-                }
-            }
-            store.delete(NodeKind.KIND, key);
-            lines.add("node \"" + name + "\" deleted");
-        }
-        out.putArray("errors");
-        return out;
     }
 }

@@ -72,7 +72,7 @@ class PortForwardClusterClientTest {
         pod = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         pod.bind(UnixDomainSocketAddress.of(podSocket));
         node = ApiServer.tcp(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), TOKEN, new Handlers(),
-                new ApiServer.Streaming() {
+                new Streaming() {
                     @Override
                     public boolean handles(String op) {
                         return false;

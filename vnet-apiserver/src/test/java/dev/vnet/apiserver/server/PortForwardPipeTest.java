@@ -222,8 +222,8 @@ class PortForwardPipeTest {
     }
 
     /** What a node's API pipes to: the pod above for port 80, a refusal for any other port. */
-    private ApiServer.Streaming pipes(Path pod) {
-        return new ApiServer.Streaming() {
+    private Streaming pipes(Path pod) {
+        return new Streaming() {
             @Override
             public boolean handles(String op) {
                 return false;

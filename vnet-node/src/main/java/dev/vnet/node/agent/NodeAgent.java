@@ -12,7 +12,8 @@ import dev.vnet.apiserver.controller.EndpointsController;
 import dev.vnet.apiserver.controller.IngressStatusController;
 import dev.vnet.apiserver.controller.NodeLifecycle;
 import dev.vnet.apiserver.server.ApiBackend;
-import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.apiserver.store.ClusterStore;
@@ -61,7 +62,8 @@ import java.util.logging.Logger;
 public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(NodeAgent.class.getName());
     /** The node API's port: the one kubelet's API uses. */
-    public static final int DEFAULT_API_PORT = 10250;
+    /** kube-apiserver's port: every node process serves the Kubernetes API on its underlay address. */
+    public static final int DEFAULT_API_PORT = KubeApiServer.DEFAULT_PORT;
     public static final Path DEFAULT_TOKEN_FILE = Path.of("/etc/vnet/token");
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/vnet");
     /** The prefix of the lab's own namespaces, which pods may not be named after. */
@@ -96,7 +98,8 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     private ServiceAllocator allocator;
     private LeaseKeeper lease;
     private volatile PodController controller;
-    private ApiServer api;
+    private KubeApiServer api;
+    private String caPem;
     private ScheduledExecutorService housekeeping;
     private volatile boolean stopped;
     private String underlayIface;
@@ -158,8 +161,17 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
             running.add(new NodeLifecycle(store));
             running.add(new IngressStatusController(store));
         }
-        api = ApiServer.tcp(new InetSocketAddress(InetAddress.getByAddress(underlayIp.toBytes()), settings.apiPort()),
-                token, handlers(), NodeApi.streaming(this));
+        // The Kubernetes API (and vnet.dev/v1) on this node's underlay address, under the cluster's one CA, with the
+        // cluster token: any node answers a client, which fails over to the next when one does not.
+        KubeCredentials credentials = KubeCredentials.shared(store, token, List.of(underlayIp.toString()));
+        caPem = credentials.caPem();
+        api = KubeApiServer.listenOn(this, dev.vnet.apiserver.api.Kinds.builtIn(), credentials,
+                new InetSocketAddress(InetAddress.getByAddress(underlayIp.toBytes()), settings.apiPort()));
+        api.operations(handlers(), NodeApi.streaming(this));
+        api.podStreams(new dev.vnet.node.streams.KubeletStreams(this));
+        if (settings.controlPlane()) {
+            ClusterBootstrap.ensureApiService(store, network, underlayIp, settings.apiPort());
+        }
         housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "housekeeping");
             t.setDaemon(true);
@@ -167,7 +179,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         });
         housekeeping.scheduleWithFixedDelay(node::housekeeping, 10, 10, TimeUnit.SECONDS);
         LOG.info("node up: node=" + settings.name() + " store=" + store.describe() + " subnet=" + subnet
-                + " underlay=" + underlayIp + " api=" + api.address() + " netns=" + netns
+                + " underlay=" + underlayIp + " api=" + api.url() + " netns=" + netns
                 + (settings.controlPlane() ? " control-plane" : ""));
     }
 
@@ -311,7 +323,11 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
             if (NodeKind.name(n).equals(settings.name()) || !live.contains(NodeKind.name(n)) || ip == null) {
                 continue;
             }
-            out.add(ApiClient.tcp(new InetSocketAddress(ip, settings.apiPort()), token));
+            try {
+                out.add(ApiClient.https(java.net.URI.create("https://" + ip + ":" + settings.apiPort()), caPem, token));
+            } catch (ApiException e) {
+                LOG.warning("cannot reach node " + NodeKind.name(n) + ": " + e.getMessage());
+            }
         }
         return out;
     }

@@ -2,7 +2,7 @@ package dev.vnet.node.api;
 
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.PodKind;
-import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.server.Streaming;
 import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.CaptureSink;
 import dev.vnet.core.capture.PcapWriter;
@@ -25,7 +25,7 @@ import tools.jackson.databind.JsonNode;
  * (VXLAN's inner frames), "tun" (the node's own stack), "underlay" (the kernel's vnet-ul bridge, through
  * libpcap: outer UDP/VXLAN headers and all), or "all" of a node's points.
  */
-final class CaptureApi implements ApiServer.Streaming {
+final class CaptureApi implements Streaming {
     private final NodeHost lab;
 
     CaptureApi(NodeHost lab) {

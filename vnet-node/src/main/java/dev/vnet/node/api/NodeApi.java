@@ -5,7 +5,7 @@ import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.ServiceKind;
-import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.server.Streaming;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.node.RunningPod;
@@ -70,10 +70,10 @@ public final class NodeApi {
     }
 
     /** The streaming verbs of {@code host}'s nodes: captures (a stream) and port-forwards (a two-way pipe). */
-    public static ApiServer.Streaming streaming(NodeHost host) {
+    public static Streaming streaming(NodeHost host) {
         CaptureApi capture = new CaptureApi(host);
         PortForwardApi portForward = new PortForwardApi(host);
-        return new ApiServer.Streaming() {
+        return new Streaming() {
             @Override
             public boolean handles(String op) {
                 return capture.handles(op);

@@ -31,9 +31,13 @@ public final class IngressAddon {
         return labPrefix + "ingress-controller";
     }
 
-    /** The manifest, for a lab whose API listens on {@code apiSocket} (one process). */
-    public static String manifest(String labPrefix, Path apiSocket) {
-        return manifest(labPrefix, List.of("--api-socket", apiSocket.toString()));
+    /**
+     * The manifest for a one-process lab: the controller reads the Kubernetes API in-cluster, at the
+     * {@code kubernetes} Service's address, with the lab's CA and token (files of {@code kubeDir}).
+     */
+    public static String manifest(String labPrefix, String kubeApiUrl, Path kubeDir) {
+        return manifest(labPrefix, List.of("--kube-api", kubeApiUrl, "--ca-file", kubeDir.resolve("ca.crt").toString(),
+                "--token-file", kubeDir.resolve("token").toString()));
     }
 
     /** The manifest for a cluster of node processes over etcd: the controller finds the nodes' APIs as the CLI does. */

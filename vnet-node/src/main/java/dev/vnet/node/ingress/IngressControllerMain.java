@@ -2,7 +2,6 @@ package dev.vnet.node.ingress;
 
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
-import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.client.ApiClient;
 import dev.vnet.apiserver.client.ClusterClient;
 import dev.vnet.apiserver.controller.IngressStatusController;
@@ -49,13 +48,16 @@ public final class IngressControllerMain {
     private IngressControllerMain() {}
 
     public static void main(String[] args) throws Exception {
-        Path socket = null;
+        String kubeApi = null;
+        Path caFile = null;
         String store = null;
         Path tokenFile = null;
         int apiPort = 0;
         for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--api-socket") && i + 1 < args.length) {
-                socket = Path.of(args[++i]);
+            if (args[i].equals("--kube-api") && i + 1 < args.length) {
+                kubeApi = args[++i];
+            } else if (args[i].equals("--ca-file") && i + 1 < args.length) {
+                caFile = Path.of(args[++i]);
             } else if (args[i].equals("--store") && i + 1 < args.length) {
                 store = args[++i];
             } else if (args[i].equals("--token-file") && i + 1 < args.length) {
@@ -68,9 +70,10 @@ public final class IngressControllerMain {
         }
         ApiClient api;
         String where;
-        if (socket != null) {
-            api = new ApiClient(socket);
-            where = "the API socket " + socket;
+        if (kubeApi != null && caFile != null && tokenFile != null) {
+            // In-cluster, as ingress-nginx finds its API: the kubernetes Service, through the lab's data plane.
+            api = ApiClient.https(java.net.URI.create(kubeApi), Files.readString(caFile), Files.readString(tokenFile));
+            where = "the Kubernetes API at " + kubeApi;
         } else if (store != null && tokenFile != null && apiPort > 0) {
             api = new ClusterClient(store, Files.readString(tokenFile).strip(), apiPort);
             where = "the node APIs of the cluster in " + store;
@@ -90,7 +93,7 @@ public final class IngressControllerMain {
     }
 
     private static void usage(String why) {
-        System.err.println("ingress controller: " + why + " (usage: --api-socket PATH, or --store URL --token-file FILE --api-port N)");
+        System.err.println("ingress controller: " + why + " (usage: --kube-api URL --ca-file FILE --token-file FILE, or --store URL --token-file FILE --api-port N)");
         System.exit(2);
     }
 
@@ -147,9 +150,9 @@ public final class IngressControllerMain {
 
         private static <T extends HasMetadata> List<T> list(ApiClient api, String kind, Class<T> type,
                                                             StringBuilder fingerprint) throws ApiException {
-            JsonNode answer = api.call(Operation.GET.request().put("kind", kind).put("allNamespaces", true));
+            JsonNode answer = api.list(dev.vnet.apiserver.api.Kinds.builtIn().named(kind), null, true, null);
             List<T> out = new ArrayList<>();
-            for (JsonNode item : answer.path("list").path("items")) {
+            for (JsonNode item : answer.path("items")) {
                 fingerprint.append(item.path("metadata").path("uid").asString("")).append('@')
                         .append(item.path("metadata").path("resourceVersion").asString("")).append('|')
                         .append(item.hashCode()).append(';');
