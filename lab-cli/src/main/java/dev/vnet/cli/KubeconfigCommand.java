@@ -41,9 +41,9 @@ final class KubeconfigCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         LabConfig config = root.labConfig();
-        String text = text(config);
+        String text = text(root, config);
         if (merge) {
-            Path file = mergeInto(config, target);
+            Path file = mergeInto(root, config, target);
             out.println("merged context vnet into " + file + " (now current)");
             return 0;
         }
@@ -57,19 +57,23 @@ final class KubeconfigCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String text(LabConfig config) throws VnetCommand.CliException {
+    private static String text(VnetCommand root, LabConfig config) throws Exception {
+        if (!java.nio.file.Files.exists(config.kubeDir().resolve("server"))
+                && root.client() instanceof dev.vnet.apiserver.client.ClusterClient cluster) {
+            return cluster.kubeconfig(); // a VM of a multi-machine cluster: its nodes' own addresses
+        }
         try {
-            return Kubeconfig.forLab(config.stateDir().resolve("kube"));
+            return Kubeconfig.forLab(config.kubeDir());
         } catch (IOException e) {
             throw new VnetCommand.CliException(e.getMessage());
         }
     }
 
     /** Merges the lab's kubeconfig into {@code target} (or the user's kubeconfig); returns the file changed. */
-    static Path mergeInto(LabConfig config, Path target) throws VnetCommand.CliException {
+    static Path mergeInto(VnetCommand root, LabConfig config, Path target) throws Exception {
         Path file = target != null ? target : userKubeconfig();
         try {
-            Kubeconfig.merge(file, text(config));
+            Kubeconfig.merge(file, text(root, config));
         } catch (IOException e) {
             throw new VnetCommand.CliException("cannot merge into " + file + ": " + e.getMessage());
         }

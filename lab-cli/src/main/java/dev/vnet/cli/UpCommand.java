@@ -76,10 +76,6 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if ((kubeconfig || kubeconfigFile != null) && "etcd".equals(root.store)) {
-            throw new VnetCommand.CliException("--kubeconfig is for the one-process lab: a lab with --store etcd "
-                    + "serves no Kubernetes API yet", 2);
-        }
         if (root.store != null && !root.store.equals("memory") && !root.store.equals("etcd")) {
             throw new VnetCommand.CliException("vnet up --store takes memory (one process, the default) or etcd "
                     + "(etcd in node-1's namespace, one node process per node)", 2);
@@ -125,7 +121,7 @@ final class UpCommand implements Callable<Integer> {
         }
         LocalLab lab = LocalLab.start(config);
         if (kubeconfig || kubeconfigFile != null) {
-            out.println("merged context vnet into " + KubeconfigCommand.mergeInto(config, kubeconfigFile));
+            out.println("merged context vnet into " + KubeconfigCommand.mergeInto(root, config, kubeconfigFile));
         }
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -185,6 +181,12 @@ final class UpCommand implements Callable<Integer> {
         t.print(out);
         out.println("outside: netns " + config.outsideNs() + " (bridge vnet-ul); each node's log: "
                 + config.stateDir().resolve("logs"));
+        out.println("Kubernetes API: every node serves it on its underlay address :6443; kubectl here reaches them at "
+                + Files.readString(config.kubeDir().resolve("server")).strip()
+                + " (export KUBECONFIG=$(vnet kubeconfig --write))");
+        if (kubeconfig || kubeconfigFile != null) {
+            out.println("merged context vnet into " + KubeconfigCommand.mergeInto(root, config, kubeconfigFile));
+        }
         out.println("next: vnet apply -f labs/examples/pods-spread.yaml && vnet get pods -o wide");
         out.flush();
         if (detach) {
@@ -291,7 +293,7 @@ final class UpCommand implements Callable<Integer> {
                 }
                 printSummary(out, client.call(Operation.STATUS.request()));
                 if (kubeconfig || kubeconfigFile != null) {
-                    out.println("merged context vnet into " + KubeconfigCommand.mergeInto(config, kubeconfigFile));
+                    out.println("merged context vnet into " + KubeconfigCommand.mergeInto(root, config, kubeconfigFile));
                 }
                 out.println("the lab runs in the background (pid " + p.pid() + ", log " + log + "); `vnet down` stops it");
                 return 0;

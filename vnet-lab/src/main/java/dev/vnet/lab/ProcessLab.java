@@ -132,7 +132,45 @@ public final class ProcessLab {
                 + "store: " + store + "\ntokenFile: " + token + "\noutside: " + config.outsideNs()
                 + "\nleaseTtlSeconds: " + leaseTtl.toSeconds() + "\n");
         awaitLeases(config, store, nodes, progress);
+        startApiForwarder(config, launcher, token);
+        say(progress, "Kubernetes API for kubectl at " + Files.readString(dir.resolve("kube/server")).strip()
+                + ", forwarded to the nodes' APIs (`vnet kubeconfig` prints a kubeconfig)");
         return cluster;
+    }
+
+    /**
+     * The Kubernetes API for kubectl on this machine's 127.0.0.1 ({@link ApiForwarder}), with the cluster's CA
+     * (node-1 wrote it) and token in STATE/kube, where `vnet kubeconfig` finds them.
+     */
+    private static void startApiForwarder(LabConfig config, Launcher launcher, Path token) throws IOException,
+            ApiException {
+        Path dir = config.stateDir();
+        Path kube = dir.resolve("kube");
+        Files.createDirectories(kube);
+        Files.setPosixFilePermissions(kube, PosixFilePermissions.fromString("rwx------"));
+        Files.deleteIfExists(kube.resolve("server"));
+        Files.copy(dir.resolve("nodes").resolve(config.node(1).name()).resolve("pki/ca.crt"), kube.resolve("ca.crt"),
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.deleteIfExists(kube.resolve("ca.key")); // a local lab's CA, not this cluster's
+        Files.copy(token, kube.resolve("token"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(kube.resolve("token"), PosixFilePermissions.fromString("rw-------"));
+        List<String> argv = new java.util.ArrayList<>(List.of("setsid", launcher.java(), "-Xmx64m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-cp", launcher.classpath(), ApiForwarder.class.getName(), dir.toString(),
+                config.outsideNs()));
+        for (int i = 1; i <= config.nodes(); i++) {
+            argv.add(config.node(i).underlayIp() + ":" + dev.vnet.apiserver.rest.KubeApiServer.DEFAULT_PORT);
+        }
+        Process p = new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("logs/api-forward.log").toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Files.writeString(dir.resolve("pids").resolve("api-forward.pid"), Long.toString(p.pid()));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!Files.exists(kube.resolve("server"))) {
+            if (!p.isAlive() || System.nanoTime() > deadline) {
+                throw new ApiException("the API forwarder did not start: see " + dir.resolve("logs/api-forward.log"));
+            }
+            sleep(100);
+        }
     }
 
     /** Starts etcd in node-1's namespace on its data directory (kept across restarts) and waits for it. */
@@ -245,6 +283,7 @@ public final class ProcessLab {
         }
         found |= process(config, "etcd").isPresent();
         stop(config, "etcd");
+        stop(config, "api-forward");
         Commands quiet = new Commands(config.explain());
         try (var nodes = Files.list(dir.resolve("nodes"))) {
             for (Path n : nodes.toList()) {
@@ -261,7 +300,7 @@ public final class ProcessLab {
             // No node state: nothing recorded.
         }
         found |= LocalLab.cleanStale(config);
-        for (String sub : List.of("etcd", "nodes", "pids", "deploy", "token", CLUSTER_FILE)) {
+        for (String sub : List.of("etcd", "nodes", "pids", "deploy", "token", "kube/server", CLUSTER_FILE)) {
             LocalLab.deleteTree(dir.resolve(sub));
         }
         return found;

@@ -94,6 +94,15 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         return caPem;
     }
 
+    /**
+     * A kubeconfig for this cluster as seen from this machine: the first live node's API (its underlay address),
+     * the cluster's CA, and the token. kubectl has one server per cluster entry; `vnet` itself fails over.
+     */
+    public String kubeconfig() throws ApiException {
+        Member first = liveInOrder().get(0);
+        return dev.vnet.apiserver.rest.Kubeconfig.text("https://" + first.address() + ":" + apiPort, ca(), token);
+    }
+
     /** A Kubernetes REST request, to a live node that answers (the next one if it does not). */
     @Override
     public JsonNode rest(String method, String path, JsonNode body) throws ApiException {

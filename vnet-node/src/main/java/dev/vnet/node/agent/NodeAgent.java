@@ -165,6 +165,9 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         // cluster token: any node answers a client, which fails over to the next when one does not.
         KubeCredentials credentials = KubeCredentials.shared(store, token, List.of(underlayIp.toString()));
         caPem = credentials.caPem();
+        // As kubeadm leaves the CA on every node (/etc/kubernetes/pki/ca.crt): what a client on this machine trusts.
+        Files.createDirectories(stateDir.resolve("pki"));
+        Files.writeString(stateDir.resolve("pki").resolve("ca.crt"), caPem);
         api = KubeApiServer.listenOn(this, dev.vnet.apiserver.api.Kinds.builtIn(), credentials,
                 new InetSocketAddress(InetAddress.getByAddress(underlayIp.toBytes()), settings.apiPort()));
         api.operations(handlers(), NodeApi.streaming(this));
