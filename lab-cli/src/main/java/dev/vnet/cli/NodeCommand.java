@@ -16,7 +16,7 @@ import picocli.CommandLine.ParentCommand;
 /** `vnet node`: one node of a multi-machine cluster, as its own process (what systemd runs on each VM). */
 @Command(name = "node", description = {
         "Run one node of a cluster whose store is etcd: its data plane, pods, DNS and Services, its subnet",
-        "lease, and its API on the underlay address (port 10250, token required). Runs in the foreground.",
+        "lease, and the Kubernetes API on the underlay address (port 6443, token required). Runs in the foreground.",
         "Stopping or killing it leaves its pods in place; the next start re-attaches them.",
         "Example: vnet node --name node-2 --store etcd://192.168.56.11:2379 --iface eth1"},
         subcommands = {NodeCommand.Restart.class, NodeCommand.Stop.class})
@@ -42,7 +42,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--control-plane", description = "Also run the cluster-wide loops (Endpoints, node health).")
     boolean controlPlane;
 
-    @Option(names = "--api-port", defaultValue = "10250", description = "The node API's port (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--api-port", defaultValue = "6443", description = "The port of the node's Kubernetes API (default: ${DEFAULT-VALUE}).")
     int apiPort;
 
     @Option(names = "--proxy-mode", defaultValue = "iptables", description = "iptables or ipvs.")

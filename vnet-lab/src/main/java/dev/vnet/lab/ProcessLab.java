@@ -149,8 +149,17 @@ public final class ProcessLab {
         Files.createDirectories(kube);
         Files.setPosixFilePermissions(kube, PosixFilePermissions.fromString("rwx------"));
         Files.deleteIfExists(kube.resolve("server"));
-        Files.copy(dir.resolve("nodes").resolve(config.node(1).name()).resolve("pki/ca.crt"), kube.resolve("ca.crt"),
-                StandardCopyOption.REPLACE_EXISTING);
+        // A node takes its lease before its API is up: node-1 writes the CA once it serves.
+        Path ca = dir.resolve("nodes").resolve(config.node(1).name()).resolve("pki/ca.crt");
+        long caDeadline = System.nanoTime() + READY_NANOS;
+        while (!Files.exists(ca)) {
+            if (System.nanoTime() > caDeadline || process(config, config.node(1).name()).isEmpty()) {
+                throw new ApiException(config.node(1).name() + " does not serve its API: " + lastLine(config,
+                        config.node(1).name()));
+            }
+            sleep(100);
+        }
+        Files.copy(ca, kube.resolve("ca.crt"), StandardCopyOption.REPLACE_EXISTING);
         Files.deleteIfExists(kube.resolve("ca.key")); // a local lab's CA, not this cluster's
         Files.copy(token, kube.resolve("token"), StandardCopyOption.REPLACE_EXISTING);
         Files.setPosixFilePermissions(kube.resolve("token"), PosixFilePermissions.fromString("rw-------"));

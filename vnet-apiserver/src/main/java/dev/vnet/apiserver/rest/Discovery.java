@@ -100,7 +100,7 @@ final class Discovery {
         }
         if (!operations.isEmpty()) {
             int slash = Operations.GROUP_VERSION.indexOf('/');
-            versions.put(Operations.GROUP_VERSION.substring(0, slash),
+            versions.putIfAbsent(Operations.GROUP_VERSION.substring(0, slash),
                     List.of(Operations.GROUP_VERSION.substring(slash + 1)));
         }
         versions.forEach((group, vs) -> {

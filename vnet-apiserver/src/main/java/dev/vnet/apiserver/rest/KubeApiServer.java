@@ -88,6 +88,7 @@ public final class KubeApiServer implements AutoCloseable {
     private final List<Channel> inCluster = new CopyOnWriteArrayList<>();
     private volatile PodStreams podStreams;
     private volatile Operations operations;
+    private volatile PodStreamProxy podProxy;
 
     private KubeApiServer(KubeApi api, KubeCredentials credentials, int port, InetSocketAddress address)
             throws IOException {
@@ -225,6 +226,14 @@ public final class KubeApiServer implements AutoCloseable {
         return credentials;
     }
 
+    /**
+     * In a cluster of node processes: the streams of a pod that another node runs go to that node's API
+     * ({@code nodeOfPod} says where, or null for this one), as kube-apiserver hands them to the pod's kubelet.
+     */
+    public void proxyPodStreams(java.util.function.Function<String, InetSocketAddress> nodeOfPod, String caPem) {
+        this.podProxy = new PodStreamProxy(nodeOfPod, caPem);
+    }
+
     /** Who serves log, exec, attach and portforward from now on (null: 501 again). */
     public void podStreams(PodStreams streams) {
         this.podStreams = streams;
@@ -260,7 +269,7 @@ public final class KubeApiServer implements AutoCloseable {
             }
             Operations ops = operations;
             String path = new QueryStringDecoder(req.uri()).path();
-            if (ops != null && path.startsWith(Operations.PREFIX)) {
+            if (ops != null && ops.serves(path)) {
                 ops.serve(ctx, req, path, workers, loops, (c, answer) -> send(c, answer, keepAlive));
                 return;
             }
@@ -312,6 +321,13 @@ public final class KubeApiServer implements AutoCloseable {
         }
 
         private void streamed(ChannelHandlerContext ctx, FullHttpRequest req, KubeRequest r, Target t) {
+            PodStreamProxy proxy = podProxy;
+            InetSocketAddress elsewhere = proxy == null ? null : proxy.target(t.namespace(), t.name());
+            if (elsewhere != null) {
+                req.content().resetReaderIndex();
+                proxy.forward(ctx, req, elsewhere, this);
+                return;
+            }
             PodStreams streams = podStreams;
             if (streams == null || !streams.subresources().contains(t.subresource())) {
                 send(ctx, KubeResponse.error(new KubeStatus(501, "NotImplemented", "pods/" + t.subresource()

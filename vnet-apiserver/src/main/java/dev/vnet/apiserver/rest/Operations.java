@@ -71,6 +71,18 @@ final class Operations {
         this.streaming = streaming;
     }
 
+    /**
+     * Whether {@code path} names one of these operations; other paths of the group (the SubnetLease kind, which is
+     * vnet.dev/v1 too) are resources.
+     */
+    boolean serves(String path) {
+        if (!path.startsWith(PREFIX)) {
+            return false;
+        }
+        String op = path.substring(PREFIX.length());
+        return handlers.ops().contains(op) || (streaming != null && (streaming.handles(op) || streaming.pipes(op)));
+    }
+
     /** Every operation served, by its name in the URL. */
     Set<String> names() {
         return handlers.ops();

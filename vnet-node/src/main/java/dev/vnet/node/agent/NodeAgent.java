@@ -16,6 +16,7 @@ import dev.vnet.apiserver.rest.KubeApiServer;
 import dev.vnet.apiserver.rest.KubeCredentials;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.server.ResourceApi;
+import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.apiserver.store.Stores;
 import dev.vnet.core.addr.Cidr;
@@ -172,6 +173,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
                 new InetSocketAddress(InetAddress.getByAddress(underlayIp.toBytes()), settings.apiPort()));
         api.operations(handlers(), NodeApi.streaming(this));
         api.podStreams(new dev.vnet.node.streams.KubeletStreams(this));
+        api.proxyPodStreams(this::apiOfPodNode, caPem);
         if (settings.controlPlane()) {
             ClusterBootstrap.ensureApiService(store, network, underlayIp, settings.apiPort());
         }
@@ -313,6 +315,16 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     @Override
     public String[] underlayLink() {
         return new String[] {node.config().netns(), underlayIface};
+    }
+
+    /** The API of the node that runs pod {@code key} when that is another node; null for this one or none. */
+    private InetSocketAddress apiOfPodNode(String key) {
+        String nodeName = store.get(PodKind.KIND, key).map(v -> PodKind.nodeName(v.value())).orElse(null);
+        if (nodeName == null || nodeName.equals(settings.name())) {
+            return null;
+        }
+        return store.get(NodeKind.KIND, ClusterStore.key("", nodeName)).map(v -> NodeKind.internalIp(v.value()))
+                .map(ip -> new InetSocketAddress(ip, settings.apiPort())).orElse(null);
     }
 
     /** The other live nodes' APIs, found in the store (their leases and InternalIPs). */

@@ -23,7 +23,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The node API's verbs (kubelet's API, port 10250 on a node process): the state of this process's nodes — pod
+ * The node's own operations (served as vnet.dev/v1 on the API of the lab or of a node process): the state of this process's nodes — pod
  * logs, where `vnet exec` runs, conntrack, the Service rules and data plane, DNS questions, flows, counters,
  * topology, traces and captures. Requests and answers are JSON.
  */
