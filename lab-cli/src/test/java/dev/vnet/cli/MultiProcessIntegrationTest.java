@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
@@ -179,22 +180,43 @@ class MultiProcessIntegrationTest {
     @Test
     @Order(3)
     void theNodeApiWantsTheTokenAndListensOnTheUnderlayOnly() throws Exception {
-        String ask = "exec 3<>/dev/tcp/192.168.56.12/10250; echo '%s' >&3; cat <&3";
-        Run none = sh("ip", "netns", "exec", config.outsideNs(), "bash", "-c", ask.formatted("{\"op\":\"status\"}"));
-        assertTrue(none.out().contains("\"ok\":false") && none.out().contains("unauthorized"), none.all());
-        Run wrong = sh("ip", "netns", "exec", config.outsideNs(), "bash", "-c",
-                ask.formatted("{\"op\":\"status\",\"token\":\"guess\"}"));
-        assertTrue(wrong.out().contains("unauthorized"), wrong.all());
+        // Each node serves the Kubernetes API (vnet.dev/v1 for vnet's own operations) on its underlay address.
+        String url = "https://192.168.56.12:6443/apis/vnet.dev/v1/status";
+        String ca = stateDir.resolve("kube/ca.crt").toString();
+        Run none = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "--cacert", ca, "-X", "POST", "-d", "{}",
+                url);
+        assertTrue(none.out().contains("\"code\":403") && none.out().contains("system:anonymous"), none.all());
+        Run wrong = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "--cacert", ca, "-H",
+                "Authorization: Bearer guess", "-X", "POST", "-d", "{}", url);
+        assertTrue(wrong.out().contains("\"code\":401") && wrong.out().contains("Unauthorized"), wrong.all());
         String token = Files.readString(stateDir.resolve("token")).strip();
-        Run right = sh("ip", "netns", "exec", config.outsideNs(), "bash", "-c",
-                ask.formatted("{\"op\":\"status\",\"token\":\"" + token + "\"}"));
+        // --cacert without -k: node-2's certificate is signed by the cluster's CA and names its address.
+        Run right = sh("ip", "netns", "exec", config.outsideNs(), "curl", "-s", "--cacert", ca, "-H",
+                "Authorization: Bearer " + token, "-X", "POST", "-d", "{}", url);
         assertTrue(right.out().contains("\"ok\":true") && right.out().contains("node-2"), right.all());
-        Run listening = sh("ip", "netns", "exec", config.nodeNs(2), "ss", "-Hltn", "sport = :10250");
-        assertEquals(List.of("192.168.56.12:10250"), listening.out().lines()
+        Run listening = sh("ip", "netns", "exec", config.nodeNs(2), "ss", "-Hltn", "sport = :6443");
+        assertEquals(List.of("192.168.56.12:6443"), listening.out().lines()
                 .map(l -> l.trim().split("\\s+")[3]).toList(), listening.out());
         String mode = String.join("", Files.getPosixFilePermissions(stateDir.resolve("token")).stream()
                 .map(Enum::name).sorted().toList());
         assertEquals("OWNER_READOWNER_WRITE", mode);
+    }
+
+    @Test
+    @Order(3)
+    void kubectlOnThisMachineReachesEveryNodeThroughTheLoopbackForwarder() throws Exception {
+        Assumptions.assumeTrue(sh("sh", "-c", "command -v kubectl").exit() == 0, "kubectl is not installed");
+        Run written = vnet("kubeconfig", "--write");
+        assertEquals(0, written.exit(), written.all());
+        String kubeconfig = written.out().strip();
+        assertTrue(Files.readString(Path.of(kubeconfig)).contains("https://127.0.0.1:"), kubeconfig);
+        Run pods = sh("kubectl", "--kubeconfig", kubeconfig, "get", "pods", "-o", "wide");
+        assertEquals(0, pods.exit(), pods.all());
+        assertTrue(pods.out().contains(pod("a")) && pods.out().contains(pod("b")), pods.out());
+        // The forwarder reaches node-1 first; a pod of node-2 is exec'd by node-2, which node-1 hands it to.
+        Run exec = sh("kubectl", "--kubeconfig", kubeconfig, "exec", pod("b"), "--", "sh", "-c", "echo from-b; exit 3");
+        assertEquals(3, exec.exit(), exec.all()); // the command's exit status, passed back
+        assertTrue(exec.out().contains("from-b") && exec.err().contains("exit code 3"), exec.all());
     }
 
     @Test

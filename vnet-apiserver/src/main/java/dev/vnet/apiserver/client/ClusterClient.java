@@ -108,8 +108,13 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
     public JsonNode rest(String method, String path, JsonNode body) throws ApiException {
         List<String> down = new ArrayList<>();
         for (Member m : liveInOrder()) {
+            ApiClient c = clientOf(m);
+            if (!c.answers(PING_MILLIS)) {
+                down.add(m.name()); // holds its lease but hangs: never wait for it
+                continue;
+            }
             try {
-                JsonNode reply = clientOf(m).rest(method, path, body);
+                JsonNode reply = c.rest(method, path, body);
                 lastGood = m.name();
                 return reply;
             } catch (UnreachableException e) {
