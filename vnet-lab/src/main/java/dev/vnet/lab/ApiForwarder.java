@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * How kubectl on this machine reaches a multi-process lab ({@code vnet up --store etcd}), whose API servers are
  * the node processes on lab addresses (192.168.56.1N:6443) that the root namespace must never send to: a
  * listener on this machine's 127.0.0.1:6443 (another port if taken), and for each connection a TCP connection
- * made from inside the outside namespace to the first node whose API accepts it, node-1 first. TLS goes end to
+ * made from inside the outside namespace to the first node whose API answers, node-1 first. TLS goes end to
  * end: every node's certificate names 127.0.0.1 and is signed by the cluster's one CA, so whichever node
  * answers, the client trusts it; a node that is down is skipped, as a load balancer in front of several
  * kube-apiservers would.
@@ -28,6 +28,8 @@ import java.util.logging.Logger;
 public final class ApiForwarder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ApiForwarder.class.getName());
     private static final int CONNECT_MILLIS = 1000;
+    /** How long a node may take to answer a ClientHello before the next one is tried. */
+    private static final int ANSWER_MILLIS = 2000;
 
     private final String outsideNs;
     private final List<InetSocketAddress> nodes;
@@ -77,31 +79,44 @@ public final class ApiForwarder implements AutoCloseable {
     }
 
     private void forward(SocketChannel client) {
-        try (client; SocketChannel upstream = connect()) {
-            if (upstream == null) {
-                return; // no node answers: the client sees the connection close
+        try (client) {
+            // The client speaks first (TLS's ClientHello): it is sent to each node in turn until one answers
+            // within ANSWER_MILLIS, so a node that is hung (its kernel still accepts connections) is skipped too.
+            java.nio.ByteBuffer hello = java.nio.ByteBuffer.allocate(16 * 1024);
+            if (client.read(hello) <= 0) {
+                return;
             }
-            BytePipe.join(client, upstream, "api-forward-back");
+            hello.flip();
+            List<String> tried = new ArrayList<>();
+            for (InetSocketAddress node : nodes) {
+                SocketChannel upstream = NetNs.call(outsideNs, SocketChannel::open);
+                try {
+                    upstream.socket().connect(node, CONNECT_MILLIS);
+                    upstream.write(hello.duplicate());
+                    upstream.socket().setSoTimeout(ANSWER_MILLIS);
+                    byte[] first = new byte[16 * 1024];
+                    int n = upstream.socket().getInputStream().read(first); // the socket's stream honours the timeout
+                    if (n <= 0) {
+                        throw new IOException("closed without answering");
+                    }
+                    upstream.socket().setSoTimeout(0);
+                    java.nio.ByteBuffer answer = java.nio.ByteBuffer.wrap(first, 0, n);
+                    while (answer.hasRemaining()) {
+                        client.write(answer);
+                    }
+                    try (upstream) {
+                        BytePipe.join(client, upstream, "api-forward-back");
+                    }
+                    return;
+                } catch (IOException e) {
+                    upstream.close();
+                    tried.add(node.getAddress().getHostAddress() + " (" + e.getMessage() + ")");
+                }
+            }
+            LOG.warning("api forwarder: no node's API answers: " + String.join(", ", tried));
         } catch (IOException e) {
             LOG.fine("api forwarder: " + e.getMessage());
         }
-    }
-
-    /** A connection to the first node that accepts one, made inside the outside namespace; null if none does. */
-    private SocketChannel connect() throws IOException {
-        List<String> tried = new ArrayList<>();
-        for (InetSocketAddress node : nodes) {
-            SocketChannel ch = NetNs.call(outsideNs, SocketChannel::open);
-            try {
-                ch.socket().connect(node, CONNECT_MILLIS);
-                return ch;
-            } catch (IOException e) {
-                ch.close();
-                tried.add(node.getAddress().getHostAddress() + " (" + e.getMessage() + ")");
-            }
-        }
-        LOG.warning("api forwarder: no node's API accepts a connection: " + String.join(", ", tried));
-        return null;
     }
 
     @Override
