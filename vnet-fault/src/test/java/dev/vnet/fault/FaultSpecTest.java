@@ -103,6 +103,7 @@ class FaultSpecTest {
     static final String[][] ERRORS = {
         {"--loss 30%", "--node is required: the node whose data path the fault is on, e.g. --node node-1"},
         {"--node node-1", "a fault needs an effect: " + FaultSpec.EFFECTS},
+        {"--node node-1 --loss 0%", "a fault needs an effect: " + FaultSpec.EFFECTS},
         {"--node node-1 --loss 130%", "--loss takes a percentage 0-100, e.g. --loss 30% (not \"130%\")"},
         {"--node node-1 --loss lots", "--loss takes a percentage 0-100, e.g. --loss 30% (not \"lots\")"},
         {"--node node-1 --loss -5", "--loss takes a percentage 0-100, e.g. --loss 30% (not \"-5\")"},
