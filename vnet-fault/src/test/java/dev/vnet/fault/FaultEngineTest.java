@@ -319,8 +319,8 @@ class FaultEngineTest {
         ByteBuffer cut = ByteBuffer.wrap(TestFrames.bytes(TestFrames.fragNeeded(1400), 35)); // 1 byte of ICMP
         Object[][] cases = {
             {"frag needed", TestFrames.fragNeeded(1400), true},
-            {"port unreachable", TestFrames.icmpError(IcmpRepr.destinationUnreachable(IcmpPacket.CODE_PORT_UNREACHABLE)),
-                false},
+            {"port unreachable",
+                TestFrames.icmpError(IcmpRepr.destinationUnreachable(IcmpPacket.CODE_PORT_UNREACHABLE)), false},
             {"time exceeded", TestFrames.icmpError(IcmpRepr.timeExceeded()), false},
             {"echo", TestFrames.echo(), false},
             {"tcp", TestFrames.tcpSyn(80), false},

@@ -155,7 +155,8 @@ class FaultTableTest {
         });
         dataPath.start();
         for (int i = 0; i < 2000; i++) {
-            int id = table.add(spec(i % 2 == 0 ? "--node node-1 --peer node-2 --loss 50%" : "--node node-1 --delay 1ms"));
+            int id = table.add(spec(i % 2 == 0 ? "--node node-1 --peer node-2 --loss 50%"
+                    : "--node node-1 --delay 1ms"));
             if (i % 3 == 0) {
                 table.delete(id);
             }
