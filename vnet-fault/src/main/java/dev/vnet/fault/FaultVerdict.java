@@ -65,7 +65,7 @@ public final class FaultVerdict {
         this.mtu = mtu;
     }
 
-    /** The verdict of fault {@code id} (described as {@code description}) for {@code cause}. */
+    /** The verdict of fault {@code id} for {@code cause}; {@code detail}, if not null, follows in parentheses. */
     static FaultVerdict of(Cause cause, int id, FaultSpec spec, String detail) {
         Action action = switch (cause) {
             case NONE -> Action.PASS;
