@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The folders draw the line Kubernetes draws between its components, and the imports point one way: a module
- * uses only the modules below it (core ← bridge, overlay, nat, policy, ingress ← apiserver ← node ← lab ← cli), and no
- * package depends on itself through others. Read from the sources, so it holds for inline names too.
+ * uses only the modules below it (core ← bridge, overlay, nat, policy, fault, ingress ← apiserver ← node ← lab
+ * ← cli), and no package depends on itself through others. Read from the sources, so it holds for inline names
+ * too.
  */
 class ArchitectureTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -38,14 +39,16 @@ class ArchitectureTest {
         MAY_USE.put("dev.vnet.overlay", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.nat", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.policy", List.of("dev.vnet.core"));
+        MAY_USE.put("dev.vnet.fault", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.ingress", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.apiserver", List.of("dev.vnet.core", "dev.vnet.policy", "dev.vnet.ingress"));
         MAY_USE.put("dev.vnet.node", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
-                "dev.vnet.policy", "dev.vnet.ingress", "dev.vnet.apiserver"));
+                "dev.vnet.policy", "dev.vnet.fault", "dev.vnet.ingress", "dev.vnet.apiserver"));
         MAY_USE.put("dev.vnet.lab", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
-                "dev.vnet.policy", "dev.vnet.ingress", "dev.vnet.apiserver", "dev.vnet.node"));
+                "dev.vnet.policy", "dev.vnet.fault", "dev.vnet.ingress", "dev.vnet.apiserver", "dev.vnet.node"));
         MAY_USE.put("dev.vnet.cli", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
-                "dev.vnet.policy", "dev.vnet.ingress", "dev.vnet.apiserver", "dev.vnet.node", "dev.vnet.lab"));
+                "dev.vnet.policy", "dev.vnet.fault", "dev.vnet.ingress", "dev.vnet.apiserver", "dev.vnet.node",
+                "dev.vnet.lab"));
     }
 
     private static final Pattern PACKAGE = Pattern.compile("^package ([\\w.]+);", Pattern.MULTILINE);
@@ -98,8 +101,8 @@ class ArchitectureTest {
 
     @Test
     void theComponentsHaveTheirFolders() {
-        for (String folder : List.of("vnet-core", "vnet-bridge", "vnet-overlay", "vnet-nat", "vnet-policy", "vnet-ingress",
-                "vnet-apiserver", "vnet-node", "vnet-lab", "lab-cli")) {
+        for (String folder : List.of("vnet-core", "vnet-bridge", "vnet-overlay", "vnet-nat", "vnet-policy",
+                "vnet-fault", "vnet-ingress", "vnet-apiserver", "vnet-node", "vnet-lab", "lab-cli")) {
             assertTrue(Files.isDirectory(ROOT.resolve(folder).resolve("src/main/java")), folder);
         }
         Set<String> packages = uses().keySet();

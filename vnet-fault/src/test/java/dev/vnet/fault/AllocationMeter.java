@@ -1,0 +1,33 @@
+package dev.vnet.fault;
+
+import java.lang.management.ManagementFactory;
+import org.junit.jupiter.api.Assumptions;
+
+/** Counts the bytes the current thread allocates, through HotSpot's com.sun.management.ThreadMXBean. */
+final class AllocationMeter {
+
+    private AllocationMeter() {
+    }
+
+    /**
+     * Runs {@code work} {@code warmup} times (so the JIT compiles it and escape analysis can do its part),
+     * then {@code rounds} more, and returns the bytes allocated during those. Skips the test on a JVM that
+     * cannot count.
+     */
+    static long bytesAllocated(int warmup, int rounds, Runnable work) {
+        Assumptions.assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+                "this JVM cannot count allocations");
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        Assumptions.assumeTrue(bean.isThreadAllocatedMemorySupported() && bean.isThreadAllocatedMemoryEnabled(),
+                "this JVM cannot count allocations");
+        for (int i = 0; i < warmup; i++) {
+            work.run();
+        }
+        long thread = Thread.currentThread().getId();
+        long before = bean.getThreadAllocatedBytes(thread);
+        for (int i = 0; i < rounds; i++) {
+            work.run();
+        }
+        return bean.getThreadAllocatedBytes(thread) - before;
+    }
+}
