@@ -19,7 +19,7 @@ import picocli.CommandLine;
                 + "With no verb on a terminal, vnet starts its REPL: the same verbs, with completion and history,%n"
                 + "and Mininet-style lines (`pod-a ping -c 2 pod-b`).",
         subcommands = {UpCommand.class, DownCommand.class, NodeCommand.class, StatusCommand.class, ApplyCommand.class,
-                CreateCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, PolicyCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class, PortForwardCommand.class, LabCommand.class, KubeconfigCommand.class,
+                CreateCommand.class, GetCommand.class, DescribeCommand.class, DeleteCommand.class, ConntrackCommand.class, ProxyCommand.class, DnsCommand.class, TraceCommand.class, CaptureCommand.class, FlowsCommand.class, PolicyCommand.class, StatsCommand.class, TopologyCommand.class, ExecCommand.class, LogsCommand.class, PortForwardCommand.class, LabCommand.class, KubeconfigCommand.class, FaultCommand.class, DiffCommand.class,
                 CommandLine.HelpCommand.class})
 public final class VnetCommand implements Runnable {
     @Option(names = "--debug", description = "Print stack traces of errors.", scope = CommandLine.ScopeType.INHERIT)

@@ -41,7 +41,7 @@ class ArchitectureTest {
         MAY_USE.put("dev.vnet.policy", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.fault", List.of("dev.vnet.core"));
         MAY_USE.put("dev.vnet.ingress", List.of("dev.vnet.core"));
-        MAY_USE.put("dev.vnet.apiserver", List.of("dev.vnet.core", "dev.vnet.policy", "dev.vnet.ingress"));
+        MAY_USE.put("dev.vnet.apiserver", List.of("dev.vnet.core", "dev.vnet.policy", "dev.vnet.fault", "dev.vnet.ingress"));
         MAY_USE.put("dev.vnet.node", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",
                 "dev.vnet.policy", "dev.vnet.fault", "dev.vnet.ingress", "dev.vnet.apiserver"));
         MAY_USE.put("dev.vnet.lab", List.of("dev.vnet.core", "dev.vnet.bridge", "dev.vnet.overlay", "dev.vnet.nat",

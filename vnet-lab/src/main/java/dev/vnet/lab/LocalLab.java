@@ -70,6 +70,7 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
     private final List<VnetNode> nodes = new ArrayList<>();
     /** Each node's loops (Services, peers, DNS, metrics), in the order of {@link #nodes}. */
     private final List<NodeLoops> loops = new ArrayList<>();
+    private dev.vnet.node.fault.FaultAgent faults;
     private final DnsLog dnsLog = new DnsLog();
     private final FlowLog flowLog = new FlowLog();
     private PodController controller;
@@ -146,8 +147,12 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         lifecycle = new NodeLifecycle(store);
         NodeLoops.Settings settings = new NodeLoops.Settings(config.network(), config.proxyMode(),
                 config.lbAlgorithm(), "eth0", config.dnsUpstream());
+        java.util.Set<String> names = new java.util.HashSet<>();
+        nodes.forEach(n -> names.add(n.config().name()));
+        faults = dev.vnet.node.fault.FaultAgent.start(store, names);
         for (VnetNode node : nodes) {
-            loops.add(NodeLoops.start(node, store, settings, dnsLog, flowLog, commands));
+            node.injectFaults(faults.table(), faults.engine());
+            loops.add(NodeLoops.start(node, store, settings, dnsLog, flowLog, commands, faults));
         }
         controller = new PodController(store, nodes, state.namespaces(), false);
         endpoints = new EndpointsController(store);
@@ -349,6 +354,26 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         return loops.get(i).services();
     }
 
+    @Override
+    public dev.vnet.node.policy.PolicySync policySync(int i) {
+        return loops.get(i).policy();
+    }
+
+    @Override
+    public dev.vnet.node.dns.DnsSync dnsSync(int i) {
+        return loops.get(i).dns();
+    }
+
+    @Override
+    public dev.vnet.node.lease.PeerSync peerSync(int i) {
+        return loops.get(i).peers();
+    }
+
+    @Override
+    public dev.vnet.node.fault.FaultAgent faults() {
+        return faults;
+    }
+
     public PodController controller() {
         return controller;
     }
@@ -389,6 +414,9 @@ public final class LocalLab implements ApiBackend, NodeHost, AutoCloseable {
         }
         leases.forEach(LeaseKeeper::release);
         loops.forEach(NodeLoops::close);
+        if (faults != null) {
+            faults.close(); // no fault outlives the lab
+        }
         for (VnetNode node : nodes) {
             for (String key : List.copyOf(node.pods().keySet())) {
                 String netns = node.pods().get(key).sandbox().spec().netns();

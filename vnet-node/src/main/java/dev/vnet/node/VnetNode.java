@@ -205,6 +205,21 @@ public final class VnetNode implements AutoCloseable {
      * namespace (as NodeLocal DNSCache's dummy interface does), a server answers there, and the router steers
      * pods' DNS to it before the Service stage.
      */
+    /** The faults injected into this node's data path (its pods' ports, its tunnels), or none yet. */
+    private volatile dev.vnet.fault.FaultTable faults;
+    private volatile dev.vnet.fault.FaultEngine faultEngine;
+
+    /** From now on, frames at this node's pod ports and tunnels meet the faults of {@code table}. */
+    public void injectFaults(dev.vnet.fault.FaultTable table, dev.vnet.fault.FaultEngine engine) {
+        this.faults = table;
+        this.faultEngine = engine;
+    }
+
+    /** The node's DNS server, or null before {@link #startDns}. */
+    public DnsServer dnsServer() {
+        return dnsServer;
+    }
+
     public void startDns(ClusterDns dns, DnsLog log, java.net.InetSocketAddress upstream) throws IOException {
         String ns = config.netns();
         commands.run("ip", "-n", ns, "addr", "replace", config.dnsServer() + "/32", "dev", DNS_LINK);

@@ -26,7 +26,8 @@ public final class Kinds {
             .register(GatewayClassKind.KIND)
             .register(GatewayKind.KIND)
             .register(HTTPRouteKind.KIND)
-            .register(SubnetLeaseKind.KIND);
+            .register(SubnetLeaseKind.KIND)
+            .register(FaultKind.KIND);
 
     private final Map<String, Kind<?>> byKind = new LinkedHashMap<>();
 

@@ -45,6 +45,12 @@ public enum Operation {
     POLICY_MATRIX("policy-matrix", Route.ANY_NODE, null),
     /** TCP connects from one pod, on its node: what the data plane really does. */
     POLICY_PROBE("policy-probe", Route.POD_NODE, "pod"),
+    /** Injects a fault: stored as a Fault, which the node it names applies. Answers with its id. */
+    FAULT_ADD("fault-add", Route.ANY_NODE, null),
+    /** Each node's counters of the faults it applies (frames seen, dropped, delayed...). */
+    FAULT_COUNTS("fault-counts", Route.EVERY_NODE, null),
+    /** What the store wants of each node against what the node has programmed, difference by difference. */
+    DIFF("diff", Route.EVERY_NODE, null),
     /** Stops a local lab. */
     DOWN("down", Route.LAB_ONLY, null);
 

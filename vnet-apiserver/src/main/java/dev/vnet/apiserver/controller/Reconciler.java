@@ -51,6 +51,14 @@ public final class Reconciler implements AutoCloseable {
     private long lastRunNanos = Long.MIN_VALUE / 2;
     private long backoffNanos;
     private volatile boolean closed;
+    /** While true, changes wait: a paused loop (a stopped kube-proxy) leaves what it programmed as it was. */
+    private volatile java.util.function.BooleanSupplier paused = () -> false;
+    private volatile ClusterStore store;
+    /** The store's revision when the last sync began, and when it ended (0 and null before the first). */
+    private volatile long appliedRevision;
+    private volatile java.time.Instant appliedAt;
+    /** When the oldest change not yet synced came; null when in step. Guarded by this. */
+    private java.time.Instant pendingSince;
 
     private Reconciler(String name, Runnable sync, Duration minInterval, Duration retry) {
         this.name = name;
@@ -73,6 +81,7 @@ public final class Reconciler implements AutoCloseable {
     public static Reconciler start(String name, ClusterStore store, List<? extends Kind<?>> kinds, Duration minInterval,
                                    Duration retry, Runnable sync) {
         Reconciler r = new Reconciler(name, sync, minInterval, retry);
+        r.store = store;
         long from = store.revision(); // before the first list: a change in between is then delivered too
         try {
             for (Kind<?> k : kinds) {
@@ -93,6 +102,19 @@ public final class Reconciler implements AutoCloseable {
     /** Asks for a sync, as a change would (for causes outside the store: a timer, a device coming back). */
     public void trigger() {
         changed();
+    }
+
+    /** Holds every change back while {@code when} says so; once it no longer does, the changes sync. */
+    public void pauseWhen(java.util.function.BooleanSupplier when) {
+        this.paused = when;
+    }
+
+    /** What the last sync applied: the store's revision when it began, and when it ended. */
+    public record Applied(String loop, long revision, java.time.Instant at, java.time.Instant pendingSince,
+                          boolean paused) {}
+
+    public synchronized Applied applied() {
+        return new Applied(name, appliedRevision, appliedAt, pendingSince, paused.getAsBoolean());
     }
 
     /** How many syncs ran, the first included. */
@@ -122,6 +144,9 @@ public final class Reconciler implements AutoCloseable {
 
     private synchronized void changed() {
         dirty = true;
+        if (pendingSince == null) {
+            pendingSince = java.time.Instant.now();
+        }
         if (!scheduled && !closed) {
             long wait = Math.max(0, lastRunNanos + minIntervalNanos - System.nanoTime());
             schedule(wait);
@@ -153,14 +178,25 @@ public final class Reconciler implements AutoCloseable {
             if (!dirty || closed) {
                 return;
             }
+            if (paused.getAsBoolean()) {
+                schedule(TimeUnit.MILLISECONDS.toNanos(200)); // still dirty: looked at again until unpaused
+                return;
+            }
             dirty = false;
             lastRunNanos = System.nanoTime();
         }
         try {
+            ClusterStore s = store;
+            long revision = s == null ? 0 : s.revision();
             sync.run();
             syncs.incrementAndGet();
             synchronized (this) {
                 backoffNanos = retryNanos;
+                appliedRevision = revision;
+                appliedAt = java.time.Instant.now();
+                if (!dirty) {
+                    pendingSince = null;
+                }
             }
         } catch (RuntimeException e) {
             syncs.incrementAndGet();

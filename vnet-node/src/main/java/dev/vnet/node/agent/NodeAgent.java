@@ -96,6 +96,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     private ClusterNetwork network;
     private VnetNode node;
     private NodeLoops loops;
+    private dev.vnet.node.fault.FaultAgent faults;
     private ServiceAllocator allocator;
     private LeaseKeeper lease;
     private volatile PodController controller;
@@ -152,8 +153,11 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
             ClusterBootstrap.ensureNamespaces(store);
             ClusterBootstrap.ensureDnsService(store, network);
         }
+        faults = dev.vnet.node.fault.FaultAgent.start(store, java.util.Set.of(settings.name()));
+        running.add(faults);
+        node.injectFaults(faults.table(), faults.engine());
         loops = NodeLoops.start(node, store, new NodeLoops.Settings(network, settings.proxyMode(), null, underlayIface,
-                null), dnsLog, flowLog, commands);
+                null), dnsLog, flowLog, commands, faults);
         running.add(loops);
         lease = new LeaseKeeper(store, settings.name(), subnet, underlayIp, settings.leaseTtl()).start();
         controller = new PodController(store, List.of(node), NamespaceRecord.resume(stateDir), true);
@@ -294,6 +298,26 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     @Override
     public ServiceSync serviceSync(int i) {
         return loops.services();
+    }
+
+    @Override
+    public dev.vnet.node.policy.PolicySync policySync(int i) {
+        return loops.policy();
+    }
+
+    @Override
+    public dev.vnet.node.dns.DnsSync dnsSync(int i) {
+        return loops.dns();
+    }
+
+    @Override
+    public dev.vnet.node.lease.PeerSync peerSync(int i) {
+        return loops.peers();
+    }
+
+    @Override
+    public dev.vnet.node.fault.FaultAgent faults() {
+        return faults;
     }
 
     @Override

@@ -40,6 +40,8 @@ public final class NodeLoops implements AutoCloseable {
     private final List<AutoCloseable> running = new ArrayList<>();
     private ServiceSync services;
     private PolicySync policy;
+    private DnsSync dns;
+    private PeerSync peers;
 
     private NodeLoops() {
     }
@@ -47,6 +49,16 @@ public final class NodeLoops implements AutoCloseable {
     /** Starts the loops of {@code node}; on failure stops the ones already started and throws. */
     public static NodeLoops start(VnetNode node, ClusterStore store, Settings s, DnsLog dnsLog, FlowLog flowLog,
                                   Commands commands) throws IOException {
+        return start(node, store, s, dnsLog, flowLog, commands, null);
+    }
+
+    /**
+     * As {@link #start(VnetNode, ClusterStore, Settings, DnsLog, FlowLog, Commands)}, with {@code faults}' pauses:
+     * `--pause sync` holds back every loop's changes (the node keeps what it programmed, as a stopped
+     * kube-proxy does), `--pause dns` silences the node's DNS server.
+     */
+    public static NodeLoops start(VnetNode node, ClusterStore store, Settings s, DnsLog dnsLog, FlowLog flowLog,
+                                  Commands commands, dev.vnet.node.fault.FaultAgent faults) throws IOException {
         NodeLoops loops = new NodeLoops();
         try {
             loops.running.add(NodeMetrics.start(node, dnsLog));
@@ -54,21 +66,46 @@ public final class NodeLoops implements AutoCloseable {
             // Each node answers DNS from its own index, as a node of a real cluster would.
             ClusterNetwork n = s.network();
             ClusterDns dns = new ClusterDns(n.clusterDomain(), n.serviceCidr(), n.podCidr());
-            loops.running.add(new DnsSync(store, dns));
+            DnsSync dnsSync = new DnsSync(store, dns);
+            loops.running.add(dnsSync);
             node.startDns(dns, dnsLog, s.dnsUpstream());
             DnsMirrorPod.publish(store, node.config().name(), node.config().underlayIp().toString(),
                     node.config().netns());
-            loops.running.add(new PeerSync(node.config().name(), store, node.peers()));
+            PeerSync peers = new PeerSync(node.config().name(), store, node.peers());
+            loops.running.add(peers);
             loops.services = new ServiceSync(node.config().name(), node.config().netns(), s.underlayLink(),
                     node.config().underlayIp().bits(), s.proxyMode(), s.lbAlgorithm(), store, node.proxy(), commands);
             loops.running.add(loops.services);
             loops.policy = new PolicySync(node.config(), store, node.router());
             loops.running.add(loops.policy);
+            loops.dns = dnsSync;
+            loops.peers = peers;
+            if (faults != null) {
+                String name = node.config().name();
+                java.util.function.BooleanSupplier sync = () -> faults.paused(name, dev.vnet.fault.FaultSpec.Pause.SYNC);
+                for (var r : loops.reconcilers()) {
+                    r.pauseWhen(sync);
+                }
+                node.dnsServer().pauseWhen(() -> faults.paused(name, dev.vnet.fault.FaultSpec.Pause.DNS));
+            }
             return loops;
         } catch (IOException | RuntimeException e) {
             loops.close();
             throw e;
         }
+    }
+
+    /** The loops that apply the store's changes to this node, each with what it applied last. */
+    public List<dev.vnet.apiserver.controller.Reconciler> reconcilers() {
+        return List.of(services.reconciler(), policy.reconciler(), dns.reconciler(), peers.reconciler());
+    }
+
+    public DnsSync dns() {
+        return dns;
+    }
+
+    public PeerSync peers() {
+        return peers;
     }
 
     /** The node's Service sync: its compiled table, the LoadBalancer IPs it holds. */

@@ -44,7 +44,17 @@ public final class NodeApi {
         ObservabilityApi observability = new ObservabilityApi(host);
         TraceApi trace = new TraceApi(host);
         PolicyApi policy = new PolicyApi(host);
-        handlers.add(Operation.STATUS, req -> api.status())
+        DiffApi diff = new DiffApi(host);
+        dev.vnet.apiserver.server.FaultApi.register(handlers, host.store());
+        handlers.add(Operation.DIFF, req -> diff.diff(req.path("node").asString("")))
+                .add(Operation.FAULT_COUNTS, req -> {
+                    var faults = host.faults();
+                    var out = dev.vnet.apiserver.server.Handlers.ok();
+                    out.set("faults", faults == null ? dev.vnet.apiserver.api.Json.MAPPER.createArrayNode()
+                            : faults.counts());
+                    return out;
+                })
+                .add(Operation.STATUS, req -> api.status())
                 .add(Operation.LOGS, api::logs)
                 .add(Operation.TARGET, req -> api.target(req.path("name").asString(), req.path("namespace").asString("")))
                 .add(Operation.SERVICE_DATAPLANE, api::serviceDataplane)

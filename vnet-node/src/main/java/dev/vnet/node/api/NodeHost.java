@@ -25,6 +25,20 @@ public interface NodeHost {
     /** The Service control loop of {@code nodes().get(i)}. */
     ServiceSync serviceSync(int i);
 
+    /** The policy agent of {@code nodes().get(i)}. */
+    dev.vnet.node.policy.PolicySync policySync(int i);
+
+    /** The DNS index's sync of {@code nodes().get(i)}. */
+    dev.vnet.node.dns.DnsSync dnsSync(int i);
+
+    /** The overlay peers' sync of {@code nodes().get(i)}. */
+    dev.vnet.node.lease.PeerSync peerSync(int i);
+
+    /** The faults this process applies, or null where none can be injected. */
+    default dev.vnet.node.fault.FaultAgent faults() {
+        return null;
+    }
+
     /** kube-proxy's mode on these nodes: iptables or ipvs. */
     String proxyMode();
 

@@ -151,6 +151,7 @@ final class ObservabilityApi {
         ObjectNode rcodes = o.putObject("responsesByRcode");
         log.responsesByRcode().forEach(rcodes::put);
         o.put("malformed", log.malformedCount());
+        o.put("unansweredPaused", log.pausedDropCount());
         return o;
     }
 

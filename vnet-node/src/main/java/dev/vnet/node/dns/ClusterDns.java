@@ -74,6 +74,11 @@ public final class ClusterDns {
         this.snapshot = snapshot(ZoneRecords.build(this.zone, TTL, List.of(), List.of(), List.of()), 1);
     }
 
+    /** A DNS for the same zone and CIDRs, with no records yet. */
+    public ClusterDns emptyCopy() {
+        return new ClusterDns(zone.toString(), serviceCidr, podCidr);
+    }
+
     /** The cluster domain, absolute ("cluster.local."). */
     public Name zone() {
         return zone;

@@ -26,6 +26,8 @@ public final class DnsLog {
     private final Map<String, LongAdder> byType = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> byRcode = new ConcurrentHashMap<>();
     private final LongAdder malformed = new LongAdder();
+    /** Queries not answered because a fault paused the server. */
+    private final LongAdder pausedDrops = new LongAdder();
 
     public void record(Entry e) {
         byType.computeIfAbsent(e.type(), k -> new LongAdder()).increment();
@@ -58,6 +60,14 @@ public final class DnsLog {
         Map<String, Long> out = new TreeMap<>();
         byRcode.forEach((k, v) -> out.put(k, v.sum()));
         return out;
+    }
+
+    public void pausedDrop() {
+        pausedDrops.increment();
+    }
+
+    public long pausedDropCount() {
+        return pausedDrops.sum();
     }
 
     public long malformedCount() {

@@ -134,8 +134,19 @@ public final class DnsServer implements AutoCloseable {
         }
     }
 
+    /** While true the server answers nothing, as a stopped CoreDNS (a fault: `vnet fault add --pause dns`). */
+    private volatile java.util.function.BooleanSupplier paused = () -> false;
+
+    public void pauseWhen(java.util.function.BooleanSupplier when) {
+        this.paused = when;
+    }
+
     /** The wire answer to one query, or null to drop it. */
     byte[] handle(byte[] wire, InetSocketAddress client, String transport) {
+        if (paused.getAsBoolean()) {
+            log.pausedDrop();
+            return null;
+        }
         Message query;
         try {
             query = new Message(wire);

@@ -24,6 +24,23 @@ public final class DnsSync implements AutoCloseable {
         dns.update(store.list(ServiceKind.KIND), store.list(EndpointsKind.KIND), store.list(PodKind.KIND));
     }
 
+    /** The records the store asks for now, as {@link ClusterDns#records()} lists them (for `vnet diff`). */
+    public List<String> fromStore() {
+        ClusterDns want = dns.emptyCopy();
+        want.update(store.list(ServiceKind.KIND), store.list(EndpointsKind.KIND), store.list(PodKind.KIND));
+        return want.records();
+    }
+
+    /** The records this node's DNS answers from now. */
+    public List<String> programmed() {
+        return dns.records();
+    }
+
+    /** The loop that applies the store's changes: paused by a fault, asked what it applied last. */
+    public dev.vnet.apiserver.controller.Reconciler reconciler() {
+        return reconciler;
+    }
+
     @Override
     public void close() {
         reconciler.close();

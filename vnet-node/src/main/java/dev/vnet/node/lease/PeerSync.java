@@ -40,25 +40,12 @@ public final class PeerSync implements AutoCloseable {
 
     /** Rebuilds the peer table from the store. */
     public synchronized void sync() {
-        List<Peer> peers = new ArrayList<>();
-        List<SubnetLease> leases;
+        List<Peer> peers;
         try {
-            leases = store.list(SubnetLeaseKind.KIND);
+            peers = fromStore();
         } catch (ClusterStore.UnavailableException e) {
             LOG.warning("overlay peers kept as they were: " + e.getMessage());
             return; // forward with the last known peers, as kube-proxy keeps its rules
-        }
-        for (SubnetLease lease : leases) {
-            SubnetLease.Spec s = lease.spec();
-            if (s == null || self.equals(s.node())) {
-                continue;
-            }
-            try {
-                peers.add(Peer.of(s.node(), Cidr.parse(s.podCIDR()), Ipv4Address.parse(s.underlayIP()),
-                        MacAddress.parse(s.vtepMAC())));
-            } catch (RuntimeException e) {
-                LOG.warning("subnet lease of " + s.node() + " is malformed, not an overlay peer: " + e.getMessage());
-            }
         }
         Set<String> before = names(table.peers());
         Set<String> after = names(peers);
@@ -75,10 +62,33 @@ public final class PeerSync implements AutoCloseable {
         }
     }
 
+    /** The peers the store's subnet leases ask for now (every live node but this one). */
+    public List<Peer> fromStore() {
+        List<Peer> peers = new ArrayList<>();
+        for (SubnetLease lease : store.list(SubnetLeaseKind.KIND)) {
+            SubnetLease.Spec s = lease.spec();
+            if (s == null || self.equals(s.node())) {
+                continue;
+            }
+            try {
+                peers.add(Peer.of(s.node(), Cidr.parse(s.podCIDR()), Ipv4Address.parse(s.underlayIP()),
+                        MacAddress.parse(s.vtepMAC())));
+            } catch (RuntimeException e) {
+                LOG.warning("subnet lease of " + s.node() + " is malformed, not an overlay peer: " + e.getMessage());
+            }
+        }
+        return peers;
+    }
+
     private static Set<String> names(List<Peer> peers) {
         Set<String> out = new TreeSet<>();
         peers.forEach(p -> out.add(p.nodeName()));
         return out;
+    }
+
+    /** The loop that applies the store's changes: paused by a fault, asked what it applied last. */
+    public dev.vnet.apiserver.controller.Reconciler reconciler() {
+        return reconciler;
     }
 
     @Override

@@ -69,6 +69,7 @@ public final class PolicySync implements AutoCloseable {
     /** Rebuilds this node's policy from the store and installs it (none when the cluster has no policy). */
     public synchronized void sync() {
         List<NetworkPolicy> policies = store.list(NetworkPolicyKind.KIND);
+        applied = summary(policies, peers(store, node));
         if (policies.isEmpty()) {
             current = null;
             router.setPolicyGate(null);
@@ -79,6 +80,28 @@ public final class PolicySync implements AutoCloseable {
         current = next;
         router.setPolicyGate(next);
         LOG.fine(() -> "policy on " + node.name() + ": " + policies.size() + " policies");
+    }
+
+    /** What the last sync compiled, one line per policy and per pod it knows: compared by `vnet diff`. */
+    private volatile java.util.Map<String, String> applied = java.util.Map.of();
+
+    public java.util.Map<String, String> applied() {
+        return applied;
+    }
+
+    /** The same summary of what the store holds now. */
+    public java.util.Map<String, String> fromStore() {
+        return summary(store.list(NetworkPolicyKind.KIND), peers(store, node));
+    }
+
+    private static java.util.Map<String, String> summary(List<NetworkPolicy> policies, Map<Integer, Peer> peers) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        for (NetworkPolicy p : policies) {
+            out.put("policy " + p.getMetadata().getNamespace() + "/" + p.getMetadata().getName(),
+                    dev.vnet.apiserver.api.Json.MAPPER.writeValueAsString(p.getSpec()));
+        }
+        peers.forEach((ip, peer) -> out.put("pod at " + new dev.vnet.core.addr.Ipv4Address(ip), peer.toString()));
+        return out;
     }
 
     /** The policy this node applies now, or null when the cluster has none. */
@@ -123,6 +146,11 @@ public final class PolicySync implements AutoCloseable {
     public String describe(int ip) {
         NodePolicy p = current;
         return p == null ? Ipv4Address.toString(ip) : p.peer(ip).toString();
+    }
+
+    /** The loop that applies the store's changes: paused by a fault, asked what it applied last. */
+    public dev.vnet.apiserver.controller.Reconciler reconciler() {
+        return reconciler;
     }
 
     @Override

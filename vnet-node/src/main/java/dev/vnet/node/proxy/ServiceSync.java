@@ -87,6 +87,19 @@ public final class ServiceSync implements AutoCloseable {
 
     /** Rebuilds the Service table from the store and installs it; updates the LoadBalancer IPs held here. */
     public synchronized void sync() {
+        Compiled c = compileFromStore();
+        ServiceTable table = proxyMode.equals("ipvs") ? new IpvsTable(c.ports(), nodeIp)
+                : new IptablesTable(c.ports(), nodeIp);
+        proxy.setTable(table);
+        ports = List.copyOf(c.ports());
+        holdLoadBalancerIps(c.lbIpsHere());
+    }
+
+    /** What the store asks of this node now: its Service ports, and the LoadBalancer IPs it should hold. */
+    public record Compiled(List<ServicePort> ports, Set<String> lbIpsHere) {}
+
+    /** The Service table the store wants now, compiled as a sync would, without installing it (for `vnet diff`). */
+    public synchronized Compiled compileFromStore() {
         List<ServicePort> compiled = new ArrayList<>();
         List<String> nodes = lbCandidates(store);
         Set<String> lbIpsHere = new TreeSet<>();
@@ -106,11 +119,7 @@ public final class ServiceSync implements AutoCloseable {
                 compiled.add(compile(svc, sp, eps, lbIp));
             }
         }
-        ServiceTable table = proxyMode.equals("ipvs") ? new IpvsTable(compiled, nodeIp)
-                : new IptablesTable(compiled, nodeIp);
-        proxy.setTable(table);
-        ports = List.copyOf(compiled);
-        holdLoadBalancerIps(lbIpsHere);
+        return new Compiled(compiled, lbIpsHere);
     }
 
     private ServicePort compile(Service svc, io.fabric8.kubernetes.api.model.ServicePort sp, Endpoints eps, String lbIp) {
@@ -210,6 +219,11 @@ public final class ServiceSync implements AutoCloseable {
 
     public String proxyMode() {
         return proxyMode;
+    }
+
+    /** The loop that applies the store's changes: paused by a fault, asked what it applied last. */
+    public dev.vnet.apiserver.controller.Reconciler reconciler() {
+        return reconciler;
     }
 
     @Override
