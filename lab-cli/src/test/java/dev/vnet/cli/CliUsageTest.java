@@ -3,8 +3,11 @@ package dev.vnet.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.vnet.apiserver.rest.KubeCredentials;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,12 +82,31 @@ class CliUsageTest {
         assertTrue(r.err().contains("unknown output format \"xml\""), r.err());
     }
 
+    /** A lab that stopped without cleaning up: its API's URL is left behind, naming a port nothing listens on. */
+    private void staleLab() throws Exception {
+        KubeCredentials.loadOrCreate(dir.resolve("kube"));
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            closed = s.getLocalPort();
+        }
+        Files.writeString(dir.resolve("kube").resolve("server"), "https://127.0.0.1:" + closed + "\n");
+    }
+
     @Test
     void aMissingManifestFileIsNamed() throws Exception {
-        Files.createFile(dir.resolve("vnet.sock")); // a socket path that exists but answers nobody
+        staleLab();
         Run r = vnet("--state-dir", dir.toString(), "apply", "-f", dir.resolve("nope.yaml").toString());
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("nope.yaml does not exist"), r.err());
+    }
+
+    @Test
+    void aLabThatStoppedWithoutCleaningUpIsOneLine() throws Exception {
+        staleLab();
+        Run r = vnet("--state-dir", dir.toString(), "get", "pods");
+        assertEquals(1, r.exit());
+        assertEquals("error: no lab is running (a lab stopped without cleaning up: see " + dir.resolve("lab.log")
+                + "); `vnet down` removes what it left, `vnet up -d` starts a new one", r.err().strip());
     }
 
     @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vnet.apiserver.ClusterBootstrap;
 import dev.vnet.apiserver.ClusterNetwork;
 import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.SecretKind;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
 import dev.vnet.apiserver.server.ApiBackend;
-import dev.vnet.apiserver.server.ApiServer;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.server.ResourceApi;
 import dev.vnet.apiserver.store.ClusterStore;
@@ -31,13 +33,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** `vnet create secret tls` against an API server on a socket of its own, over a memory store: needs no lab. */
+/** `vnet create secret tls` against an API server of its own on 127.0.0.1, over a memory store: needs no lab. */
 class CreateCommandTest {
     @TempDir
     Path dir;
 
     private final MemoryStore store = new MemoryStore();
-    private ApiServer server;
+    private KubeApiServer server;
     private Path cert;
     private Path key;
 
@@ -47,7 +49,7 @@ class CreateCommandTest {
     void start() throws Exception {
         ClusterBootstrap.ensureNamespaces(store);
         Handlers handlers = new Handlers();
-        ResourceApi.register(handlers, new ApiBackend() {
+        ApiBackend backend = new ApiBackend() {
             @Override
             public ClusterStore store() {
                 return store;
@@ -62,8 +64,11 @@ class CreateCommandTest {
             public List<String> nodeNames() {
                 return List.of("node-1");
             }
-        });
-        server = new ApiServer(dir.resolve("vnet.sock"), handlers, null);
+        };
+        ResourceApi.register(handlers, backend);
+        // A lab's API as the CLI finds it through --state-dir: STATE/kube/{server,ca.crt,token}.
+        server = KubeApiServer.start(backend, Kinds.builtIn(), KubeCredentials.loadOrCreate(dir.resolve("kube")), 0);
+        server.operations(handlers, null);
         TlsMaterial m = SelfSigned.create("test", "web.example.com", List.of("web.example.com"), Duration.ofDays(1));
         cert = write("web.crt", SelfSigned.certificatePem(m));
         key = write("web.key", pkcs8(m));

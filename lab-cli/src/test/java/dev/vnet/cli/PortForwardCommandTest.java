@@ -6,11 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.apiserver.api.ApiException;
-import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Operation;
-import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.api.EndpointsKind;
+import dev.vnet.apiserver.api.Kinds;
+import dev.vnet.apiserver.api.PodKind;
+import dev.vnet.apiserver.api.ServiceKind;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
+import dev.vnet.apiserver.server.ApiBackend;
 import dev.vnet.apiserver.server.Handlers;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import dev.vnet.apiserver.server.Streaming;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.apiserver.store.MemoryStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * `vnet port-forward` end to end against a lab API of the test's own (its Unix socket in a temporary folder, no
- * root): the API lists a Service, its Endpoints and pods, and pipes port 8080 of pod web-1 to a small HTTP server
+ * `vnet port-forward` end to end against a lab API of the test's own (a Kubernetes API server on 127.0.0.1, its
+ * credentials in a temporary folder, no root): the API lists a Service, its Endpoints and pods from a memory store,
+ * and pipes port 8080 of pod web-1 to a small HTTP server
  * on 127.0.0.1 that answers "Hostname: web-1"; any other port is refused, as a pod where nothing listens.
  */
 @Timeout(60)
@@ -51,7 +59,8 @@ class PortForwardCommandTest {
     @TempDir
     Path dir;
 
-    private ApiServer api;
+    private KubeApiServer api;
+    private final MemoryStore store = new MemoryStore();
     private ServerSocket pod;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "port-forward-test");
@@ -66,25 +75,34 @@ class PortForwardCommandTest {
     void lab() throws Exception {
         pod = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
         threads.submit(this::whoami);
-        Map<String, HasMetadata> objects = Map.of(
-                "Pod/web-1", PortForwardTargetTest.pod("web-1", "Running"),
-                "Pod/web-2", PortForwardTargetTest.pod("web-2", "Pending"),
-                "Service/web", PortForwardTargetTest.service("web"),
-                "Endpoints/web", PortForwardTargetTest.endpoints("web", "web-1", "web-2"),
-                "Service/empty", PortForwardTargetTest.service("empty"),
-                "Endpoints/empty", PortForwardTargetTest.endpoints("empty", null, "web-2"));
-        Handlers h = new Handlers().add(Operation.PING, req -> Handlers.ok()).add(Operation.GET, req -> {
-            String kind = req.path("kind").asString();
-            String name = req.path("name").asString();
-            HasMetadata o = objects.get(kind + "/" + name);
-            if (o == null) {
-                throw new ApiException(kind.toLowerCase() + "s \"" + name + "\" not found");
+        dev.vnet.apiserver.ClusterBootstrap.ensureNamespaces(store);
+        store.create(PodKind.KIND, "default/web-1", PortForwardTargetTest.pod("web-1", "Running"));
+        store.create(PodKind.KIND, "default/web-2", PortForwardTargetTest.pod("web-2", "Pending"));
+        store.create(ServiceKind.KIND, "default/web", PortForwardTargetTest.service("web"));
+        store.create(EndpointsKind.KIND, "default/web", PortForwardTargetTest.endpoints("web", "web-1", "web-2"));
+        store.create(ServiceKind.KIND, "default/empty", PortForwardTargetTest.service("empty"));
+        store.create(EndpointsKind.KIND, "default/empty", PortForwardTargetTest.endpoints("empty", null, "web-2"));
+        ApiBackend backend = new ApiBackend() {
+            @Override
+            public ClusterStore store() {
+                return store;
             }
-            var out = Handlers.ok();
-            out.putObject("list").putArray("items").add(Json.tree(o));
-            return out;
-        });
-        api = new ApiServer(dir.resolve("vnet.sock"), h, new Streaming() {
+
+            @Override
+            public dev.vnet.apiserver.admission.ServiceAllocator allocator() {
+                return dev.vnet.apiserver.admission.ServiceAllocator.forNetwork(
+                        dev.vnet.apiserver.ClusterNetwork.defaults());
+            }
+
+            @Override
+            public List<String> nodeNames() {
+                return List.of("node-1");
+            }
+        };
+        // The lab's API as the CLI finds it through --state-dir: STATE/kube/{server,ca.crt,token}.
+        api = KubeApiServer.start(backend, Kinds.builtIn(), KubeCredentials.loadOrCreate(dir.resolve("kube")), 0);
+        Handlers h = new Handlers().add(Operation.PING, req -> Handlers.ok());
+        api.operations(h, new Streaming() {
             @Override
             public boolean handles(String op) {
                 return false;
@@ -118,6 +136,7 @@ class PortForwardCommandTest {
         Foreground.interrupt();
         threads.shutdownNow();
         api.close();
+        store.close();
         pod.close();
     }
 

@@ -101,9 +101,9 @@ class LabConfigTest {
     }
 
     @Test
-    void socketAndLogsLiveUnderRunVnet() {
+    void apiCredentialsAndLogsLiveUnderRunVnet() {
         assertEquals(Path.of("/run/vnet"), DEFAULTS.stateDir());
-        assertEquals(Path.of("/run/vnet/vnet.sock"), DEFAULTS.socket());
+        assertEquals(Path.of("/run/vnet/kube"), DEFAULTS.kubeDir());
         assertEquals(Path.of("/run/vnet/logs"), DEFAULTS.node(1).logDir());
     }
 
@@ -117,10 +117,10 @@ class LabConfigTest {
     }
 
     @Test
-    void withPrefixAndStateMovesTheSocketAndLogs() {
+    void withPrefixAndStateMovesTheApiCredentialsAndLogs() {
         LabConfig test = DEFAULTS.withPrefixAndState("vt42-", Path.of("/tmp/vt42"));
 
-        assertEquals(Path.of("/tmp/vt42/vnet.sock"), test.socket());
+        assertEquals(Path.of("/tmp/vt42/kube"), test.kubeDir());
         assertEquals(Path.of("/tmp/vt42/logs"), test.node(1).logDir());
     }
 
@@ -157,7 +157,7 @@ class LabConfigTest {
     @Test
     void defaultsDoNotChange() {
         assertEquals(LabConfig.defaults(), LabConfig.defaults());
-        assertTrue(LabConfig.defaults().socket().startsWith(LabConfig.DEFAULT_STATE_DIR));
+        assertTrue(LabConfig.defaults().kubeDir().startsWith(LabConfig.DEFAULT_STATE_DIR));
         assertEquals("vnet-", LabConfig.DEFAULT_PREFIX);
     }
 }

@@ -166,7 +166,7 @@ class LabsIntegrationTest {
 
     /** Runs one solution line as a learner would: vnet commands in-process, anything else with bash. */
     private static void solve(Exercise lab, String line, String step) throws Exception {
-        CheckContext ctx = new CheckContext(lab, CheckContext.Api.of(new ApiClient(stateDir.resolve("vnet.sock"))), CheckContext.PROCESSES,
+        CheckContext ctx = new CheckContext(lab, CheckContext.Api.of(ApiClient.local(stateDir)), CheckContext.PROCESSES,
                 new ProgressStore(progress).workdir(lab.id()), new HashMap<>());
         String command;
         try {

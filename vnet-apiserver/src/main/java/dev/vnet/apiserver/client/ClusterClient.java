@@ -37,7 +37,8 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
 
     private final ClusterStore store;
     private final String token;
-    private final int apiPort;
+    /** Where a member's API is: https://ADDRESS:PORT. */
+    private final java.util.function.Function<Member, java.net.URI> apiOf;
     /** The node that answered last: asked first next time. */
     private String lastGood;
 
@@ -46,9 +47,14 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
     }
 
     ClusterClient(ClusterStore store, String token, int apiPort) {
+        this(store, token, m -> java.net.URI.create("https://" + m.address() + ":" + apiPort));
+    }
+
+    /** With each member's API where {@code apiOf} says (tests: several nodes on ports of 127.0.0.1). */
+    ClusterClient(ClusterStore store, String token, java.util.function.Function<Member, java.net.URI> apiOf) {
         this.store = store;
         this.token = token;
-        this.apiPort = apiPort;
+        this.apiOf = apiOf;
     }
 
     /** A node of the cluster, with whether it holds its subnet lease now. */
@@ -79,7 +85,7 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
         String key = m.name() + "@" + m.address();
         ApiClient c = clients.get(key);
         if (c == null) {
-            c = ApiClient.https(java.net.URI.create("https://" + m.address() + ":" + apiPort), ca(), token);
+            c = ApiClient.https(apiOf.apply(m), ca(), token);
             clients.put(key, c);
         }
         return c;

@@ -27,6 +27,11 @@ public final class WebSocketPipe implements AutoCloseable {
     private final BlockingQueue<byte[]> incoming = new LinkedBlockingQueue<>();
     /** The server's first message, in text: {"ok":true} once the pod's port is connected, or the error. */
     private final java.util.concurrent.CompletableFuture<String> answer = new java.util.concurrent.CompletableFuture<>();
+    /**
+     * Completes once the local side has sent everything (or the pipe is closed): until then the server's Close
+     * ends only what the pod sends, and the WebSocket keeps its sending side open for the rest.
+     */
+    private final java.util.concurrent.CompletableFuture<Void> sentAll = new java.util.concurrent.CompletableFuture<>();
     private volatile WebSocket ws;
     private volatile Throwable failed;
 
@@ -121,7 +126,7 @@ public final class WebSocketPipe implements AutoCloseable {
             public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
                 answer.complete(null);
                 incoming.add(END);
-                return null;
+                return sentAll; // the WebSocket would otherwise answer the Close at once, cutting off what is left
             }
 
             @Override
@@ -168,6 +173,7 @@ public final class WebSocketPipe implements AutoCloseable {
                 buf.clear();
             }
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "").get(); // sent everything; the answer may still come
+            sentAll.complete(null);
         } catch (IOException | ExecutionException e) {
             close();
             closeQuietly(local);
@@ -189,6 +195,7 @@ public final class WebSocketPipe implements AutoCloseable {
 
     @Override
     public void close() {
+        sentAll.complete(null);
         WebSocket w = ws;
         if (w != null) {
             w.abort();

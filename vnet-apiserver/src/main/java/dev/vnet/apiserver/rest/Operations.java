@@ -269,7 +269,7 @@ final class Operations {
         }
         NioSocketChannel pod = new NioSocketChannel(far);
         pod.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-        pod.pipeline().addLast(new PodSide(client));
+        pod.pipeline().addLast(new PodSide(client, clientSide.ends));
         clientSide.pod = pod;
         client.closeFuture().addListener(f -> pod.close());
         loops.next().register(pod).addListener(r -> {
@@ -282,10 +282,15 @@ final class Operations {
         });
     }
 
-    /** The client's messages, written to the pod's socket; its Close shuts that socket's sending side. */
+    /**
+     * The client's messages, written to the pod's socket; its Close shuts that socket's sending side once what
+     * came before it is written. Each direction ends on its own: the connection closes once both have.
+     */
     private static final class ClientSide extends ChannelInboundHandlerAdapter {
         /** Set once connected; the client sends nothing before it has read {"ok":true}. */
         volatile NioSocketChannel pod;
+        /** How many of the two directions have ended; whoever ends the second closes the connection. */
+        final java.util.concurrent.atomic.AtomicInteger ends = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -301,7 +306,13 @@ final class Operations {
             } else if (msg instanceof CloseWebSocketFrame close) {
                 close.release();
                 if (pod != null && pod.isActive()) {
-                    pod.shutdownOutput(); // the client has sent everything: the answer may still come
+                    // The client has sent everything: the answer may still come. Shut only after what is queued.
+                    pod.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
+                        pod.shutdownOutput();
+                        if (ends.incrementAndGet() == 2) {
+                            ctx.close(); // the pod had ended first: its Close is out, both are done
+                        }
+                    });
                 } else {
                     ctx.close();
                 }
@@ -318,12 +329,18 @@ final class Operations {
         }
     }
 
-    /** The pod's bytes, sent to the client as binary messages; its end is the server's Close. */
+    /**
+     * The pod's bytes, sent to the client as binary messages; the end of them is the server's Close, after which
+     * what the client still sends goes on to the pod (a half-closed connection, as the pod left it).
+     */
     private static final class PodSide extends ChannelInboundHandlerAdapter {
         private final Channel client;
+        private final java.util.concurrent.atomic.AtomicInteger ends;
+        private boolean closeSent;
 
-        PodSide(Channel client) {
+        PodSide(Channel client, java.util.concurrent.atomic.AtomicInteger ends) {
             this.client = client;
+            this.ends = ends;
         }
 
         @Override
@@ -334,8 +351,13 @@ final class Operations {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-                endClient(ctx);
+            if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !closeSent) {
+                closeSent = true;
+                var sent = client.writeAndFlush(new CloseWebSocketFrame(1000, ""));
+                if (ends.incrementAndGet() == 2) {
+                    sent.addListener(ChannelFutureListener.CLOSE); // the client had ended first: both are done
+                    ctx.close();
+                }
             }
         }
 
@@ -345,8 +367,11 @@ final class Operations {
         }
 
         private void endClient(ChannelHandlerContext ctx) {
-            if (client.isActive()) {
+            if (client.isActive() && !closeSent) {
+                closeSent = true;
                 client.writeAndFlush(new CloseWebSocketFrame(1000, "")).addListener(ChannelFutureListener.CLOSE);
+            } else {
+                client.close();
             }
             ctx.close();
         }

@@ -6,11 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.apiserver.ClusterBootstrap;
 import dev.vnet.apiserver.ClusterNetwork;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Json;
+import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.NamespaceKind;
 import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.ServiceKind;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
 import dev.vnet.apiserver.server.ApiBackend;
 import dev.vnet.apiserver.server.Handlers;
 import dev.vnet.apiserver.server.ResourceApi;
@@ -19,6 +24,8 @@ import dev.vnet.apiserver.store.MemoryStore;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +37,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -78,11 +86,20 @@ class NamespaceAdmissionTest {
     };
 
     private final Handlers api = new Handlers();
+    @TempDir
+    Path dir;
+    private KubeApiServer server;
+    /** The CLI's way in: gets and deletes are the Kubernetes verbs of the API server that serves {@link #api}. */
+    private ApiClient client;
 
     @BeforeEach
-    void start() {
+    void start() throws Exception {
         ClusterBootstrap.ensureNamespaces(store);
         ResourceApi.register(api, backend);
+        KubeCredentials c = KubeCredentials.loadOrCreate(dir.resolve("kube"));
+        server = KubeApiServer.start(backend, Kinds.builtIn(), c, 0);
+        server.operations(api, null);
+        client = ApiClient.https(URI.create(server.url()), c.caPem(), c.token());
         // A node, as kubelet: runs a pod once it is bound, and lets go of a deleted one a moment later.
         kubelet = store.watch(PodKind.KIND, store.revision(), e -> {
             if (e.type() == ClusterStore.EventType.PUT && "Pending".equals(PodKind.phase((Pod) e.value()))) {
@@ -108,6 +125,7 @@ class NamespaceAdmissionTest {
 
     @AfterEach
     void close() {
+        server.close();
         kubelet.close();
         store.close();
     }
@@ -116,13 +134,26 @@ class NamespaceAdmissionTest {
         return api.apply(Operation.APPLY.request().put("text", yaml).put("source", "test.yaml"));
     }
 
+    /** `vnet delete ns NAME...` as the CLI sends it: {"ok":true,"messages":[...],"errors":[...]}, or the error. */
     private JsonNode deleteNamespaces(String... names) {
-        var req = Operation.DELETE.request().put("kind", "ns");
-        var list = req.putArray("names");
+        List<ApiClient.Named> targets = new ArrayList<>();
         for (String n : names) {
-            list.add(n);
+            targets.add(new ApiClient.Named(NamespaceKind.KIND, null, n));
         }
-        return api.apply(req);
+        try {
+            return client.deleteEach(targets, false);
+        } catch (ApiException e) {
+            return Handlers.error(e.getMessage());
+        }
+    }
+
+    /** `vnet get ns [NAME]` as the CLI asks it: a List, or the error. */
+    private JsonNode getNamespaces(String name) {
+        try {
+            return Handlers.ok().set("list", client.list(NamespaceKind.KIND, null, false, name));
+        } catch (ApiException e) {
+            return Handlers.error(e.getMessage());
+        }
     }
 
     private static JsonNode ok(JsonNode reply) {
@@ -173,7 +204,7 @@ class NamespaceAdmissionTest {
 
     @Test
     void defaultAndKubeSystemExistFromTheStartAndCannotBeDeleted() {
-        JsonNode items = ok(api.apply(Operation.GET.request().put("kind", "namespaces"))).path("list").path("items");
+        JsonNode items = ok(getNamespaces(null)).path("list").path("items");
         List<String> names = new ArrayList<>();
         items.forEach(i -> names.add(i.path("metadata").path("name").asString()));
         assertEquals(List.of("default", "kube-system"), names);
@@ -204,7 +235,7 @@ class NamespaceAdmissionTest {
         assertEquals(List.of("namespace/prod unchanged"), messages(ok(apply(PROD))));
 
         // get ns: kubectl's columns; describe: its fields.
-        JsonNode got = ok(api.apply(Operation.GET.request().put("kind", "ns").put("name", "prod"))).path("list");
+        JsonNode got = ok(getNamespaces("prod")).path("list");
         Namespace back = Json.convert(got.path("items").get(0), Namespace.class);
         List<String> headers = NamespaceKind.KIND.columns().stream().map(c -> c.header()).toList();
         assertEquals(List.of("NAME", "STATUS", "AGE"), headers);

@@ -9,8 +9,14 @@ import dev.vnet.apiserver.api.Operation;
 import dev.vnet.apiserver.api.PodKind;
 import dev.vnet.apiserver.api.SubnetLease;
 import dev.vnet.apiserver.api.SubnetLeaseKind;
-import dev.vnet.apiserver.server.ApiServer;
+import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.api.Kinds;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
+import dev.vnet.apiserver.server.ApiBackend;
 import dev.vnet.apiserver.server.Handlers;
+import dev.vnet.apiserver.server.Streaming;
+import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.apiserver.store.MemoryStore;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -24,6 +30,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,14 +40,14 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A cluster client sends a port-forward to the node of the pod it names, found in the store, over the node API
- * with the token. The node is an API on 127.0.0.1 whose pipes lead to a Unix socket of the test that names the
- * pod it was asked for.
+ * with the token, as a WebSocket to its Kubernetes API server. The node is that server on 127.0.0.1, trusted through
+ * the cluster's CA in the store, whose pipes lead to a TCP socket of the test that names the pod it was asked for.
  */
 @Timeout(30)
 class PortForwardClusterClientTest {
     private static final String TOKEN = "t0ken";
     private final MemoryStore store = new MemoryStore();
-    private ApiServer node;
+    private KubeApiServer node;
     private ServerSocketChannel pod;
 
     @TempDir
@@ -68,11 +75,12 @@ class PortForwardClusterClientTest {
             store.create(PodKind.KIND, "default/" + p[0], new PodBuilder().withNewMetadata().withName(p[0])
                     .withNamespace("default").endMetadata().withNewSpec().withNodeName(p[1]).endSpec().build());
         }
-        Path podSocket = dir.resolve("pod.sock");
-        pod = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        pod.bind(UnixDomainSocketAddress.of(podSocket));
-        node = ApiServer.tcp(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), TOKEN, new Handlers(),
-                new Streaming() {
+        pod = ServerSocketChannel.open();
+        pod.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        var podAddress = pod.getLocalAddress();
+        node = KubeApiServer.listenOn(backend(), Kinds.builtIn(), KubeCredentials.shared(store, TOKEN,
+                List.of("127.0.0.1")), new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+        node.operations(new Handlers(), new Streaming() {
                     @Override
                     public boolean handles(String op) {
                         return false;
@@ -90,7 +98,7 @@ class PortForwardClusterClientTest {
 
                     @Override
                     public SocketChannel openPipe(JsonNode request) throws java.io.IOException {
-                        SocketChannel to = SocketChannel.open(UnixDomainSocketAddress.of(podSocket));
+                        SocketChannel to = SocketChannel.open(podAddress);
                         try (SocketChannel accepted = pod.accept()) {
                             accepted.write(ByteBuffer.wrap(("pod " + request.path("pod").asString() + " port "
                                     + request.path("port").asInt()).getBytes(StandardCharsets.UTF_8)));
@@ -100,11 +108,51 @@ class PortForwardClusterClientTest {
                 });
     }
 
+    private ApiBackend backend() {
+        return new ApiBackend() {
+            @Override
+            public ClusterStore store() {
+                return store;
+            }
+
+            @Override
+            public ServiceAllocator allocator() {
+                return ServiceAllocator.forNetwork(dev.vnet.apiserver.ClusterNetwork.defaults());
+            }
+
+            @Override
+            public List<String> nodeNames() {
+                return List.of("node-1");
+            }
+        };
+    }
+
+    /** The local end of the pipe, as `vnet port-forward` joins an accepted connection to it. */
+    private SocketChannel joined(WebSocketPipe pipe) throws java.io.IOException {
+        Path p = dir.resolve("local.sock");
+        try (ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            s.bind(UnixDomainSocketAddress.of(p));
+            SocketChannel mine = SocketChannel.open(UnixDomainSocketAddress.of(p));
+            SocketChannel theirs = s.accept();
+            Thread t = new Thread(() -> {
+                try (pipe; theirs) {
+                    pipe.join(theirs, "pipe-test-back");
+                } catch (java.io.IOException ignored) {
+                    // Closing anyway.
+                }
+            }, "pipe-test");
+            t.setDaemon(true);
+            t.start();
+            return mine;
+        }
+    }
+
     @Test
     void thePipeGoesToThePodsNode() throws Exception {
         start();
-        try (ClusterClient client = new ClusterClient(store, TOKEN, node.address().getPort());
-             SocketChannel ch = client.pipe(Operation.PORT_FORWARD.request().put("pod", "web").put("port", 80))) {
+        try (ClusterClient client = new ClusterClient(store, TOKEN, node.port());
+             SocketChannel ch = joined(client.pipe(Operation.PORT_FORWARD.request().put("pod", "web")
+                     .put("port", 80)))) {
             ByteBuffer b = ByteBuffer.allocate(100);
             while (ch.read(b) >= 0) {
                 // until the test's pod has said its line and closed
@@ -116,7 +164,7 @@ class PortForwardClusterClientTest {
     @Test
     void aPodNobodyRunsIsOneLine() throws Exception {
         start();
-        try (ClusterClient client = new ClusterClient(store, TOKEN, node.address().getPort())) {
+        try (ClusterClient client = new ClusterClient(store, TOKEN, node.port())) {
             ApiException missing = assertThrows(ApiException.class,
                     () -> client.pipe(Operation.PORT_FORWARD.request().put("pod", "nope").put("port", 80)));
             assertEquals("pods \"nope\" not found", missing.getMessage());

@@ -9,12 +9,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.BytePipe;
 import dev.vnet.apiserver.api.Operation;
+import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.client.WebSocketPipe;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
+import dev.vnet.apiserver.store.ClusterStore;
+import dev.vnet.apiserver.store.MemoryStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -37,7 +45,7 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The pipe under a port-forward: {@link BytePipe} between two sockets (both directions, half-close, a failure),
- * then the API's pipe requests end to end, over a Unix socket and over TCP on 127.0.0.1 with the token.
+ * then the API's pipe requests end to end: a WebSocket to a Kubernetes API server on 127.0.0.1 with its token.
  * The "pod" is a Unix socket server of the test that speaks first, then answers what it read.
  */
 @Timeout(30)
@@ -61,6 +69,18 @@ class PortForwardPipeTest {
         threads.shutdownNow();
         for (AutoCloseable c : open) {
             c.close();
+        }
+    }
+
+    /** Two connected TCP sockets on 127.0.0.1: [0] the connecting end, [1] the accepted one. */
+    private SocketChannel[] tcpPair() throws IOException {
+        try (ServerSocketChannel s = ServerSocketChannel.open()) {
+            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            SocketChannel a = SocketChannel.open(s.getLocalAddress());
+            SocketChannel b = s.accept();
+            open.add(a);
+            open.add(b);
+            return new SocketChannel[] {a, b};
         }
     }
 
@@ -188,11 +208,14 @@ class PortForwardPipeTest {
 
     // ---- the API's pipe requests ----
 
-    /** The test's pod: says "banner" first, then upper-cases what it reads and says "bye" after the client's end. */
-    private Path pod() throws IOException {
-        Path p = dir.resolve("pod.sock");
-        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        s.bind(UnixDomainSocketAddress.of(p));
+    /**
+     * The test's pod: says "banner" first, then upper-cases what it reads and says "bye" after the client's end.
+     * It listens on a TCP port of 127.0.0.1, as a node reaches a pod's port over TCP.
+     */
+    private InetSocketAddress pod() throws IOException {
+        ServerSocketChannel s = ServerSocketChannel.open();
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        InetSocketAddress p = (InetSocketAddress) s.getLocalAddress();
         open.add(s);
         Thread t = new Thread(() -> {
             while (true) {
@@ -222,7 +245,7 @@ class PortForwardPipeTest {
     }
 
     /** What a node's API pipes to: the pod above for port 80, a refusal for any other port. */
-    private Streaming pipes(Path pod) {
+    private Streaming pipes(InetSocketAddress pod) {
         return new Streaming() {
             @Override
             public boolean handles(String op) {
@@ -245,7 +268,7 @@ class PortForwardPipeTest {
                 if (port != 80) {
                     throw new ApiException("error forwarding port " + port + " to pod web: connection refused");
                 }
-                return SocketChannel.open(UnixDomainSocketAddress.of(pod));
+                return SocketChannel.open(pod);
             }
         };
     }
@@ -254,22 +277,69 @@ class PortForwardPipeTest {
         return Operation.PORT_FORWARD.request().put("pod", "web").put("namespace", "default").put("port", port);
     }
 
+    /**
+     * The local end of a pipe, as `vnet port-forward` joins an accepted connection to it: the test talks on the
+     * returned socket, whose other end the pipe copies to and from the WebSocket until both directions end.
+     */
+    private SocketChannel joined(WebSocketPipe pipe) throws IOException {
+        SocketChannel[] local = pair();
+        threads.execute(() -> {
+            try (pipe) {
+                pipe.join(local[1], "pipe-test-back");
+            } finally {
+                try {
+                    local[1].close();
+                } catch (IOException ignored) {
+                    // Closing anyway.
+                }
+            }
+        });
+        return local[0];
+    }
+
     /** One forwarded connection: the pod's first bytes, then a request and its answer after the client's end. */
-    private static void talk(ApiClient client) throws Exception {
-        try (SocketChannel ch = client.pipe(request(80))) {
+    private void talk(ApiClient client) throws Exception {
+        try (SocketChannel ch = joined(client.pipe(request(80)))) {
             assertEquals("banner", readLine(ch), "bytes right after the answer belong to the pipe");
             write(ch, "get /".getBytes(StandardCharsets.UTF_8));
-            ch.shutdownOutput();
+            ch.shutdownOutput(); // half-closed: the pod still answers after this
             assertEquals("GET /bye", new String(readToEnd(ch), StandardCharsets.UTF_8));
         }
     }
 
+    /** A Kubernetes API on 127.0.0.1 serving vnet's operations, {@code streaming}'s pipes among them. */
+    private KubeApiServer server(Streaming streaming) throws IOException {
+        KubeCredentials c = KubeCredentials.loadOrCreate(dir.resolve("kube"));
+        KubeApiServer s = KubeApiServer.start(backend(), Kinds.builtIn(), c, 0);
+        s.operations(new Handlers(), streaming);
+        open.add(s);
+        return s;
+    }
+
+    private static ApiBackend backend() {
+        MemoryStore store = new MemoryStore();
+        return new ApiBackend() {
+            @Override
+            public ClusterStore store() {
+                return store;
+            }
+
+            @Override
+            public ServiceAllocator allocator() {
+                return ServiceAllocator.forNetwork(dev.vnet.apiserver.ClusterNetwork.defaults());
+            }
+
+            @Override
+            public List<String> nodeNames() {
+                return List.of("node-1");
+            }
+        };
+    }
+
     @Test
-    void aPipeOverTheLabsUnixSocketCarriesBothWays() throws Exception {
-        Path socket = dir.resolve("vnet.sock");
-        ApiServer server = new ApiServer(socket, new Handlers(), pipes(pod()));
-        open.add(server);
-        ApiClient client = new ApiClient(socket);
+    void aPipeOverTheLabsApiCarriesBothWays() throws Exception {
+        server(pipes(pod()));
+        ApiClient client = ApiClient.local(dir); // as the CLI finds the lab: STATE/kube/{server,ca.crt,token}
         talk(client);
         // Two at once: each connection is its own pipe.
         CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
@@ -287,20 +357,55 @@ class PortForwardPipeTest {
 
     @Test
     void aPipeOverTheNodeApiNeedsTheToken() throws Exception {
-        ApiServer server = ApiServer.tcp(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), TOKEN,
-                new Handlers(), pipes(pod()));
-        open.add(server);
-        talk(ApiClient.tcp(server.address(), TOKEN));
+        KubeApiServer server = server(pipes(pod()));
+        KubeCredentials c = server.credentials();
+        talk(ApiClient.https(URI.create(server.url()), c.caPem(), c.token()));
         ApiException refused = assertThrows(ApiException.class,
-                () -> ApiClient.tcp(server.address(), "guess").pipe(request(80)));
-        assertTrue(refused.getMessage().startsWith("unauthorized"), refused.getMessage());
+                () -> ApiClient.https(URI.create(server.url()), c.caPem(), "guess").pipe(request(80)));
+        assertTrue(refused.getMessage().contains("401") || refused.getMessage().toLowerCase().contains("unauthorized"),
+                refused.getMessage());
+    }
+
+    @Test
+    void megabytesGoBothWaysThroughTheWebSocket() throws Exception {
+        // The far end is one end of a TCP pair the test holds: it sends and reads as much as the client does.
+        SocketChannel[] far = tcpPair();
+        KubeApiServer server = server(new Streaming() {
+            @Override
+            public boolean handles(String op) {
+                return false;
+            }
+
+            @Override
+            public void stream(JsonNode request, OutputStream out, CountDownLatch clientGone) {
+                throw new AssertionError("no streams here");
+            }
+
+            @Override
+            public boolean pipes(String op) {
+                return op.equals(Operation.PORT_FORWARD.wire());
+            }
+
+            @Override
+            public SocketChannel openPipe(JsonNode request) {
+                return far[0];
+            }
+        });
+        KubeCredentials c = server.credentials();
+        SocketChannel ch = joined(ApiClient.https(URI.create(server.url()), c.caPem(), c.token()).pipe(request(80)));
+        byte[] up = pattern(3_000_000, 1);
+        byte[] down = pattern(2_000_000, 7);
+        CompletableFuture<byte[]> atPod = sendAndReceive(far[1], down);
+        CompletableFuture<byte[]> atClient = sendAndReceive(ch, up);
+        // The pod's end comes first (it sent less): what the client still sends after it reaches the pod all the same.
+        assertArrayEquals(up, atPod.get(20, TimeUnit.SECONDS));
+        assertArrayEquals(down, atClient.get(20, TimeUnit.SECONDS));
     }
 
     @Test
     void anApiWithoutPipesSaysSo() throws Exception {
-        Path socket = dir.resolve("vnet.sock");
-        open.add(new ApiServer(socket, new Handlers(), null));
-        ApiException e = assertThrows(ApiException.class, () -> new ApiClient(socket).pipe(request(80)));
-        assertEquals("unknown request \"port-forward\"", e.getMessage());
+        server(null);
+        ApiException e = assertThrows(ApiException.class, () -> ApiClient.local(dir).pipe(request(80)));
+        assertTrue(e.getMessage().startsWith("vnet.dev/v1 has no operation \"port-forward\""), e.getMessage());
     }
 }

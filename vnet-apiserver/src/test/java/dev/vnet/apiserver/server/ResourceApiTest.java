@@ -2,18 +2,26 @@ package dev.vnet.apiserver.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.apiserver.admission.ServiceAllocator;
+import dev.vnet.apiserver.api.ApiException;
 import dev.vnet.apiserver.api.Column;
 import dev.vnet.apiserver.api.Json;
 import dev.vnet.apiserver.api.Kind;
 import dev.vnet.apiserver.api.Kinds;
 import dev.vnet.apiserver.api.Operation;
+import dev.vnet.apiserver.client.ApiClient;
+import dev.vnet.apiserver.rest.KubeApiServer;
+import dev.vnet.apiserver.rest.KubeCredentials;
 import dev.vnet.apiserver.store.ClusterStore;
 import dev.vnet.apiserver.store.MemoryStore;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +29,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /** The resource verbs, for any kind of the registry: what one registration gives a kind. */
@@ -61,15 +70,51 @@ class ResourceApiTest {
         dev.vnet.apiserver.ClusterBootstrap.ensureNamespaces(store);
     }
 
+    @TempDir
+    Path dir;
+    private KubeApiServer server;
+    /** The CLI's way in: reads and deletes are the Kubernetes verbs of the API server that serves {@link #api}. */
+    private ApiClient client;
+
     @AfterEach
     void close() {
+        if (server != null) {
+            server.close();
+        }
         store.close();
     }
 
+    /** vnet's operations for {@code kinds}, served with those kinds' Kubernetes verbs on 127.0.0.1. */
     private Handlers api(Kinds kinds) {
         Handlers h = new Handlers();
         ResourceApi.register(h, backend, kinds);
+        try {
+            KubeCredentials c = KubeCredentials.loadOrCreate(dir.resolve("kube"));
+            server = KubeApiServer.start(backend, kinds, c, 0);
+            server.operations(h, null);
+            client = ApiClient.https(URI.create(server.url()), c.caPem(), c.token());
+        } catch (IOException | ApiException e) {
+            throw new IllegalStateException("cannot start the test's API server: " + e.getMessage(), e);
+        }
         return h;
+    }
+
+    /** `vnet get KIND [NAME]` as the CLI asks it: the word named in {@code kinds}, then {"ok":true,"list":...}. */
+    private JsonNode get(Kinds kinds, String word, String name) {
+        try {
+            return Handlers.ok().set("list", client.list(kinds.named(word), "default", false, name));
+        } catch (ApiException e) {
+            return Handlers.error(e.getMessage());
+        }
+    }
+
+    /** `vnet delete KIND NAME` as the CLI sends it: {"ok":true,"messages":[...]} or the error. */
+    private JsonNode delete(Kinds kinds, String word, String name) {
+        try {
+            return client.deleteEach(List.of(new ApiClient.Named(kinds.named(word), "default", name)), false);
+        } catch (ApiException e) {
+            return Handlers.error(e.getMessage());
+        }
     }
 
     private static JsonNode ok(JsonNode reply) {
@@ -98,14 +143,13 @@ class ResourceApiTest {
         assertEquals(Map.of("a", "1", "b", "2"), stored.orElseThrow().value().getData());
         assertFalse(stored.get().value().getMetadata().getUid().isEmpty());
 
-        JsonNode list = ok(api.apply(Operation.GET.request().put("kind", "cm"))).path("list");
+        JsonNode list = ok(get(kinds, "cm", null)).path("list");
         assertEquals("settings", list.path("items").get(0).path("metadata").path("name").asString());
         ConfigMap back = Json.convert(list.path("items").get(0), ConfigMap.class);
         List<String> row = CONFIG_MAPS.columns().stream().map(c -> c.cell().apply(back, null)).toList();
         assertEquals(List.of("settings", "2"), row);
 
-        JsonNode deleted = ok(api.apply(Operation.DELETE.request().put("kind", "configmaps")
-                .set("names", Json.MAPPER.createArrayNode().add("settings"))));
+        JsonNode deleted = ok(delete(kinds, "configmaps", "settings"));
         assertEquals("configmap \"settings\" deleted", deleted.path("messages").get(0).asString());
         assertTrue(store.list(CONFIG_MAPS).isEmpty());
     }
@@ -115,8 +159,12 @@ class ResourceApiTest {
         Handlers api = api(Kinds.builtIn());
         String message = error(apply(api, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"));
         assertTrue(message.contains("unknown kind \"ConfigMap\""), message);
-        assertTrue(error(api.apply(Operation.GET.request().put("kind", "cm")))
+        assertTrue(error(get(Kinds.builtIn(), "cm", null))
                 .startsWith("the server doesn't have a resource type \"cm\""));
+        // Nor does the server serve it to a client that knows the kind (kubectl): no such resource.
+        String served = assertThrows(ApiException.class,
+                () -> client.rest("GET", ApiClient.collection(CONFIG_MAPS, "default"), null)).getMessage();
+        assertEquals("the server could not find the requested resource", served);
     }
 
     @Test
@@ -171,8 +219,7 @@ class ResourceApiTest {
         Handlers api = api(Kinds.builtIn());
         String applied = error(apply(api, "apiVersion: v1\nkind: Endpoints\nmetadata: {name: web}\n"));
         assertTrue(applied.contains("endpoints are not applied: they are written by the endpoints controller"), applied);
-        String deleted = error(api.apply(Operation.DELETE.request().put("kind", "ep")
-                .set("names", Json.MAPPER.createArrayNode().add("web"))));
+        String deleted = error(delete(Kinds.builtIn(), "ep", "web"));
         assertTrue(deleted.startsWith("endpoints are not deleted by hand"), deleted);
     }
 
@@ -194,10 +241,9 @@ class ResourceApiTest {
     @Test
     void getOfANameThatDoesNotExistSaysSoAsKubectl() {
         Handlers api = api(Kinds.builtIn());
-        assertEquals("pods \"nope\" not found", error(api.apply(Operation.GET.request().put("kind", "po")
-                .put("name", "nope"))));
-        assertEquals("endpointslices.discovery.k8s.io \"x\" not found", error(api.apply(Operation.GET.request()
-                .put("kind", "endpointslices").put("name", "x"))));
+        assertEquals("pods \"nope\" not found", error(get(Kinds.builtIn(), "po", "nope")));
+        assertEquals("endpointslices.discovery.k8s.io \"x\" not found", error(get(Kinds.builtIn(), "endpointslices",
+                "x")));
     }
 
     @Test

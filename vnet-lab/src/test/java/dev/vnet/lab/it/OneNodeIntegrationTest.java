@@ -243,6 +243,6 @@ class OneNodeIntegrationTest {
         }
         TestLab.RootSnapshot after = TestLab.RootSnapshot.take();
         assertEquals(lab.rootBefore, after, "links, addresses and routes of the root namespace are unchanged");
-        assertFalse(Files.exists(lab.config.socket()));
+        assertFalse(Files.exists(lab.config.kubeDir().resolve("server")), "the API's URL is gone with the lab");
     }
 }

@@ -125,12 +125,11 @@ class PolicyIntegrationTest {
     }
 
     private static void deletePolicies(String... names) throws Exception {
-        ObjectNode req = Operation.DELETE.request().put("kind", "networkpolicy").put("namespace", "x");
-        var list = req.putArray("names");
+        var targets = new java.util.ArrayList<dev.vnet.apiserver.client.ApiClient.Named>();
         for (String n : names) {
-            list.add(n);
+            targets.add(new dev.vnet.apiserver.client.ApiClient.Named(dev.vnet.apiserver.api.NetworkPolicyKind.KIND, "x", n));
         }
-        lab.api.call(req);
+        lab.api.deleteEach(targets, false);
         Thread.sleep(300);
     }
 

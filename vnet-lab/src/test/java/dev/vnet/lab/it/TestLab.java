@@ -36,7 +36,7 @@ final class TestLab implements AutoCloseable {
         this.prefix = prefix;
         this.config = config;
         this.lab = lab;
-        this.api = new ApiClient(config.socket());
+        this.api = ApiClient.local(config.stateDir());
         this.rootBefore = before;
     }
 
