@@ -1,6 +1,7 @@
 package dev.vnet.apiserver.controller;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.vnet.apiserver.api.K8s;
@@ -65,6 +66,30 @@ class ReconcilerTest {
             await(() -> syncs.get() == 2, "a real change synced");
             store.delete(PodKind.KIND, "default/a");
             await(() -> syncs.get() == 3, "a delete synced");
+        }
+    }
+
+    @Test
+    void aPausedLoopHoldsItsChangesAndAppliesThemOnceUnpaused() throws Exception {
+        AtomicInteger syncs = new AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (Reconciler r = Reconciler.start("t", store, List.of(PodKind.KIND), Duration.ZERO, Duration.ofSeconds(1),
+                syncs::incrementAndGet)) {
+            Reconciler.Applied first = r.applied();
+            assertEquals(1, syncs.get());
+            assertEquals(null, first.pendingSince(), "in step after the first sync");
+            r.pauseWhen(paused::get);
+            store.create(PodKind.KIND, "default/a", pod("a", "1"));
+            await(() -> r.applied().pendingSince() != null, "the change is seen as pending");
+            Thread.sleep(300); // more than one look of the paused loop
+            assertEquals(1, syncs.get(), "a paused loop applies nothing");
+            assertTrue(r.applied().paused());
+            assertEquals(first.revision(), r.applied().revision());
+            paused.set(false);
+            await(() -> syncs.get() == 2, "the held change synced once unpaused");
+            await(() -> r.applied().pendingSince() == null, "in step again");
+            assertTrue(r.applied().revision() > first.revision(), "the revision applied moved on");
+            assertFalse(r.applied().paused());
         }
     }
 
