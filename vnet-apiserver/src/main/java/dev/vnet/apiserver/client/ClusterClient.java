@@ -106,7 +106,7 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
      */
     public String kubeconfig() throws ApiException {
         Member first = liveInOrder().get(0);
-        return dev.vnet.apiserver.rest.Kubeconfig.text("https://" + first.address() + ":" + apiPort, ca(), token);
+        return dev.vnet.apiserver.rest.Kubeconfig.text(apiOf.apply(first).toString(), ca(), token);
     }
 
     /** A Kubernetes REST request, to a live node that answers (the next one if it does not). */

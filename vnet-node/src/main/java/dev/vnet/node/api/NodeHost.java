@@ -25,14 +25,20 @@ public interface NodeHost {
     /** The Service control loop of {@code nodes().get(i)}. */
     ServiceSync serviceSync(int i);
 
-    /** The policy agent of {@code nodes().get(i)}. */
-    dev.vnet.node.policy.PolicySync policySync(int i);
+    /** The policy agent of {@code nodes().get(i)} (null where there is none: `vnet diff` then says so). */
+    default dev.vnet.node.policy.PolicySync policySync(int i) {
+        return null;
+    }
 
     /** The DNS index's sync of {@code nodes().get(i)}. */
-    dev.vnet.node.dns.DnsSync dnsSync(int i);
+    default dev.vnet.node.dns.DnsSync dnsSync(int i) {
+        return null;
+    }
 
     /** The overlay peers' sync of {@code nodes().get(i)}. */
-    dev.vnet.node.lease.PeerSync peerSync(int i);
+    default dev.vnet.node.lease.PeerSync peerSync(int i) {
+        return null;
+    }
 
     /** The faults this process applies, or null where none can be injected. */
     default dev.vnet.node.fault.FaultAgent faults() {
