@@ -269,7 +269,7 @@ public final class KubeApiServer implements AutoCloseable {
             }
             Operations ops = operations;
             String path = new QueryStringDecoder(req.uri()).path();
-            if (ops != null && ops.serves(path)) {
+            if (ops != null && path.startsWith(Operations.PREFIX) && (ops.serves(path) || api.target(path) == null)) {
                 ops.serve(ctx, req, path, workers, loops, (c, answer) -> send(c, answer, keepAlive));
                 return;
             }
