@@ -33,10 +33,17 @@ final class LibC {
 
     static native long write(int fd, long buf, long count);
 
+    /** {@code struct iovec[]} at a native address: base, then length, 8 bytes each (64-bit Linux). */
+    static native long readv(int fd, long iov, int iovcnt);
+
+    static native long writev(int fd, long iov, int iovcnt);
+
     static native int ioctl(int fd, long request, byte[] arg);
 
     /** ioctl with an integer argument passed by value (TUNSETPERSIST). */
     static native int ioctl(int fd, long request, long arg);
+
+    static final int EINVAL = 22;
 
     static native int setns(int fd, int nstype);
 
