@@ -139,6 +139,27 @@ public final class Segmenter {
         return DropReason.NONE;
     }
 
+    /**
+     * How many wire-sized segments the frame stands for, for counters: 1 for a frame that is no super-frame,
+     * else its payload over {@code gso_size}, rounded up. Reads the IPv4 and TCP header lengths only; a frame
+     * too short to have them counts as 1.
+     */
+    public static int segmentsOf(ByteBuffer buf, int offset, int length, int linkHeader, long offload) {
+        int mss = VirtioNetHeader.gsoSize(offload);
+        if (!VirtioNetHeader.isGso(offload) || mss == 0 || length < linkHeader + Ipv4Packet.HEADER_LEN) {
+            return 1;
+        }
+        int ip = offset + linkHeader;
+        int headers = (buf.get(ip) & 0x0F) * 4;
+        if ((VirtioNetHeader.gsoType(offload) & ~VirtioNetHeader.GSO_ECN) == VirtioNetHeader.GSO_UDP_L4) {
+            headers += UdpPacket.HEADER_LEN;
+        } else if (length >= linkHeader + headers + TcpPacket.HEADER_LEN) {
+            headers += ((buf.get(ip + headers + TCP_DATA_OFFSET) & 0xFF) >>> 4) * 4;
+        }
+        int payload = length - linkHeader - headers;
+        return payload <= mss ? 1 : (payload + mss - 1) / mss;
+    }
+
     /** How many frames the one given to {@link #start} makes. */
     public int pieces() {
         return pieces;
