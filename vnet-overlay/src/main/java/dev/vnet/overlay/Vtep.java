@@ -6,6 +6,8 @@ import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.PacketContext;
+import dev.vnet.core.packet.Segmenter;
+import dev.vnet.core.packet.VirtioNetHeader;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
@@ -18,6 +20,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>A datagram is dropped (and counted by reason) if it comes from an underlay address that is no known
  * peer, lacks the I flag, carries another VNI, or is too short to hold an inner Ethernet frame.
+ *
+ * <p>The underlay carries wire-sized frames only: a super-frame from a pod with offloads is cut into
+ * segments of its {@code gso_size} with full checksums ({@link Segmenter}) before encapsulation, each segment
+ * one datagram, counted and captured ("vxlan-out") as such; a partial checksum is completed.
  */
 public final class Vtep {
     /** flannel's default VNI, and vnet's. */
@@ -28,6 +34,13 @@ public final class Vtep {
     private final UnderlaySender sender;
     private volatile InnerFrameHandler handler = (buf, off, len, from, now) -> DropReason.NO_ROUTE;
     private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
+    private final ThreadLocal<Segments> segments = ThreadLocal.withInitial(Segments::new);
+
+    /** A sending thread's segmenter and the buffer one inner segment is built in. */
+    private static final class Segments {
+        final Segmenter segmenter = new Segmenter();
+        final ByteBuffer buf = ByteBuffer.allocateDirect(65536 + 64);
+    }
     private volatile String node = "?";
     /** Capture hook for inner frames, "vxlan-out" before encapsulation and "vxlan-in" after; null when idle. */
     private volatile PacketTap tap;
@@ -78,7 +91,26 @@ public final class Vtep {
         if (packet.frameOffset() != 0) {
             throw new IllegalArgumentException("the frame to tunnel must start at index 0, not " + packet.frameOffset());
         }
-        return send(peer, packet.buffer(), packet.frameLength(), FlowHash.of(packet), packet.probe());
+        long offload = packet.offload();
+        if (!VirtioNetHeader.needsSoftware(offload)) {
+            return send(peer, packet.buffer(), packet.frameLength(), FlowHash.of(packet), packet.probe());
+        }
+        Segments s = segments.get();
+        DropReason bad = s.segmenter.start(packet.buffer(), 0, packet.frameLength(), EthernetFrame.HEADER_LEN, offload);
+        if (bad != DropReason.NONE) {
+            return count(bad);
+        }
+        int hash = FlowHash.of(packet);
+        Probe probe = packet.probe();
+        DropReason verdict = DropReason.NONE;
+        for (int n = s.segmenter.next(s.buf, 0); n >= 0; n = s.segmenter.next(s.buf, 0)) {
+            DropReason sent = send(peer, s.buf, n, hash, probe);
+            probe = null; // the trace tells of the packet once
+            if (sent != DropReason.NONE) {
+                verdict = sent;
+            }
+        }
+        return verdict;
     }
 
     private DropReason send(Peer peer, ByteBuffer frame, int length, int hash, Probe probe) {

@@ -155,6 +155,15 @@ public final class TapDevice implements Closeable {
         return new TapDevice(name, kind, fd, true, accepted);
     }
 
+    /**
+     * Whether pods' TAPs and nodes' TUNs are opened with offloads: yes, unless the environment variable
+     * {@code VNET_OFFLOADS} is {@code off} (to compare, or to rule offloads out when chasing a problem).
+     */
+    public static boolean offloadsWanted() {
+        String v = System.getenv("VNET_OFFLOADS");
+        return v == null || !(v.equalsIgnoreCase("off") || v.equals("0") || v.equalsIgnoreCase("false"));
+    }
+
     public String name() {
         return name;
     }
