@@ -167,6 +167,13 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
             ByteBuffer payload = content.nioBuffer(content.readerIndex(), content.readableBytes());
             vtep.get().receive(payload, payload.position(), content.readableBytes(), srcIp, clock.getAsLong());
         }
+
+        /** The end of a read batch: the segments the VTEP is joining go on now. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            vtep.get().flush(clock.getAsLong());
+            ctx.fireChannelReadComplete();
+        }
     }
 
     @Override

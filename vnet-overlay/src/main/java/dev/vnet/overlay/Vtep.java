@@ -7,6 +7,7 @@ import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.PacketContext;
 import dev.vnet.core.packet.Segmenter;
+import dev.vnet.core.packet.TcpCoalescer;
 import dev.vnet.core.packet.VirtioNetHeader;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
@@ -24,6 +25,12 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The underlay carries wire-sized frames only: a super-frame from a pod with offloads is cut into
  * segments of its {@code gso_size} with full checksums ({@link Segmenter}) before encapsulation, each segment
  * one datagram, counted and captured ("vxlan-out") as such; a partial checksum is completed.
+ *
+ * <p>On the way in, consecutive segments of one TCP flow from one peer are joined back into a super-frame
+ * ({@link TcpCoalescer}, userspace GRO) that the router handles once and a pod's TAP takes in one write. The
+ * receiving thread calls {@link #flush} when it has no more datagrams for now (the end of a read batch), so
+ * nothing waits longer than that. Datagrams are counted and captured ("vxlan-in") one by one before that; a
+ * traced packet is never joined.
  */
 public final class Vtep {
     /** flannel's default VNI, and vnet's. */
@@ -32,7 +39,12 @@ public final class Vtep {
     private final int vni;
     private final PeerTable peers;
     private final UnderlaySender sender;
-    private volatile InnerFrameHandler handler = (buf, off, len, from, now) -> DropReason.NO_ROUTE;
+    private volatile InnerFrameHandler handler = (buf, off, len, offload, from, now) -> DropReason.NO_ROUTE;
+    /** Joins arriving segments of a TCP flow (receiving thread only); null when switched off. */
+    private final TcpCoalescer gro;
+    /** The peer the pending super-frame came from. */
+    private Peer groFrom;
+    private final LongAdder coalesced = new LongAdder();
     private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
     private final ThreadLocal<Segments> segments = ThreadLocal.withInitial(Segments::new);
 
@@ -52,9 +64,15 @@ public final class Vtep {
     private final DropCounts drops = new DropCounts();
 
     public Vtep(int vni, PeerTable peers, UnderlaySender sender) {
+        this(vni, peers, sender, true);
+    }
+
+    /** Like the three-argument constructor; {@code coalesce} false leaves arriving segments as they are. */
+    public Vtep(int vni, PeerTable peers, UnderlaySender sender, boolean coalesce) {
         this.vni = vni;
         this.peers = peers;
         this.sender = sender;
+        this.gro = coalesce ? new TcpCoalescer() : null;
     }
 
     public int vni() {
@@ -160,8 +178,49 @@ public final class Vtep {
             t.packet("vxlan-in", payload, h.payloadOffset(), h.payloadLength(), 1, "VNI " + vni + " from "
                     + from.nodeName() + " " + from.underlayIp());
         }
-        DropReason verdict = handler.fromOverlay(payload, h.payloadOffset(), h.payloadLength(), from, now);
+        TcpCoalescer g = gro;
+        if (g != null && probe == null) {
+            if (g.pending() && groFrom == from && g.offer(payload, h.payloadOffset(), h.payloadLength())) {
+                return DropReason.NONE;
+            }
+            flush(now);
+            if (g.offer(payload, h.payloadOffset(), h.payloadLength())) {
+                groFrom = from;
+                return DropReason.NONE;
+            }
+        } else if (g != null) {
+            flush(now);
+        }
+        DropReason verdict = handler.fromOverlay(payload, h.payloadOffset(), h.payloadLength(), VirtioNetHeader.NONE,
+                from, now);
         return verdict == DropReason.NONE ? verdict : count(verdict);
+    }
+
+    /**
+     * Hands the segments joined so far to the router as one super-frame (or the lone segment as it came). The
+     * receiving thread calls it at the end of each batch of datagrams; a no-op when nothing is pending.
+     */
+    public void flush(long now) {
+        TcpCoalescer g = gro;
+        if (g == null || !g.pending()) {
+            return;
+        }
+        int segments = g.segments();
+        long offload = g.take();
+        Peer from = groFrom;
+        groFrom = null;
+        if (segments > 1) {
+            coalesced.add(segments);
+        }
+        DropReason verdict = handler.fromOverlay(g.buffer(), 0, g.length(), offload, from, now);
+        if (verdict != DropReason.NONE) {
+            count(verdict);
+        }
+    }
+
+    /** Segments that arrived and were joined into super-frames (userspace GRO). */
+    public long coalescedSegments() {
+        return coalesced.sum();
     }
 
     private DropReason count(DropReason r) {

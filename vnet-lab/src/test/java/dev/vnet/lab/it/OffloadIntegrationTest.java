@@ -24,10 +24,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * TAP offloads end to end: 20 MB each way between two pods of one node (64 KiB super-frames across the
- * bridge), between pods of two nodes (cut to the overlay MTU for VXLAN), and from outside through a NodePort
- * Service whose endpoint is on the other node (DNAT and SNAT, both directions, over the overlay), checked by
- * sha256, with tshark verifying every TCP checksum that arrives at the endpoint pod and at the client.
- * Needs root (skipped with the reason otherwise).
+ * bridge), between pods of two nodes (cut to the overlay MTU for VXLAN, joined again on arrival), from outside
+ * through a NodePort, and from a pod through the LoadBalancer IP of a Service whose endpoint is on the other
+ * node (DNAT and SNAT, both directions, over the overlay), checked by sha256, with tshark verifying every TCP
+ * checksum that arrives at the receiving pod, the endpoint's and the client's. Needs root (skipped with the
+ * reason otherwise).
+ *
+ * <p>Captures look only at what arrives: a sender's own super-frames carry partial checksums, as they do on
+ * any host with offloads; so do frames that a node's kernel forwards over its veth (the outside client's side).
  */
 @Tag("integration")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -41,6 +45,13 @@ class OffloadIntegrationTest {
             path = sys.argv[2]
             class H(http.server.BaseHTTPRequestHandler):
                 def do_GET(self):
+                    if self.path == '/addr':
+                        body = self.client_address[0].encode()
+                        self.send_response(200)
+                        self.send_header('Content-Length', str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                        return
                     with open(path, 'rb') as f:
                         data = f.read()
                     self.send_response(200)
@@ -116,7 +127,7 @@ class OffloadIntegrationTest {
                 kind: Service
                 metadata: {name: %3$s}
                 spec:
-                  type: NodePort
+                  type: LoadBalancer
                   selector: {app: %3$s}
                   ports: [{port: 80, targetPort: %4$d, nodePort: %5$d}]
                 """.formatted(a1, a2, b1, PORT, NODE_PORT));
@@ -204,47 +215,88 @@ class OffloadIntegrationTest {
         assertEquals(sha, upload(a1, url));
     }
 
+    /** Captures the TCP segments that arrive in {@code netns} on {@code device} matching {@code filter}. */
+    private static Process capture(String netns, String device, Path pcap, String... filter) throws Exception {
+        List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", netns, "tcpdump", "-ni", device, "-s", "0",
+                "-c", "3000", "-U", "-w", pcap.toString()));
+        argv.addAll(List.of(filter));
+        return new ProcessBuilder(argv).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(pcap.getFileName() + ".log").toFile()).start();
+    }
+
+    private static void stop(Process dump) throws InterruptedException {
+        dump.destroy();
+        dump.waitFor(5, TimeUnit.SECONDS);
+    }
+
+    /** No TCP segment in the capture has a bad checksum, and many full-sized ones were verified good. */
+    private static void everyChecksumIsRight(Path pcap) throws Exception {
+        TestLab.Result bad = TestLab.run(120, "tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE",
+                "-Y", "tcp.checksum.status == 0", "-T", "fields", "-e", "frame.number");
+        assertEquals(0, bad.exit(), bad.out());
+        assertEquals(List.of(), bad.out().lines().filter(l -> l.matches("\\d+")).limit(20).toList(),
+                "frames with a bad TCP checksum in " + pcap.getFileName());
+        TestLab.Result good = TestLab.run(120, "tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE",
+                "-Y", "tcp.checksum.status == 1 && tcp.len > 1000", "-T", "fields", "-e", "frame.number");
+        long verified = good.out().lines().filter(l -> l.matches("\\d+")).count();
+        assertTrue(verified > 100, "full-sized segments with a verified checksum in " + pcap.getFileName()
+                + ": " + verified);
+    }
+
     @Test
     @Order(3)
-    void throughANodePortToTheOtherNodeEveryTcpChecksumArrivesRight() throws Exception {
+    void fromOutsideThroughANodePortToTheOtherNodeArrivesIntactAndEveryChecksumAtTheEndpointIsRight()
+            throws Exception {
         String url = "http://" + lab.config.underlay().host(11) + ":" + NODE_PORT + "/";
         String outside = lab.config.outsideNs();
         waitFor(outside, url);
-        Path atEndpoint = dir.resolve("endpoint.pcap");
-        Path atClient = dir.resolve("client.pcap");
-        // Only what arrives: a sender's own super-frames carry partial checksums, as on any host with offloads.
-        Process endpointDump = new ProcessBuilder("ip", "netns", "exec", b1, "tcpdump", "-ni", "eth0", "-s", "0",
-                "-c", "3000", "-U", "-w", atEndpoint.toString(), "tcp", "dst", "port", Integer.toString(PORT))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("dump1.log").toFile()).start();
-        Process clientDump = new ProcessBuilder("ip", "netns", "exec", outside, "tcpdump", "-ni", "vnet-ul", "-s", "0",
-                "-c", "3000", "-U", "-w", atClient.toString(), "tcp", "src", "port", Integer.toString(NODE_PORT))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("dump2.log").toFile()).start();
+        Path atEndpoint = dir.resolve("nodeport-endpoint.pcap");
+        Process dump = capture(b1, "eth0", atEndpoint, "tcp", "dst", "port", Integer.toString(PORT));
         try {
             Thread.sleep(1000);
             assertEquals(sha, upload(outside, url), "uploaded through DNAT and SNAT");
             assertEquals(sha, download(outside, url), "downloaded back through them");
         } finally {
-            endpointDump.destroy();
-            clientDump.destroy();
-            endpointDump.waitFor(5, TimeUnit.SECONDS);
-            clientDump.waitFor(5, TimeUnit.SECONDS);
+            stop(dump);
         }
-        for (Path pcap : List.of(atEndpoint, atClient)) {
-            TestLab.Result bad = TestLab.run(120, "tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE",
-                    "-Y", "tcp.checksum.status == 0", "-T", "fields", "-e", "frame.number");
-            assertEquals(0, bad.exit(), bad.out());
-            assertEquals("", bad.out().lines().filter(l -> l.matches("\\d+")).reduce("", String::concat),
-                    "frames with a bad TCP checksum in " + pcap.getFileName());
-            TestLab.Result good = TestLab.run(120, "tshark", "-r", pcap.toString(), "-o", "tcp.check_checksum:TRUE",
-                    "-Y", "tcp.checksum.status == 1 && tcp.len > 1000", "-T", "fields", "-e", "frame.number");
-            long verified = good.out().lines().filter(l -> l.matches("\\d+")).count();
-            assertTrue(verified > 100, "full-sized segments with a verified checksum in " + pcap.getFileName()
-                    + ": " + verified);
-        }
+        everyChecksumIsRight(atEndpoint);
     }
 
     @Test
     @Order(4)
+    void fromAPodThroughALoadBalancerIpToTheOtherNodeEveryChecksumArrivesRightBothWays() throws Exception {
+        String lbIp = "";
+        for (int i = 0; i < 100 && lbIp.isEmpty(); i++) {
+            lbIp = lab.call("get", "kind", "svc", "name", b1).path("list").path("items").get(0).path("status")
+                    .path("loadBalancer").path("ingress").path(0).path("ip").asString("");
+            if (lbIp.isEmpty()) {
+                Thread.sleep(100);
+            }
+        }
+        assertTrue(!lbIp.isEmpty(), "the Service got a LoadBalancer IP");
+        String url = "http://" + lbIp + "/";
+        waitFor(a1, url);
+        TestLab.Result addr = TestLab.inNs(a1, 20, "curl", "-sf", "-m", "5", url + "addr");
+        assertEquals(lab.config.podCidr().host(256).toString(), addr.out().strip(),
+                "the endpoint sees node-1's address: SNAT, as for any external traffic with policy Cluster");
+        Path atEndpoint = dir.resolve("lb-endpoint.pcap");
+        Path atClient = dir.resolve("lb-client.pcap");
+        Process endpointDump = capture(b1, "eth0", atEndpoint, "tcp", "dst", "port", Integer.toString(PORT));
+        Process clientDump = capture(a1, "eth0", atClient, "tcp", "src", "port", "80");
+        try {
+            Thread.sleep(1000);
+            assertEquals(sha, upload(a1, url), "uploaded through DNAT and SNAT");
+            assertEquals(sha, download(a1, url), "downloaded back through them");
+        } finally {
+            stop(endpointDump);
+            stop(clientDump);
+        }
+        everyChecksumIsRight(atEndpoint);
+        everyChecksumIsRight(atClient);
+    }
+
+    @Test
+    @Order(5)
     void teardownLeavesNothingAndTheRootNamespaceWasNeverTouched() throws Exception {
         for (Process p : servers) {
             p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);

@@ -205,8 +205,13 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     }
 
     /** From another node: a decapsulated frame, addressed to our VTEP MAC. */
-    @Override
     public DropReason fromOverlay(ByteBuffer buf, int offset, int length, Peer from, long now) {
+        return fromOverlay(buf, offset, length, VirtioNetHeader.NONE, from, now);
+    }
+
+    /** From another node, with offload metadata: segments the VTEP joined into a super-frame (GRO). */
+    @Override
+    public DropReason fromOverlay(ByteBuffer buf, int offset, int length, long offload, Peer from, long now) {
         if (length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN) {
             return counters.drop(DropReason.TRUNCATED);
         }
@@ -223,7 +228,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
             return counters.drop(DropReason.LOOP);
         }
         own.put(0, buf, offset, length); // the datagram is the socket's; we rewrite a copy
-        return run(stack, length, Origin.OVERLAY, true, VirtioNetHeader.NONE, now);
+        return run(stack, length, Origin.OVERLAY, true, offload, now);
     }
 
     /**
