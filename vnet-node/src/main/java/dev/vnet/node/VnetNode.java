@@ -114,6 +114,19 @@ public final class VnetNode implements AutoCloseable {
                 UdpTransport t = transport;
                 return t == null ? -1 : t.sourcePortFor(hash);
             }
+
+            @Override
+            public boolean sendsSegmented() {
+                UdpTransport t = transport;
+                return t != null && t.sendsSegmented();
+            }
+
+            @Override
+            public boolean sendSegmented(dev.vnet.overlay.Peer peer, int hash, ByteBuffer batch, int length,
+                                         int datagramLength) {
+                UdpTransport t = transport;
+                return t != null && t.sendSegmented(peer, hash, batch, length, datagramLength);
+            }
         });
         vtep.setNodeName(config.name());
         this.router = new NodeRouter(config.podSubnet(), config.podCidr(), config.tunIp().bits(),

@@ -2,6 +2,7 @@ package dev.vnet.overlay;
 
 import dev.vnet.core.addr.MacAddress;
 import dev.vnet.core.capture.PacketTap;
+import dev.vnet.core.linux.UdpSocket;
 import dev.vnet.core.packet.DropCounts;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
@@ -48,10 +49,15 @@ public final class Vtep {
     private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
     private final ThreadLocal<Segments> segments = ThreadLocal.withInitial(Segments::new);
 
-    /** A sending thread's segmenter and the buffer one inner segment is built in. */
+    /**
+     * A sending thread's segmenter, the buffer one inner segment is built in, and the one a batch of datagrams
+     * (VXLAN header and segment, back to back) is laid out in for a segmented send.
+     */
     private static final class Segments {
         final Segmenter segmenter = new Segmenter();
         final ByteBuffer buf = ByteBuffer.allocateDirect(65536 + 64);
+        final ByteBuffer batch = ByteBuffer.allocateDirect(UdpSocket.MAX_SEGMENTED + 64);
+        final VxlanHeader header = new VxlanHeader();
     }
     private volatile String node = "?";
     /** Capture hook for inner frames, "vxlan-out" before encapsulation and "vxlan-in" after; null when idle. */
@@ -120,6 +126,9 @@ public final class Vtep {
         }
         int hash = FlowHash.of(packet);
         Probe probe = packet.probe();
+        if (sender.sendsSegmented()) {
+            return sendBatched(peer, s, hash, probe);
+        }
         DropReason verdict = DropReason.NONE;
         for (int n = s.segmenter.next(s.buf, 0); n >= 0; n = s.segmenter.next(s.buf, 0)) {
             DropReason sent = send(peer, s.buf, n, hash, probe);
@@ -131,13 +140,64 @@ public final class Vtep {
         return verdict;
     }
 
+    /**
+     * Lays the segments the segmenter was started on out as datagrams in the batch buffer and sends them with
+     * as few segmented sends as the kernel's limits allow (one for a super-frame of up to 44 segments of 1,472
+     * bytes). Each datagram is captured and counted as if sent alone.
+     */
+    private DropReason sendBatched(Peer peer, Segments s, int hash, Probe probe) {
+        ByteBuffer batch = s.batch;
+        PacketTap t = tap;
+        DropReason verdict = DropReason.NONE;
+        int at = 0;
+        int count = 0;
+        int datagram = 0;
+        while (true) {
+            if (count > 0 && (count == UdpSocket.MAX_SEGMENTS || at + datagram > UdpSocket.MAX_SEGMENTED)) {
+                if (!sender.sendSegmented(peer, hash, batch, at, datagram)) {
+                    verdict = count(DropReason.QUEUE_FULL);
+                }
+                at = 0;
+                count = 0;
+            }
+            int n = s.segmenter.next(batch, at + VxlanHeader.HEADER_LEN);
+            if (n < 0) {
+                break;
+            }
+            if (probe != null) {
+                hop(probe, peer, hash, batch, at + VxlanHeader.HEADER_LEN, n);
+                probe = null;
+            }
+            if (t != null) {
+                t.packet("vxlan-out", batch, at + VxlanHeader.HEADER_LEN, n, 1, "VNI " + vni + " to " + peer.nodeName()
+                        + " " + peer.underlayIp());
+            }
+            s.header.wrap(batch, at, VxlanHeader.HEADER_LEN + n).emit(vni);
+            if (count == 0) {
+                datagram = VxlanHeader.HEADER_LEN + n;
+            }
+            at += VxlanHeader.HEADER_LEN + n;
+            count++;
+            txPackets.increment();
+            txBytes.add(VxlanHeader.HEADER_LEN + n);
+        }
+        if (count > 0 && !sender.sendSegmented(peer, hash, batch, at, datagram)) {
+            verdict = count(DropReason.QUEUE_FULL);
+        }
+        return verdict;
+    }
+
+    private void hop(Probe probe, Peer peer, int hash, ByteBuffer frame, int offset, int length) {
+        int port = sender.sourcePortFor(hash);
+        probe.hop(node, "vxlan", "encapsulated with VNI " + vni + " → " + peer.nodeName() + " at "
+                + peer.underlayIp() + ":" + VxlanHeader.UDP_PORT + " (outer UDP source port "
+                + (port > 0 ? port : "by flow hash") + ", inner MACs "
+                + MacAddress.toString(EthernetFrame.of(frame, offset, length).source()) + " → " + peer.vtepMac() + ")");
+    }
+
     private DropReason send(Peer peer, ByteBuffer frame, int length, int hash, Probe probe) {
         if (probe != null) {
-            int port = sender.sourcePortFor(hash);
-            probe.hop(node, "vxlan", "encapsulated with VNI " + vni + " → " + peer.nodeName() + " at "
-                    + peer.underlayIp() + ":" + VxlanHeader.UDP_PORT + " (outer UDP source port "
-                    + (port > 0 ? port : "by flow hash") + ", inner MACs "
-                    + MacAddress.toString(EthernetFrame.of(frame, 0, length).source()) + " → " + peer.vtepMac() + ")");
+            hop(probe, peer, hash, frame, 0, length);
         }
         PacketTap t = tap;
         if (t != null) {

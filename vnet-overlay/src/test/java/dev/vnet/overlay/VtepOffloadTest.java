@@ -54,7 +54,11 @@ class VtepOffloadTest {
 
     /** A TCP super-frame from VTEP 1 to VTEP 2 with a partial checksum, parsed as the router hands it over. */
     static PacketContext superFrame() {
-        int ipTotal = 20 + 20 + PAYLOAD;
+        return superFrame(PAYLOAD);
+    }
+
+    static PacketContext superFrame(int payload) {
+        int ipTotal = 20 + 20 + payload;
         ByteBuffer b = ByteBuffer.allocateDirect(14 + ipTotal);
         new EthernetRepr(VTEP_2, VTEP_1, EthernetFrame.TYPE_IPV4).emit(EthernetFrame.of(b, 0, b.capacity()));
         Ipv4Packet ip = Ipv4Packet.of(b, 14, ipTotal);
@@ -67,16 +71,16 @@ class VtepOffloadTest {
         ip.setSource(SRC);
         ip.setDestination(DST);
         ip.fillChecksum();
-        TcpPacket tcp = TcpPacket.of(b, 34, 20 + PAYLOAD);
+        TcpPacket tcp = TcpPacket.of(b, 34, 20 + payload);
         tcp.setSourcePort(40000);
         tcp.setDestinationPort(5201);
         tcp.setSequenceNumber(5);
         tcp.setHeaderLengthAndFlags(20, TcpPacket.ACK);
         tcp.setWindow(100);
-        for (int i = 0; i < PAYLOAD; i++) {
+        for (int i = 0; i < payload; i++) {
             b.put(54 + i, (byte) (i % 251));
         }
-        tcp.setChecksum(Checksum.sum(b, 0, 0, Checksum.pseudoHeaderSum(SRC, DST, 6, 20 + PAYLOAD)));
+        tcp.setChecksum(Checksum.sum(b, 0, 0, Checksum.pseudoHeaderSum(SRC, DST, 6, 20 + payload)));
         PacketContext packet = new PacketContext();
         assertEquals(DropReason.NONE, packet.parse(b, 0, b.capacity(), PacketContext.Origin.POD));
         packet.setOffload(VirtioNetHeader.of(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_TCPV4, 40, MSS, 20, 16));
@@ -148,6 +152,55 @@ class VtepOffloadTest {
         assertEquals(2, handed.size(), "the three joined segments, then the UDP datagram");
         assertEquals(14 + 40 + 3 * MSS, handed.get(0).frame().length);
         assertEquals(VirtioNetHeader.NONE, handed.get(1).offload());
+    }
+
+    /** An underlay that takes batches, as the UDP transport with UDP GSO does, and cuts them as the kernel would. */
+    static final class BatchUnderlay extends MemoryUnderlay {
+        final List<Integer> batches = new ArrayList<>();
+
+        @Override
+        public boolean sendsSegmented() {
+            return true;
+        }
+
+        @Override
+        public boolean sendSegmented(Peer peer, int flowHash, ByteBuffer batch, int length, int datagramLength) {
+            assertTrue(length <= dev.vnet.core.linux.UdpSocket.MAX_SEGMENTED, "within the kernel's limit: " + length);
+            batches.add((length + datagramLength - 1) / datagramLength);
+            for (int at = 0; at < length; at += datagramLength) {
+                int n = Math.min(datagramLength, length - at);
+                VxlanHeader h = VxlanHeader.of(batch, at, n);
+                assertEquals(DropReason.NONE, h.check());
+                assertEquals(Vtep.DEFAULT_VNI, h.vni());
+                ByteBuffer inner = ByteBuffer.allocateDirect(n - VxlanHeader.HEADER_LEN);
+                inner.put(0, batch, at + VxlanHeader.HEADER_LEN, n - VxlanHeader.HEADER_LEN);
+                send(peer, h.vni(), flowHash, inner, inner.capacity());
+            }
+            return true;
+        }
+    }
+
+    @Test
+    void withUdpGsoASuperFrameLeavesInAsFewSendsAsTheKernelAllows() {
+        BatchUnderlay batches = new BatchUnderlay();
+        Vtep v = new Vtep(Vtep.DEFAULT_VNI, peers, batches);
+        int payload = 64_000;
+        int segments = (payload + MSS - 1) / MSS;
+        assertEquals(DropReason.NONE, v.send(PeerTableTest.NODE_2, superFrame(payload)));
+        int perSend = dev.vnet.core.linux.UdpSocket.MAX_SEGMENTED / (VxlanHeader.HEADER_LEN + 14 + 40 + MSS);
+        assertEquals(List.of(perSend, segments - perSend), batches.batches, "datagrams per send");
+        List<MemoryUnderlay.Sent> sent = batches.drain();
+        assertEquals(segments, sent.size());
+        assertEquals(segments, v.txPackets());
+        long seq = 5;
+        for (MemoryUnderlay.Sent d : sent) {
+            ByteBuffer inner = ByteBuffer.wrap(d.frame());
+            TcpPacket tcp = TcpPacket.of(inner, 34, inner.capacity() - 34);
+            assertTrue(tcp.verifyChecksum(SRC, DST));
+            assertEquals(seq, tcp.sequenceNumber());
+            seq += inner.capacity() - 54;
+        }
+        assertEquals(5 + payload, seq);
     }
 
     private static PeerTable peersOfNode2() {
