@@ -44,8 +44,10 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
      * underlay MTU; anything longer is cut and then dropped as malformed.
      */
     public static final int MAX_DATAGRAM = 9216;
-    /** How many datagrams one read may return. */
+    /** How many datagrams one read may return without UDP_GRO. */
     private static final int BATCH = 16;
+    /** A read with UDP_GRO: the largest UDP payload the kernel joins datagrams into. */
+    private static final int GRO_READ = 65536;
 
     /** Runs socket creation inside the node's network namespace. */
     public interface InNamespace {
@@ -95,13 +97,21 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .handler(new Inbound(vtep, clock));
             if (epoll) {
-                // recvmmsg: one read fills a batch of datagrams, each up to MAX_DATAGRAM bytes.
-                rx.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * BATCH));
+                // UDP_GRO: the kernel hands over a peer's segmented send (and datagrams it joined) as one
+                // buffer of up to 64 KiB, which Netty cuts back into datagrams: one read for a batch.
+                rx.option(EpollChannelOption.UDP_GRO, true)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ));
             } else {
                 rx.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536));
             }
             Channel receiver = ns.call(() -> rx.bind(listen).syncUninterruptibly().channel());
+            if (epoll && !((EpollDatagramChannel) receiver).config().isUdpGro()) {
+                // No UDP_GRO on this kernel: recvmmsg, one read filling a batch of datagrams instead.
+                receiver.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
+                receiver.config().setOption(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(MAX_DATAGRAM * BATCH));
+            }
             // Senders are plain blocking sockets: the data path sends on them directly, nothing reads them.
             UdpSocket[] senders = new UdpSocket[SENDERS];
             for (int i = 0; i < SENDERS; i++) {

@@ -215,14 +215,14 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         if (length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN) {
             return counters.drop(DropReason.TRUNCATED);
         }
-        EthernetFrame eth = EthernetFrame.of(buf, offset, length);
+        ContextStack stack = stacks.get();
+        EthernetFrame eth = stack.arriving().wrap(buf, offset, length);
         if (eth.destination() != vtepMac) {
             return counters.drop(DropReason.NOT_FOR_US);
         }
         if (eth.etherType() != EthernetFrame.TYPE_IPV4) {
             return counters.drop(DropReason.UNSUPPORTED_PROTOCOL);
         }
-        ContextStack stack = stacks.get();
         ByteBuffer own = stack.nextBuffer();
         if (own == null) {
             return counters.drop(DropReason.LOOP);

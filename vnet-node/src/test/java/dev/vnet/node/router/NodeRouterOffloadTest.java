@@ -32,6 +32,7 @@ import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.PeerTable;
 import dev.vnet.overlay.Vtep;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -267,6 +268,100 @@ class NodeRouterOffloadTest {
         assertTrue(Ipv4Packet.of(b, 14, ipLength).verifyChecksum());
         Segmenter.completeChecksum(b, 34, f.length, 34 + 16, false); // what the pod's kernel may do
         assertTrue(TcpPacket.of(b, 34, ipLength - 20).verifyChecksum(TUN_IP, POD_B));
+    }
+
+    /**
+     * As NodeRouterTest's allocation test does for wire-sized packets: a super-frame from a pod cut into segments
+     * and laid out for a segmented send, and segments from the overlay joined by the VTEP and delivered whole to
+     * a pod's TAP, allocate nothing once the threads' buffers exist.
+     */
+    @Test
+    void superFramesAllocateNothingOnTheWayOutOrIn() {
+        long[] datagrams = new long[1];
+        PeerTable peers = new PeerTable();
+        peers.replace(List.of(NODE_2));
+        Vtep batching = new Vtep(Vtep.DEFAULT_VNI, peers, new dev.vnet.overlay.UnderlaySender() {
+            @Override
+            public boolean send(Peer peer, int vni, int hash, ByteBuffer frame, int length) {
+                datagrams[0]++;
+                return true;
+            }
+
+            @Override
+            public boolean sendsSegmented() {
+                return true;
+            }
+
+            @Override
+            public boolean sendSegmented(Peer peer, int hash, ByteBuffer batch, int length, int datagramLength) {
+                datagrams[0] += (length + datagramLength - 1) / datagramLength;
+                return true;
+            }
+        });
+        Bridge br = new Bridge("br-node-1");
+        GatewayPort gw = new GatewayPort(br, GATEWAY_IP, GATEWAY_MAC);
+        BridgePort a = br.attach("pod-a", new FrameSink() {
+            @Override
+            public boolean send(ByteBuffer frame, int length, long now) {
+                return true;
+            }
+
+            @Override
+            public boolean takesOffloads() {
+                return true;
+            }
+
+            @Override
+            public boolean send(ByteBuffer frame, int length, long offload, long now) {
+                return true;
+            }
+        });
+        br.fdb().learn(POD_A_MAC, a, NOW);
+        gw.neighbors().update(POD_A, POD_A_MAC, NOW); // pod A has spoken ARP, as a running pod has
+        NodeRouter r = new NodeRouter(Cidr.parse("10.244.1.0/24"), Cidr.parse("10.244.0.0/16"), TUN_IP, VTEP_MAC,
+                OVERLAY_MTU, gw, br, batching);
+        r.podAdded(POD_A, POD_A_MAC);
+        int length = 14 + 20 + TCP_HEADER + PAYLOAD;
+        ByteBuffer out = superPacket(14, POD_A, 40000, REMOTE, 5201);
+        new EthernetRepr(GATEWAY_MAC, POD_A_MAC, EthernetFrame.TYPE_IPV4).emit(EthernetFrame.of(out, 0, length));
+        // What node-2 sent us: pod 10.244.2.7's segments toward pod A, VXLAN-encapsulated.
+        List<ByteBuffer> in = new ArrayList<>();
+        ByteBuffer reply = superPacket(14, REMOTE, 5201, POD_A, 40000);
+        new EthernetRepr(VTEP_MAC, NODE_2.vtepMac().bits(), EthernetFrame.TYPE_IPV4)
+                .emit(EthernetFrame.of(reply, 0, length));
+        Segmenter cut = new Segmenter();
+        assertEquals(DropReason.NONE, cut.start(reply, 0, length, 14, tso(MSS)));
+        for (int i = 0; i < cut.pieces(); i++) {
+            ByteBuffer d = ByteBuffer.allocateDirect(2048);
+            int n = cut.next(d, 8);
+            dev.vnet.overlay.VxlanHeader.of(d, 0, 8 + n).emit(1);
+            d.limit(8 + n);
+            in.add(d);
+        }
+        int node2 = NODE_2.underlayIp().bits();
+        ByteBuffer[] datagramsIn = in.toArray(ByteBuffer[]::new); // indexed: a list's iterator would be counted
+        Runnable round = () -> {
+            br.receive(a, out, length, tso(MSS), NOW);
+            for (int d = 0; d < datagramsIn.length; d++) {
+                batching.receive(datagramsIn[d], 0, datagramsIn[d].limit(), node2, NOW);
+            }
+            batching.flush(NOW);
+        };
+        for (int i = 0; i < 3_000; i++) {
+            round.run();
+        }
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < 2_000; i++) {
+            round.run();
+        }
+        long perRound = (mx.getThreadAllocatedBytes(tid) - before) / 2_000;
+        assertEquals(0, perRound, "bytes allocated per super-frame out and per super-frame's worth of segments in");
+        assertEquals(5_000L * segments(), datagrams[0]);
+        assertEquals(5_000L * segments(), batching.coalescedSegments());
+        assertEquals(5_000L, a.counters().txPackets(), "one write to pod A per joined super-frame");
+        assertEquals(5_000L * segments(), a.counters().txSegments());
     }
 
     @Test
