@@ -5,6 +5,8 @@ import dev.vnet.core.capture.CaptureFilter;
 import dev.vnet.core.capture.FrameObserver;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.Segmenter;
+import dev.vnet.core.packet.VirtioNetHeader;
 import dev.vnet.core.trace.Probe;
 import dev.vnet.core.trace.Tracing;
 import java.nio.ByteBuffer;
@@ -35,8 +37,8 @@ public final class Bridge {
         /** Whether the router must see this frame (borrowed for the call). */
         boolean wants(BridgePort ingress, ByteBuffer frame, int length, long now);
 
-        /** Hands a frame it wanted to the router (borrowed for the call). */
-        void take(BridgePort ingress, ByteBuffer frame, int length, long now);
+        /** Hands a frame it wanted to the router (borrowed for the call), with its offload metadata. */
+        void take(BridgePort ingress, ByteBuffer frame, int length, long offload, long now);
     }
     private int nextPortId = 1;
 
@@ -98,8 +100,18 @@ public final class Bridge {
      * it. The buffer is borrowed for the call: every port it goes out of sees it before this returns.
      */
     public void receive(BridgePort ingress, ByteBuffer frame, int length, long now) {
+        receive(ingress, frame, length, VirtioNetHeader.NONE, now);
+    }
+
+    /**
+     * Like {@link #receive(BridgePort, ByteBuffer, int, long)}, for a frame with offload metadata (a
+     * {@link VirtioNetHeader} packed value: a super-frame, a partial checksum). It crosses the bridge untouched
+     * to a port that takes offloads, and is cut into segments for one that does not ({@link BridgePort}).
+     */
+    public void receive(BridgePort ingress, ByteBuffer frame, int length, long offload, long now) {
         PortCounters in = ingress.counters();
-        in.received(length);
+        in.received(length, offload == VirtioNetHeader.NONE ? 1
+                : Segmenter.segmentsOf(frame, 0, length, EthernetFrame.HEADER_LEN, offload));
         FrameObserver obs = ingress.rxObserver;
         if (obs != null) {
             obs.frame(frame, 0, length, now);
@@ -139,7 +151,7 @@ public final class Bridge {
                     probe.hop(node(), "bridge", "in at port " + ingress.name() + ": handed to the router, which must "
                             + "see it (a translated flow or network policy, as br_netfilter does)");
                 }
-                d.take(ingress, frame, length, now);
+                d.take(ingress, frame, length, offload, now);
                 return;
             }
             BridgePort out = fdb.lookup(dst, now);
@@ -160,7 +172,7 @@ public final class Bridge {
                         probe.end("delivered to " + out.name() + " on " + node());
                     }
                 }
-                out.transmit(frame, length, now);
+                out.transmit(frame, length, offload, now);
                 return;
             }
         }
@@ -174,7 +186,7 @@ public final class Bridge {
         flooded.increment();
         for (BridgePort p : ports) {
             if (p != ingress && p.isUp()) {
-                p.transmit(frame, length, now);
+                p.transmit(frame, length, offload, now);
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.IcmpRepr;
 import dev.vnet.core.packet.Ipv4Packet;
 import dev.vnet.core.packet.PacketContext;
+import dev.vnet.core.packet.VirtioNetHeader;
 import dev.vnet.core.trace.Probe;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.LongAdder;
@@ -111,6 +112,17 @@ public final class GatewayPort implements FrameSink {
 
     @Override
     public boolean send(ByteBuffer frame, int length, long now) {
+        return send(frame, length, VirtioNetHeader.NONE, now);
+    }
+
+    /** The router takes super-frames and partial checksums: it keeps them whole as far as it can. */
+    @Override
+    public boolean takesOffloads() {
+        return true;
+    }
+
+    @Override
+    public boolean send(ByteBuffer frame, int length, long offload, long now) {
         Scratch s = scratch.get();
         EthernetFrame eth = s.eth.wrap(frame, 0, length);
         if (eth.checkLength() != DropReason.NONE) {
@@ -120,7 +132,7 @@ public final class GatewayPort implements FrameSink {
         DropReason verdict = switch (eth.etherType()) {
             case EthernetFrame.TYPE_ARP -> handleArp(s, frame, length, now);
             case EthernetFrame.TYPE_IPV4 -> eth.destination() == mac
-                    ? handleIpv4(s, frame, length, now)
+                    ? handleIpv4(s, frame, length, offload, now)
                     : DropReason.NOT_FOR_US; // flooded IPv4 meant for another host
             default -> DropReason.UNSUPPORTED_PROTOCOL;
         };
@@ -155,12 +167,13 @@ public final class GatewayPort implements FrameSink {
         return DropReason.NONE;
     }
 
-    private DropReason handleIpv4(Scratch s, ByteBuffer frame, int length, long now) {
+    private DropReason handleIpv4(Scratch s, ByteBuffer frame, int length, long offload, long now) {
         PacketContext packet = s.packet;
         DropReason bad = packet.parse(frame, 0, length, PacketContext.Origin.POD);
         if (bad != DropReason.NONE) {
             return bad;
         }
+        packet.setOffload(offload);
         if (!packet.ip().verifyChecksum()) {
             return DropReason.BAD_CHECKSUM;
         }

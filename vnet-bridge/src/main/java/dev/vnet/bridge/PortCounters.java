@@ -5,22 +5,30 @@ import dev.vnet.core.packet.DropReason;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Packets and bytes each way through one port, and the frames dropped there, by reason. */
+/**
+ * Packets and bytes each way through one port, and the frames dropped there, by reason. A super-frame
+ * (offloads) counts as one packet and as the wire-sized segments it stands for, so that the segment counts
+ * are comparable with a port, or a kernel, without offloads.
+ */
 public final class PortCounters {
     final LongAdder rxPackets = new LongAdder();
     final LongAdder rxBytes = new LongAdder();
     final LongAdder txPackets = new LongAdder();
     final LongAdder txBytes = new LongAdder();
+    final LongAdder rxSegments = new LongAdder();
+    final LongAdder txSegments = new LongAdder();
     private final DropCounts drops = new DropCounts();
 
-    void received(int length) {
+    void received(int length, int segments) {
         rxPackets.increment();
         rxBytes.add(length);
+        rxSegments.add(segments);
     }
 
-    void sent(int length) {
+    void sent(int length, int segments) {
         txPackets.increment();
         txBytes.add(length);
+        txSegments.add(segments);
     }
 
     public void drop(DropReason reason) {
@@ -41,6 +49,15 @@ public final class PortCounters {
 
     public long txBytes() {
         return txBytes.sum();
+    }
+
+    /** Wire-sized segments received: rxPackets plus what super-frames stood for beyond one each. */
+    public long rxSegments() {
+        return rxSegments.sum();
+    }
+
+    public long txSegments() {
+        return txSegments.sum();
     }
 
     public long drops(DropReason reason) {

@@ -18,6 +18,7 @@ import dev.vnet.node.dns.DnsLog;
 import dev.vnet.node.dns.DnsServer;
 import dev.vnet.node.pod.Ipam;
 import dev.vnet.node.pod.PodSandbox;
+import dev.vnet.node.router.IpSink;
 import dev.vnet.node.router.NodeRouter;
 import dev.vnet.node.workload.Agnhost;
 import dev.vnet.node.workload.CommandContainer;
@@ -113,6 +114,19 @@ public final class VnetNode implements AutoCloseable {
                 UdpTransport t = transport;
                 return t == null ? -1 : t.sourcePortFor(hash);
             }
+
+            @Override
+            public boolean sendsSegmented() {
+                UdpTransport t = transport;
+                return t != null && t.sendsSegmented();
+            }
+
+            @Override
+            public boolean sendSegmented(dev.vnet.overlay.Peer peer, int hash, ByteBuffer batch, int length,
+                                         int datagramLength) {
+                UdpTransport t = transport;
+                return t != null && t.sendSegmented(peer, hash, batch, length, datagramLength);
+            }
         });
         vtep.setNodeName(config.name());
         this.router = new NodeRouter(config.podSubnet(), config.podCidr(), config.tunIp().bits(),
@@ -160,7 +174,7 @@ public final class VnetNode implements AutoCloseable {
         commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                 "net.ipv6.conf.default.disable_ipv6=1");
         commands.tryRun("ip", "-n", ns, "link", "del", TUN_NAME); // a persistent one from an older run
-        tun = NetNs.call(ns, () -> TapDevice.create(TUN_NAME, TapDevice.Kind.TUN));
+        tun = NetNs.call(ns, () -> TapDevice.create(TUN_NAME, TapDevice.Kind.TUN, TapDevice.offloadsWanted()));
         commands.run("ip", "-n", ns, "addr", "add", tunAddr + "/32", "dev", TUN_NAME);
         commands.run("ip", "-n", ns, "link", "set", TUN_NAME, "mtu", Integer.toString(config.mtu()), "up");
         commands.run("ip", "-n", ns, "route", "add", config.podCidr().toString(), "dev", TUN_NAME, "src", tunAddr);
@@ -186,7 +200,22 @@ public final class VnetNode implements AutoCloseable {
         commands.run("ip", "-n", ns, "rule", "add", "pref", "32000", "lookup", "local");
         commands.tryRun("ip", "-n", ns, "rule", "del", "pref", "0", "lookup", "local"); // gone after a restart
         TapDevice device = tun;
-        router.setTun(device::write);
+        router.setTun(new IpSink() {
+            @Override
+            public boolean send(ByteBuffer buf, int offset, int length) {
+                return device.write(buf, offset, length);
+            }
+
+            @Override
+            public boolean takesOffloads() {
+                return device.takesOffloads();
+            }
+
+            @Override
+            public boolean send(ByteBuffer buf, int offset, int length, long offload) {
+                return device.write(buf, offset, length, offload);
+            }
+        });
         tunReader = new Thread(() -> readTun(device), "tun-" + config.name());
         tunReader.setDaemon(true);
         tunReader.start();
@@ -236,7 +265,7 @@ public final class VnetNode implements AutoCloseable {
                 if (n < 0) {
                     return;
                 }
-                router.fromTun(buf, n, clock.getAsLong());
+                router.fromTun(buf, n, device.lastOffload(), clock.getAsLong());
             }
         } catch (IOException e) {
             if (running) {

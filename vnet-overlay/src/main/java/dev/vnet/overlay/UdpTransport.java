@@ -1,6 +1,7 @@
 package dev.vnet.overlay;
 
 import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.linux.UdpSocket;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -19,7 +20,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
 import java.util.concurrent.Callable;
 import java.util.function.LongSupplier;
 
@@ -27,6 +27,11 @@ import java.util.function.LongSupplier;
  * The overlay's UDP sockets: one bound to the node's underlay address on port 4789 for arriving VXLAN,
  * served by a Netty event loop, and a small pool of sender sockets on other ports. A flow's hash picks the sender, so one flow
  * keeps one outer source port while different flows spread over the pool (the underlay's ECMP entropy).
+ *
+ * <p>The senders are raw descriptors ({@link UdpSocket}) so that a super-frame's segments, laid out as
+ * datagrams back to back by the VTEP, leave with one {@code sendmsg} and {@code UDP_SEGMENT} (UDP GSO); where
+ * the kernel refuses that, they leave one by one. Arriving datagrams are read in batches ({@code recvmmsg});
+ * at the end of each batch the VTEP sends on the segments it joined.
  *
  * <p>Sockets belong to the network namespace of the thread that creates them, so {@link #open} takes a
  * "run this in the node's namespace" function; the Netty event loop can then serve them from anywhere.
@@ -39,8 +44,10 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
      * underlay MTU; anything longer is cut and then dropped as malformed.
      */
     public static final int MAX_DATAGRAM = 9216;
-    /** How many datagrams one read may return. */
+    /** How many datagrams one read may return without UDP_GRO. */
     private static final int BATCH = 16;
+    /** A read with UDP_GRO: the largest UDP payload the kernel joins datagrams into. */
+    private static final int GRO_READ = 65536;
 
     /** Runs socket creation inside the node's network namespace. */
     public interface InNamespace {
@@ -49,7 +56,7 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel receiver;
-    private final DatagramChannel[] senders;
+    private final UdpSocket[] senders;
     /** Each sending thread's buffer for one datagram (VXLAN header and inner frame), and a view of its header. */
     private final ThreadLocal<Outgoing> outgoing = ThreadLocal.withInitial(Outgoing::new);
 
@@ -59,17 +66,13 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
     }
     private final int[] senderPorts;
 
-    private UdpTransport(EventLoopGroup group, Channel receiver, DatagramChannel[] senders) {
+    private UdpTransport(EventLoopGroup group, Channel receiver, UdpSocket[] senders) {
         this.group = group;
         this.receiver = receiver;
         this.senders = senders;
         this.senderPorts = new int[senders.length];
         for (int i = 0; i < senders.length; i++) {
-            try {
-                senderPorts[i] = ((InetSocketAddress) senders[i].getLocalAddress()).getPort();
-            } catch (IOException e) {
-                senderPorts[i] = -1;
-            }
+            senderPorts[i] = senders[i].localPort();
         }
     }
 
@@ -94,23 +97,25 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
                     .option(ChannelOption.SO_RCVBUF, 4 << 20)
                     .handler(new Inbound(vtep, clock));
             if (epoll) {
-                // recvmmsg: one read fills a batch of datagrams, each up to MAX_DATAGRAM bytes.
-                rx.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
-                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * BATCH));
+                // UDP_GRO: the kernel hands over a peer's segmented send (and datagrams it joined) as one
+                // buffer of up to 64 KiB, which Netty cuts back into datagrams: one read for a batch.
+                rx.option(EpollChannelOption.UDP_GRO, true)
+                        .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 0)
+                        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(GRO_READ));
             } else {
                 rx.option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(65536));
             }
             Channel receiver = ns.call(() -> rx.bind(listen).syncUninterruptibly().channel());
+            if (epoll && !((EpollDatagramChannel) receiver).config().isUdpGro()) {
+                // No UDP_GRO on this kernel: recvmmsg, one read filling a batch of datagrams instead.
+                receiver.config().setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM);
+                receiver.config().setOption(ChannelOption.RCVBUF_ALLOCATOR,
+                        new FixedRecvByteBufAllocator(MAX_DATAGRAM * BATCH));
+            }
             // Senders are plain blocking sockets: the data path sends on them directly, nothing reads them.
-            DatagramChannel[] senders = new DatagramChannel[SENDERS];
+            UdpSocket[] senders = new UdpSocket[SENDERS];
             for (int i = 0; i < SENDERS; i++) {
-                InetSocketAddress any = new InetSocketAddress(listen.getAddress(), 0);
-                senders[i] = ns.call(() -> {
-                    DatagramChannel dc = DatagramChannel.open(java.net.StandardProtocolFamily.INET);
-                    dc.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 1 << 20);
-                    dc.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4096);
-                    return dc.bind(any);
-                });
+                senders[i] = ns.call(() -> UdpSocket.open(localIp.bits(), 0, 4 << 20));
             }
             return new UdpTransport(group, receiver, senders);
         } catch (IOException | RuntimeException e) {
@@ -132,21 +137,39 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
      */
     @Override
     public boolean send(Peer peer, int vni, int flowHash, ByteBuffer innerFrame, int length) {
-        DatagramChannel ch = senders[Integer.remainderUnsigned(flowHash, senders.length)];
+        UdpSocket socket = senders[Integer.remainderUnsigned(flowHash, senders.length)];
         Outgoing o = outgoing.get();
         ByteBuffer out = o.buf;
         if (length > out.capacity() - VxlanHeader.HEADER_LEN) {
             return false;
         }
-        out.clear();
         o.header.wrap(out, 0, VxlanHeader.HEADER_LEN + length).emit(vni);
         out.put(VxlanHeader.HEADER_LEN, innerFrame, 0, length);
-        out.limit(VxlanHeader.HEADER_LEN + length).position(0);
-        try {
-            return ch.send(out, peer.endpoint()) > 0;
-        } catch (IOException e) {
-            return false; // counted by the caller as a drop
+        return socket.send(out, 0, VxlanHeader.HEADER_LEN + length, peer.underlayIp().bits(), VxlanHeader.UDP_PORT);
+    }
+
+    @Override
+    public boolean sendsSegmented() {
+        return senders[0].segmentation();
+    }
+
+    /** One {@code sendmsg} with {@code UDP_SEGMENT}; one send per datagram where the kernel refuses that. */
+    @Override
+    public boolean sendSegmented(Peer peer, int flowHash, ByteBuffer batch, int length, int datagramLength) {
+        UdpSocket socket = senders[Integer.remainderUnsigned(flowHash, senders.length)];
+        int ip = peer.underlayIp().bits();
+        if (socket.segmentation()
+                && socket.sendSegmented(batch, 0, length, datagramLength, ip, VxlanHeader.UDP_PORT)) {
+            return true;
         }
+        if (socket.segmentation()) {
+            return false; // refused for another reason (a full buffer): counted by the caller
+        }
+        boolean all = true;
+        for (int at = 0; at < length; at += datagramLength) {
+            all &= socket.send(batch, at, Math.min(datagramLength, length - at), ip, VxlanHeader.UDP_PORT);
+        }
+        return all;
     }
 
 
@@ -167,17 +190,20 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
             ByteBuffer payload = content.nioBuffer(content.readerIndex(), content.readableBytes());
             vtep.get().receive(payload, payload.position(), content.readableBytes(), srcIp, clock.getAsLong());
         }
+
+        /** The end of a read batch: the segments the VTEP is joining go on now. */
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            vtep.get().flush(clock.getAsLong());
+            ctx.fireChannelReadComplete();
+        }
     }
 
     @Override
     public void close() {
         receiver.close().syncUninterruptibly();
-        for (DatagramChannel c : senders) {
-            try {
-                c.close();
-            } catch (IOException ignored) {
-                // Closing anyway.
-            }
+        for (UdpSocket s : senders) {
+            s.close();
         }
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
     }

@@ -9,7 +9,7 @@ import java.util.List;
  * flow hash, the inner frame copied (the buffer is only borrowed). {@link #setAccepting} plays a full
  * socket queue.
  */
-final class MemoryUnderlay implements UnderlaySender {
+class MemoryUnderlay implements UnderlaySender {
 
     /** One datagram handed to the underlay. */
     record Sent(Peer peer, int vni, int flowHash, byte[] frame) {

@@ -51,7 +51,7 @@ class VtepTest {
         DropReason verdict = DropReason.NONE;
 
         @Override
-        public DropReason fromOverlay(ByteBuffer buf, int offset, int length, Peer from, long now) {
+        public DropReason fromOverlay(ByteBuffer buf, int offset, int length, long offload, Peer from, long now) {
             byte[] frame = new byte[length];
             for (int i = 0; i < length; i++) {
                 frame[i] = buf.get(offset + i);

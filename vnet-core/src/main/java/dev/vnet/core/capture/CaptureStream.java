@@ -14,8 +14,11 @@ import java.util.Objects;
  */
 final class CaptureStream {
 
-    /** Largest packet kept whole; longer ones are cut, and the record keeps their original length. */
-    static final int SNAPLEN = 65535;
+    /**
+     * Largest packet kept whole; longer ones are cut, and the record keeps their original length. tcpdump's
+     * default, 256 KiB: an offloaded super-frame (a 64 KiB IP packet plus its Ethernet header) is kept whole.
+     */
+    static final int SNAPLEN = 262144;
 
     private final OutputStream out;
     private byte[] copy = new byte[2048];

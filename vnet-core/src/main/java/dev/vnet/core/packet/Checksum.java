@@ -7,9 +7,11 @@ import java.nio.ByteBuffer;
  * its incremental update when one field changes (RFC 1624).
  *
  * <p>A frame read from a TAP device with offloads enabled may carry only a partial checksum: the
- * pseudo-header sum, with the rest left for the NIC (virtio-net's {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}).
- * Such a frame does not verify, and the views cannot tell; the caller, who read the virtio-net header,
- * must skip verification for it.
+ * pseudo-header sum, not complemented, with the rest left for the NIC (virtio-net's
+ * {@code VIRTIO_NET_HDR_F_NEEDS_CSUM}). Such a frame does not verify, and the views cannot tell; the caller,
+ * who has the frame's {@link VirtioNetHeader} metadata, must skip verification for it,
+ * {@link #updatePartial32} it where an address changes, and complete it with {@link Segmenter} where a full
+ * checksum is needed.
  */
 public final class Checksum {
 
@@ -23,8 +25,21 @@ public final class Checksum {
      */
     public static int sum(ByteBuffer buf, int offset, int length, int initial) {
         long sum = Integer.toUnsignedLong(initial);
+        int i = offset;
+        // Eight bytes at a time: the ones' complement sum of 32-bit words folds to the same 16-bit sum
+        // (2^16 ≡ 1 modulo 0xFFFF), and a super-frame's 64 KiB are summed in a few thousand steps.
+        int longs = offset + (length & ~7);
+        boolean bigEndian = buf.order() == java.nio.ByteOrder.BIG_ENDIAN;
+        for (; i < longs; i += 8) {
+            long v = buf.getLong(i);
+            if (!bigEndian) {
+                v = Long.reverseBytes(v);
+            }
+            sum += (v >>> 32) + (v & 0xFFFF_FFFFL);
+        }
+        sum = (sum & 0xFFFF_FFFFL) + (sum >>> 32);
         int end = offset + (length & ~1);
-        for (int i = offset; i < end; i += 2) {
+        for (; i < end; i += 2) {
             sum += (buf.get(i) & 0xFF) << 8 | (buf.get(i + 1) & 0xFF);
         }
         if ((length & 1) != 0) {
@@ -59,6 +74,19 @@ public final class Checksum {
     public static int update16(int oldChecksum, int oldWord, int newWord) {
         int sum = (~oldChecksum & 0xFFFF) + (~oldWord & 0xFFFF) + (newWord & 0xFFFF);
         return fold(sum);
+    }
+
+    /**
+     * A partial checksum (an uncomplemented pseudo-header sum) after a 32-bit pseudo-header field (an IPv4
+     * address) changes: the old value's words taken out, the new one's added, folded, not complemented.
+     */
+    public static int updatePartial32(int partial, int oldValue, int newValue) {
+        long sum = (partial & 0xFFFF) + (~oldValue >>> 16 & 0xFFFF) + (~oldValue & 0xFFFF)
+                + (newValue >>> 16) + (newValue & 0xFFFF);
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) sum;
     }
 
     /** The checksum after a 32-bit field (an IPv4 address) changes: two 16-bit updates. */

@@ -34,7 +34,8 @@ public enum DropReason {
     SNAT_PORTS_EXHAUSTED("every SNAT port tried toward the Service's endpoints is held by an assured flow"),
     TUPLE_CLASH("the translated tuple already belongs to another tracked flow"),
     POLICY_DENIED("denied by network policy: the pod is isolated and no rule allows this connection"),
-    POLICY_TABLE_FULL("the table of connections allowed by policy is full");
+    POLICY_TABLE_FULL("the table of connections allowed by policy is full"),
+    BAD_OFFLOAD("offload metadata does not fit the frame (it cannot be segmented or checksummed)");
 
     private final String description;
 

@@ -14,6 +14,11 @@ import java.nio.ByteBuffer;
  * packet: nothing is allocated. The views are read and written as any view; a stage that rewrites addresses
  * or ports through them (NAT) calls {@link #headersRewritten} so the fields follow, and nobody parses the
  * packet again. The context does not own its buffer: whoever parsed it says for how long the buffer is theirs.
+ *
+ * <p>The frame's offload metadata ({@link VirtioNetHeader} packed form) travels with it: a frame from a pod's
+ * TAP may be a TCP super-frame of up to 64 KiB and its TCP or UDP checksum may be partial. Stages that only
+ * read need not care; a stage that rewrites addresses keeps a partial checksum partial (the pseudo-header part
+ * moves), and a way out that takes only wire-sized frames resolves it ({@link Segmenter}).
  */
 public final class PacketContext {
 
@@ -59,6 +64,8 @@ public final class PacketContext {
     private int destinationPort;
     private int icmpType;
     private Probe probe;
+    /** Offload metadata: NONE for a whole frame with complete checksums. */
+    private long offload = VirtioNetHeader.NONE;
     /** The addresses and ports the packet arrived with, before any stage rewrote them (NAT). */
     private int arrivedSource;
     private int arrivedDestination;
@@ -90,6 +97,7 @@ public final class PacketContext {
         parsed = false;
         clearDecisions();
         probe = null;
+        offload = VirtioNetHeader.NONE;
         protocol = -1;
         source = 0;
         destination = 0;
@@ -136,6 +144,7 @@ public final class PacketContext {
         destinationPort = from.destinationPort;
         icmpType = from.icmpType;
         probe = from.probe;
+        offload = from.offload;
         rememberArrival();
         clearDecisions();
         ethernet.wrap(into, 0, from.ethernet.length());
@@ -306,6 +315,37 @@ public final class PacketContext {
     /** The ICMP type, or -1 if this is no ICMP (or a later fragment of one). */
     public int icmpType() {
         return icmpType;
+    }
+
+    /**
+     * The frame's offload metadata ({@link VirtioNetHeader}): whether it is a super-frame and whether its
+     * transport checksum is partial. NONE unless whoever parsed it set it.
+     */
+    public long offload() {
+        return offload;
+    }
+
+    /** Says what the device that delivered the frame said of it (after {@link #parse}, which clears it). */
+    public void setOffload(long offload) {
+        this.offload = offload;
+    }
+
+    /** True if the TCP or UDP checksum holds only the pseudo-header sum (see {@link VirtioNetHeader}). */
+    public boolean partialChecksum() {
+        return VirtioNetHeader.needsChecksum(offload);
+    }
+
+    /**
+     * The IPv4 length of the largest packet this one puts on the wire: its own, or for a super-frame its
+     * headers plus {@code gso_size}, the segments' size (what a path-MTU check must compare).
+     */
+    public int wireIpLength() {
+        int length = ip.length();
+        if (!VirtioNetHeader.isGso(offload) || !transport) {
+            return length;
+        }
+        int headers = ip.headerLength() + (protocol == Ipv4Packet.PROTO_TCP ? tcp.headerLength() : UdpPacket.HEADER_LEN);
+        return Math.min(length, headers + VirtioNetHeader.gsoSize(offload));
     }
 
     /** The probe this packet is, or null: matched once, when parsed. */

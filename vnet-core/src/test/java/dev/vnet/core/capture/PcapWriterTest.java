@@ -38,7 +38,7 @@ class PcapWriterTest {
             + "02 00 04 00 " // version 2.4
             + "00 00 00 00 " // reserved1 (thiszone)
             + "00 00 00 00 " // reserved2 (sigfigs)
-            + "ff ff 00 00 " // snaplen 65535
+            + "00 00 04 00 " // snaplen 262144
             + "01 00 00 00"); // link type 1, Ethernet; no FCS bits
 
     @TempDir
@@ -102,14 +102,14 @@ class PcapWriterTest {
 
     @Test
     void cutsAtTheSnapLengthAndKeepsTheOriginalLength() throws IOException {
-        byte[] big = new byte[70_000];
+        byte[] big = new byte[300_000];
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (PcapWriter writer = new PcapWriter(out, PcapWriter.LINKTYPE_ETHERNET)) {
             writer.write(0, TIME, heap(big), 0, big.length, null);
         }
         CaptureFiles.Packet packet = CaptureFiles.readPcap(out.toByteArray()).get(0);
         assertEquals(PcapWriter.SNAPLEN, packet.data().length);
-        assertEquals(70_000, packet.originalLength());
+        assertEquals(300_000, packet.originalLength());
     }
 
     @Test

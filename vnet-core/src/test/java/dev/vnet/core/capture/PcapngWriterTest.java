@@ -48,7 +48,7 @@ class PcapngWriterTest {
             + "01 00 00 00 " // block type: Interface Description Block
             + "48 00 00 00 " // block total length 72
             + "01 00 00 00 " // link type 1 (Ethernet), reserved
-            + "ff ff 00 00 " // snaplen 65535
+            + "00 00 04 00 " // snaplen 262144
             + "02 00 11 00 " // if_name (2), length 17
             + "6e 6f 64 65 2d 31 2f 76 65 74 68 2d 70 6f 64 2d 61 00 00 00 " // "node-1/veth-pod-a", 3 padding
             + "03 00 0c 00 " // if_description (3), length 12
@@ -81,7 +81,7 @@ class PcapngWriterTest {
         byte[] second = written(out, 40 + 72);
         assertEquals(""
                 + "01 00 00 00 30 00 00 00 " // Interface Description Block, 48 bytes
-                + "65 00 00 00 ff ff 00 00 " // link type 101 (raw IP), snaplen 65535
+                + "65 00 00 00 00 00 04 00 " // link type 101 (raw IP), snaplen 262144
                 + "02 00 0b 00 6e 6f 64 65 2d 31 2f 74 75 6e 30 00 " // if_name "node-1/tun0"; no description
                 + "09 00 01 00 09 00 00 00 00 00 00 00 30 00 00 00", hex(second, 0, second.length));
         assertEquals(2, writer.interfaceCount());

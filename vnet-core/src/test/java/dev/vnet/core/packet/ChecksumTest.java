@@ -55,6 +55,22 @@ class ChecksumTest {
     }
 
     @Test
+    void sumsEightBytesAtATimeTheSameInEitherByteOrderAtAnyOffset() {
+        Random random = new Random(1624);
+        for (int i = 0; i < 500; i++) {
+            byte[] data = new byte[random.nextInt(3000)];
+            random.nextBytes(data);
+            int offset = random.nextInt(9);
+            ByteBuffer little = place(data, offset, 5); // the helper's buffers are little-endian
+            ByteBuffer big = ByteBuffer.allocateDirect(offset + data.length + 5);
+            big.put(offset, data);
+            int expected = referenceChecksum(data);
+            assertEquals(expected, Checksum.fold(Checksum.sum(little, offset, data.length, 0)), "length " + data.length);
+            assertEquals(expected, Checksum.fold(Checksum.sum(big, offset, data.length, 0)), "length " + data.length);
+        }
+    }
+
+    @Test
     void foldMatchesTheReferenceOnRandomData() {
         Random random = new Random(1071);
         for (int i = 0; i < 1000; i++) {

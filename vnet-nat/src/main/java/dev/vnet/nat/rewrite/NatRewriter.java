@@ -36,9 +36,12 @@ import java.nio.ByteBuffer;
  *
  * <h2>Offloaded checksums</h2>
  * A frame read with {@code VIRTIO_NET_HDR_F_NEEDS_CSUM} carries in its TCP/UDP checksum field only the
- * pseudo-header sum, uncomplemented, for the device to finish. These methods assume complete checksums;
- * a partial one needs the address patch applied to the uncomplemented sum and no port patch, which is
- * not done yet.
+ * pseudo-header sum, uncomplemented, for the device (or {@code Segmenter}) to finish over the whole
+ * segment later. Only the addresses are in that sum: the ports are in the part still to be summed. So a
+ * partial checksum takes the address change alone, and no port patch: {@link #rewrite(ByteBuffer, int, int,
+ * int, int, int, boolean)} does that, and a caller that lets another class call {@link #rewrite} (the
+ * Service proxy) saves the field with {@link #partialChecksum} first and puts it back with
+ * {@link #restorePartialChecksum} after.
  */
 public final class NatRewriter {
 
@@ -90,6 +93,58 @@ public final class NatRewriter {
             }
         }
         rewriteAddresses(buf, ipOffset, newSrcIp, newDstIp);
+    }
+
+    /**
+     * Like {@link #rewrite(ByteBuffer, int, int, int, int, int)}; with {@code partialChecksum} (the frame's
+     * offload metadata says NEEDS_CSUM), the TCP or UDP checksum field is a pseudo-header sum, which takes the
+     * address change alone.
+     */
+    public static void rewrite(ByteBuffer buf, int ipOffset, int newSrcIp, int newSrcPort, int newDstIp,
+                               int newDstPort, boolean partialChecksum) {
+        if (!partialChecksum) {
+            rewrite(buf, ipOffset, newSrcIp, newSrcPort, newDstIp, newDstPort);
+            return;
+        }
+        int oldSrcIp = get32(buf, ipOffset + IP_SOURCE);
+        int oldDstIp = get32(buf, ipOffset + IP_DESTINATION);
+        int saved = partialChecksum(buf, ipOffset);
+        rewrite(buf, ipOffset, newSrcIp, newSrcPort, newDstIp, newDstPort);
+        restorePartialChecksum(buf, ipOffset, saved, oldSrcIp, oldDstIp);
+    }
+
+    /** The TCP or UDP checksum field of the packet (a partial sum, for a caller that will restore it), or -1. */
+    public static int partialChecksum(ByteBuffer buf, int ipOffset) {
+        int at = transportChecksumAt(buf, ipOffset);
+        return at < 0 ? -1 : get16(buf, at);
+    }
+
+    /**
+     * Puts back the partial checksum {@code partialBefore} that {@link #partialChecksum} read before the
+     * packet's addresses were {@code oldSrcIp} → {@code oldDstIp}, moved to the addresses the packet has now:
+     * what a partial checksum must be after NAT, whatever {@link #rewrite} made of the field meanwhile.
+     */
+    public static void restorePartialChecksum(ByteBuffer buf, int ipOffset, int partialBefore, int oldSrcIp,
+                                              int oldDstIp) {
+        int at = transportChecksumAt(buf, ipOffset);
+        if (at < 0 || partialBefore < 0) {
+            return;
+        }
+        int p = Checksum.updatePartial32(partialBefore, oldSrcIp, get32(buf, ipOffset + IP_SOURCE));
+        put16(buf, at, Checksum.updatePartial32(p, oldDstIp, get32(buf, ipOffset + IP_DESTINATION)));
+    }
+
+    /** Where the TCP or UDP checksum of a packet that has a transport header is, or -1. */
+    private static int transportChecksumAt(ByteBuffer buf, int ipOffset) {
+        if ((get16(buf, ipOffset + IP_FLAGS_FRAGMENT_OFFSET) & FRAGMENT_OFFSET_MASK) != 0) {
+            return -1;
+        }
+        int l4 = ipOffset + (get8(buf, ipOffset + IP_VERSION_IHL) & 0x0F) * 4;
+        return switch (get8(buf, ipOffset + IP_PROTOCOL)) {
+            case Ipv4Packet.PROTO_TCP -> l4 + TCP_CHECKSUM;
+            case Ipv4Packet.PROTO_UDP -> l4 + UDP_CHECKSUM;
+            default -> -1;
+        };
     }
 
     /**

@@ -67,7 +67,7 @@ public final class PodSandbox implements AutoCloseable {
             // No IPv6 in the lab's pods: keeps captures and counters to the IPv4 the lab teaches.
             commands.run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
                     "net.ipv6.conf.default.disable_ipv6=1");
-            TapDevice tap = NetNs.call(ns, () -> TapDevice.create("eth0", TapDevice.Kind.TAP));
+            TapDevice tap = NetNs.call(ns, PodSandbox::openEth0);
             undo.push(tap::close);
             if (persistent) {
                 tap.setPersistent(true);
@@ -104,7 +104,7 @@ public final class PodSandbox implements AutoCloseable {
         if (!commands.tryRun("ip", "-n", ns, "link", "show", "eth0").ok()) {
             throw new IOException("pod " + spec.podName() + " has no eth0 left");
         }
-        TapDevice tap = NetNs.call(ns, () -> TapDevice.create("eth0", TapDevice.Kind.TAP));
+        TapDevice tap = NetNs.call(ns, PodSandbox::openEth0);
         try {
             writeEtcFiles(spec);
             commands.run("ip", "-n", ns, "link", "set", "eth0", "address", mac.toString(), "mtu",
@@ -126,6 +126,14 @@ public final class PodSandbox implements AutoCloseable {
      */
     public void detach() {
         port.close();
+    }
+
+    /**
+     * The pod's eth0, a TAP with offloads (unless switched off, {@link TapDevice#offloadsWanted}): the pod's
+     * kernel hands over 64 KiB TCP super-frames and takes them back, as a VM's virtio-net does.
+     */
+    private static TapDevice openEth0() throws IOException {
+        return TapDevice.create("eth0", TapDevice.Kind.TAP, TapDevice.offloadsWanted());
     }
 
     /** resolv.conf and hosts under /etc/netns/NETNS/, which `ip netns exec` mounts over /etc for the pod. */

@@ -2,6 +2,7 @@ package dev.vnet.node.pod;
 
 import dev.vnet.bridge.Bridge;
 import dev.vnet.bridge.BridgePort;
+import dev.vnet.bridge.FrameSink;
 import dev.vnet.core.linux.TapDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -13,6 +14,9 @@ import java.util.logging.Logger;
  * Joins a TAP device to a bridge port: one platform thread reads frames from the device into its own direct
  * buffer and hands each to the bridge; frames the bridge sends out of the port are written to the device
  * from whichever thread forwards them (a write on a TAP descriptor is one atomic frame).
+ *
+ * <p>With offloads on the device, a read may return a TCP super-frame of up to 64 KiB with a partial checksum;
+ * its metadata goes into the bridge with it, and the port takes super-frames back the same way.
  */
 public final class TapPort implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TapPort.class.getName());
@@ -28,7 +32,22 @@ public final class TapPort implements AutoCloseable {
         this.device = device;
         this.bridge = bridge;
         this.clock = clock;
-        this.port = bridge.attach(portName, (frame, length, now) -> device.write(frame, length));
+        this.port = bridge.attach(portName, new FrameSink() {
+            @Override
+            public boolean send(ByteBuffer frame, int length, long now) {
+                return device.write(frame, length);
+            }
+
+            @Override
+            public boolean takesOffloads() {
+                return device.takesOffloads();
+            }
+
+            @Override
+            public boolean send(ByteBuffer frame, int length, long offload, long now) {
+                return device.write(frame, 0, length, offload);
+            }
+        });
         this.reader = new Thread(this::readLoop, "tap-" + portName);
         reader.setDaemon(true);
         reader.start();
@@ -46,7 +65,7 @@ public final class TapPort implements AutoCloseable {
                 if (n < 0) {
                     break;
                 }
-                bridge.receive(port, buf, n, clock.getAsLong());
+                bridge.receive(port, buf, n, device.lastOffload(), clock.getAsLong());
             }
         } catch (IOException e) {
             if (running) {

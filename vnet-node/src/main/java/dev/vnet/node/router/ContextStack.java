@@ -1,5 +1,6 @@
 package dev.vnet.node.router;
 
+import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.PacketContext;
 import java.nio.ByteBuffer;
 
@@ -19,6 +20,8 @@ final class ContextStack {
     static final int BUFFER = 65536 + 64;
 
     private final PacketContext[] contexts = new PacketContext[DEPTH];
+    /** A view for a frame's Ethernet header before it is copied in (the overlay's, checked for our VTEP MAC). */
+    private final EthernetFrame arriving = new EthernetFrame();
     private final ByteBuffer[] buffers = new ByteBuffer[DEPTH];
     private int depth;
 
@@ -49,5 +52,10 @@ final class ContextStack {
 
     int depth() {
         return depth;
+    }
+
+    /** The view {@link NodeRouter} checks an arriving frame's Ethernet header through, before copying it. */
+    EthernetFrame arriving() {
+        return arriving;
     }
 }

@@ -8,6 +8,8 @@ import dev.vnet.core.capture.PacketTap;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
 import dev.vnet.core.packet.PacketContext;
+import dev.vnet.core.packet.Segmenter;
+import dev.vnet.core.packet.VirtioNetHeader;
 import dev.vnet.overlay.Peer;
 import dev.vnet.overlay.Vtep;
 import java.util.Map;
@@ -18,6 +20,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * pod (from the gateway's MAC), into the VXLAN tunnel toward another node (from our VTEP MAC), or into this
  * node's TUN device. Each sets the MACs as a router does, counts the route, and drops with a reason when
  * the way out refuses. Frames start at index 0 of the context's buffer, as the router keeps them.
+ *
+ * <p>A super-frame or partial checksum (the context's offload metadata) leaves whole into the bridge (which
+ * segments for ports that need it) and into a TUN with offloads; a TUN without them gets segments, and the
+ * VTEP segments for the underlay itself.
  */
 final class Egress {
     private final long vtepMac;
@@ -28,6 +34,13 @@ final class Egress {
     private volatile IpSink tun = (buf, off, len) -> false;
     /** Capture hook for "tun-out"; null unless someone captures. */
     private volatile PacketTap tap;
+    private final ThreadLocal<Segments> segments = ThreadLocal.withInitial(Segments::new);
+
+    /** A thread's segmenter and the buffer a segment for a TUN without offloads is built in. */
+    private static final class Segments {
+        final Segmenter segmenter = new Segmenter();
+        final java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(65536 + 64);
+    }
     /** The MAC each local pod was given, for delivery before it has spoken ARP. */
     private final Map<Integer, Long> podMacs = new ConcurrentHashMap<>();
 
@@ -64,8 +77,29 @@ final class Egress {
         if (t != null) {
             t.packet("tun-out", packet.buffer(), packet.ipOffset(), packet.ipLength(), 101, "to the node's stack");
         }
-        if (!tun.send(packet.buffer(), packet.ipOffset(), packet.ipLength())) {
-            return drop(packet, DropReason.DEVICE_ERROR);
+        IpSink sink = tun;
+        long offload = packet.offload();
+        if (!VirtioNetHeader.needsSoftware(offload)) {
+            if (!sink.send(packet.buffer(), packet.ipOffset(), packet.ipLength())) {
+                return drop(packet, DropReason.DEVICE_ERROR);
+            }
+        } else if (sink.takesOffloads()) {
+            if (!sink.send(packet.buffer(), packet.ipOffset(), packet.ipLength(), offload)) {
+                return drop(packet, DropReason.DEVICE_ERROR);
+            }
+        } else {
+            Segments s = segments.get();
+            DropReason bad = s.segmenter.start(packet.buffer(), packet.ipOffset(), packet.ipLength(), 0, offload);
+            if (bad != DropReason.NONE) {
+                return drop(packet, bad);
+            }
+            boolean all = true;
+            for (int n = s.segmenter.next(s.buf, 0); n >= 0; n = s.segmenter.next(s.buf, 0)) {
+                all &= sink.send(s.buf, 0, n);
+            }
+            if (!all) {
+                return drop(packet, DropReason.DEVICE_ERROR);
+            }
         }
         counters.count(RouterCounters.Route.NODE_TUN);
         return Verdict.SENT;
@@ -87,7 +121,7 @@ final class Egress {
         eth.setDestination(mac);
         eth.setSource(gateway.mac());
         eth.setEtherType(EthernetFrame.TYPE_IPV4);
-        bridge.receive(gateway.port(), packet.buffer(), packet.frameLength(), now);
+        bridge.receive(gateway.port(), packet.buffer(), packet.frameLength(), packet.offload(), now);
         counters.count(RouterCounters.Route.LOCAL_POD);
         return Verdict.SENT;
     }

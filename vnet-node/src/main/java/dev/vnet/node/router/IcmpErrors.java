@@ -7,6 +7,8 @@ import dev.vnet.core.packet.IcmpRepr;
 import dev.vnet.core.packet.Ipv4Packet;
 import dev.vnet.core.packet.Ipv4Repr;
 import dev.vnet.core.packet.PacketContext;
+import dev.vnet.core.packet.Segmenter;
+import dev.vnet.core.packet.VirtioNetHeader;
 import java.nio.ByteBuffer;
 
 /**
@@ -46,6 +48,16 @@ final class IcmpErrors implements Pipeline.ErrorReporter {
             return; // errors about errors about errors: enough
         }
         Views v = views.get();
+        if (about.partialChecksum() && about.hasTransportHeader()) {
+            // The quote carries UDP's checksum: complete it so that the sender sees the packet it sent.
+            long o = about.offload();
+            int from = about.ipOffset() + VirtioNetHeader.csumStart(o);
+            int field = from + VirtioNetHeader.csumOffset(o);
+            if (field + 2 <= about.ipOffset() + about.ipLength()) {
+                Segmenter.completeChecksum(about.buffer(), from, about.ipOffset() + about.ipLength(), field,
+                        about.protocol() == Ipv4Packet.PROTO_UDP);
+            }
+        }
         Ipv4Packet original = about.ip();
         int icmpLength = IcmpRepr.errorLength(original);
         Ipv4Repr ip = Ipv4Repr.of(gatewayIp, about.source(), Ipv4Packet.PROTO_ICMP, icmpLength);

@@ -13,6 +13,7 @@ import dev.vnet.core.packet.IpProtocol;
 import dev.vnet.core.packet.Ipv4Packet;
 import dev.vnet.core.packet.PacketContext.Origin;
 import dev.vnet.core.packet.PacketContext;
+import dev.vnet.core.packet.VirtioNetHeader;
 import dev.vnet.nat.service.ServiceProxy;
 import dev.vnet.overlay.InnerFrameHandler;
 import dev.vnet.overlay.Peer;
@@ -174,7 +175,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         }
 
         @Override
-        public void take(BridgePort ingress, ByteBuffer frame, int length, long now) {
+        public void take(BridgePort ingress, ByteBuffer frame, int length, long offload, long now) {
             ContextStack stack = stacks.get();
             ByteBuffer buf = stack.nextBuffer();
             if (buf == null) {
@@ -182,7 +183,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
                 return;
             }
             buf.put(0, frame, 0, length);
-            run(stack, length, Origin.POD, false, now);
+            run(stack, length, Origin.POD, false, offload, now);
         }
     };
 
@@ -204,25 +205,30 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     }
 
     /** From another node: a decapsulated frame, addressed to our VTEP MAC. */
-    @Override
     public DropReason fromOverlay(ByteBuffer buf, int offset, int length, Peer from, long now) {
+        return fromOverlay(buf, offset, length, VirtioNetHeader.NONE, from, now);
+    }
+
+    /** From another node, with offload metadata: segments the VTEP joined into a super-frame (GRO). */
+    @Override
+    public DropReason fromOverlay(ByteBuffer buf, int offset, int length, long offload, Peer from, long now) {
         if (length < EthernetFrame.HEADER_LEN + Ipv4Packet.HEADER_LEN) {
             return counters.drop(DropReason.TRUNCATED);
         }
-        EthernetFrame eth = EthernetFrame.of(buf, offset, length);
+        ContextStack stack = stacks.get();
+        EthernetFrame eth = stack.arriving().wrap(buf, offset, length);
         if (eth.destination() != vtepMac) {
             return counters.drop(DropReason.NOT_FOR_US);
         }
         if (eth.etherType() != EthernetFrame.TYPE_IPV4) {
             return counters.drop(DropReason.UNSUPPORTED_PROTOCOL);
         }
-        ContextStack stack = stacks.get();
         ByteBuffer own = stack.nextBuffer();
         if (own == null) {
             return counters.drop(DropReason.LOOP);
         }
         own.put(0, buf, offset, length); // the datagram is the socket's; we rewrite a copy
-        return run(stack, length, Origin.OVERLAY, true, now);
+        return run(stack, length, Origin.OVERLAY, true, offload, now);
     }
 
     /**
@@ -231,6 +237,11 @@ public final class NodeRouter implements Router, InnerFrameHandler {
      * front for the Ethernet header the router adds.
      */
     public DropReason fromTun(ByteBuffer buf, int ipLength, long now) {
+        return fromTun(buf, ipLength, VirtioNetHeader.NONE, now);
+    }
+
+    /** Like {@link #fromTun(ByteBuffer, int, long)}, for a packet read with offload metadata (a TUN with offloads). */
+    public DropReason fromTun(ByteBuffer buf, int ipLength, long offload, long now) {
         PacketTap t = tap;
         if (t != null) {
             t.packet("tun-in", buf, EthernetFrame.HEADER_LEN, ipLength, 101, "from the node's stack");
@@ -245,7 +256,7 @@ public final class NodeRouter implements Router, InnerFrameHandler {
         }
         // The MACs are set once the next hop is known.
         EthernetFrame.of(own, 0, EthernetFrame.HEADER_LEN).setEtherType(EthernetFrame.TYPE_IPV4);
-        return run(stack, EthernetFrame.HEADER_LEN + ipLength, Origin.NODE, true, now);
+        return run(stack, EthernetFrame.HEADER_LEN + ipLength, Origin.NODE, true, offload, now);
     }
 
     /** This thread's buffer for the next packet; a TUN reader reads into it at index 14 to spare a copy. */
@@ -257,11 +268,13 @@ public final class NodeRouter implements Router, InnerFrameHandler {
      * Parses the frame at index 0 of the stack's next buffer, checks its IPv4 header checksum if asked (a
      * pod's was checked by the gateway), runs it through the pipeline and reports a drop as a flow event.
      */
-    private DropReason run(ContextStack stack, int frameLength, Origin origin, boolean verify, long now) {
+    private DropReason run(ContextStack stack, int frameLength, Origin origin, boolean verify, long offload,
+                           long now) {
         ByteBuffer buf = stack.nextBuffer();
         PacketContext packet = stack.push();
         try {
             DropReason bad = packet.parse(buf, 0, frameLength, origin);
+            packet.setOffload(offload);
             if (bad == DropReason.NONE && verify && !packet.ip().verifyChecksum()) {
                 bad = DropReason.BAD_CHECKSUM;
             }

@@ -30,7 +30,9 @@ import java.nio.ByteBuffer;
  * </ul>
  *
  * At TTL 1 it drops with "time exceeded" owed to the sender; a packet with DF set too big for the overlay is
- * dropped with "fragmentation needed" and the overlay MTU owed (RFC 1191), so path-MTU discovery works.
+ * dropped with "fragmentation needed" and the overlay MTU owed (RFC 1191), so path-MTU discovery works. A
+ * super-frame is judged by the segments it will be cut into ({@link PacketContext#wireIpLength()}), not by its
+ * own length.
  */
 final class RoutingStage implements Stage {
     private static final IcmpRepr TIME_EXCEEDED = IcmpRepr.timeExceeded();
@@ -128,7 +130,7 @@ final class RoutingStage implements Stage {
             }
             return drop(packet, DropReason.LOOP); // never bounce a tunnelled packet into the tunnel again
         }
-        int length = packet.ipLength();
+        int length = packet.wireIpLength();
         if (length > overlayMtu && packet.ip().dontFragment()) {
             if (packet.traced()) {
                 packet.say(length + " bytes with DF set do not fit the overlay MTU " + overlayMtu

@@ -7,6 +7,7 @@ import dev.vnet.core.packet.IcmpPacket;
 import dev.vnet.core.packet.IcmpRepr;
 import dev.vnet.core.packet.PacketContext;
 import dev.vnet.core.trace.Probe;
+import dev.vnet.nat.rewrite.NatRewriter;
 import dev.vnet.nat.service.ServiceProxy;
 
 /**
@@ -14,6 +15,10 @@ import dev.vnet.nat.service.ServiceProxy;
  * tracked flow is translated as its conntrack entry says, a new flow to a Service is DNATed (and SNATed where
  * Kubernetes does) to an endpoint, and a Service without endpoints is refused with ICMP port unreachable.
  * Captured at "nat-before" and "nat-after", with the proxy's verdict (PASS, TRANSLATED, REJECT, DROP).
+ *
+ * <p>A packet whose TCP or UDP checksum is partial (offloads) keeps it partial: the proxy patches checksums as
+ * if they were complete, so the stage saves the field before and puts back the pseudo-header sum of the new
+ * addresses after ({@link NatRewriter#restorePartialChecksum}).
  *
  * <p>Not handled yet: the proxy reads the IPv4 and transport headers itself (it takes the buffer, not the
  * context) and records its own trace hops; a DROP's reason is the proxy's {@code lastDrop()}, read right after.
@@ -79,7 +84,12 @@ final class ServiceStage implements Stage {
         }
         Probe probe = packet.probe();
         int hopsBefore = probe == null ? 0 : probe.hops().size();
+        int partial = packet.partialChecksum() ? NatRewriter.partialChecksum(packet.buffer(), packet.ipOffset()) : -1;
         ServiceProxy.Verdict verdict = p.process(packet.buffer(), packet.ipOffset(), packet.ipLength(), now);
+        if (partial >= 0 && verdict == ServiceProxy.Verdict.TRANSLATED) {
+            NatRewriter.restorePartialChecksum(packet.buffer(), packet.ipOffset(), partial, packet.arrivedSource(),
+                    packet.arrivedDestination());
+        }
         if (probe != null && probe.hops().size() > hopsBefore) {
             packet.markSpoken(); // the proxy traces itself under this stage's name
         }
