@@ -36,8 +36,11 @@ import tools.jackson.databind.node.ObjectNode;
  * API ({@link #call}, {@link #stream}, {@link #pipe}).
  */
 public class ApiClient {
-    /** Nodes share a link: a connection takes well under a millisecond, or the node is not there. */
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(1);
+    /**
+     * TCP and the TLS handshake (the JDK's connect timeout covers both): a refused connection fails at once, and a
+     * busy two-core machine with a cold JVM may take more than a second for the handshake alone.
+     */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     static final String OPERATIONS = "/apis/vnet.dev/v1/";
 
     /**

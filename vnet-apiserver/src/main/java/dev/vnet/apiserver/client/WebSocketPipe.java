@@ -44,6 +44,8 @@ public final class WebSocketPipe implements AutoCloseable {
             pipe.ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + token)
                     .connectTimeout(java.time.Duration.ofSeconds(10)).buildAsync(uri, pipe.listener())
                     .get(30, TimeUnit.SECONDS);
+            // The client speaks first: the server answers only after this, never in the same read as its 101.
+            pipe.ws.sendText("{}", true).get(30, TimeUnit.SECONDS);
             String first = pipe.answer.get(30, TimeUnit.SECONDS);
             var reply = first == null ? null : dev.vnet.apiserver.api.Json.MAPPER.readTree(first);
             if (reply == null || !reply.path("ok").asBoolean(false)) {

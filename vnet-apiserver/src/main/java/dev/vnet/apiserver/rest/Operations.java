@@ -233,8 +233,10 @@ final class Operations {
     // ---- a pipe (port-forward) ----
 
     /**
-     * Answers the WebSocket handshake, then connects the far end on a worker and says how that went in a first
-     * text message ({"ok":true}, or the one-line error and a Close): the client sends nothing before it.
+     * Answers the WebSocket handshake, then waits for the client's first message (a text, the request again: the
+     * client speaks first, so nothing of the server's can arrive in the same read as the 101 response, which some
+     * clients lose), connects the far end on a worker and says how that went in a text message ({"ok":true}, or
+     * the one-line error and a Close). The client sends no bytes before that answer.
      */
     private void upgrade(ChannelHandlerContext ctx, FullHttpRequest req, ObjectNode request, ExecutorService workers,
                          EventLoopGroup loops, BiConsumer<ChannelHandlerContext, KubeResponse> send) {
@@ -247,13 +249,12 @@ final class Operations {
         }
         Channel client = ctx.channel();
         ClientSide clientSide = new ClientSide();
+        clientSide.onHello = () -> workers.execute(() -> connect(client, clientSide, request, loops));
         ctx.pipeline().addBefore(ctx.name(), "vnet-pipe", clientSide);
         hs.handshake(client, req).addListener(f -> {
             if (!f.isSuccess()) {
                 client.close();
-                return;
             }
-            workers.execute(() -> connect(client, clientSide, request, loops));
         });
     }
 
@@ -269,12 +270,14 @@ final class Operations {
         }
         NioSocketChannel pod = new NioSocketChannel(far);
         pod.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        pod.config().setAutoRead(false); // nothing of the pod's may reach the client before {"ok":true}
         pod.pipeline().addLast(new PodSide(client, clientSide.ends));
         clientSide.pod = pod;
         client.closeFuture().addListener(f -> pod.close());
         loops.next().register(pod).addListener(r -> {
             if (r.isSuccess()) {
-                client.writeAndFlush(new TextWebSocketFrame(Handlers.ok().toString()));
+                client.writeAndFlush(new TextWebSocketFrame(Handlers.ok().toString()))
+                        .addListener(w -> pod.config().setAutoRead(true));
             } else {
                 closeQuietly(far);
                 client.close();
@@ -289,12 +292,23 @@ final class Operations {
     private static final class ClientSide extends ChannelInboundHandlerAdapter {
         /** Set once connected; the client sends nothing before it has read {"ok":true}. */
         volatile NioSocketChannel pod;
+        /** Connects the far end: run once, on the client's first text message. */
+        Runnable onHello;
+        private boolean greeted;
         /** How many of the two directions have ended; whoever ends the second closes the connection. */
         final java.util.concurrent.atomic.AtomicInteger ends = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             NioSocketChannel pod = this.pod;
+            if (msg instanceof TextWebSocketFrame text) {
+                text.release();
+                if (!greeted) {
+                    greeted = true;
+                    onHello.run();
+                }
+                return;
+            }
             if ((msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) && pod == null) {
                 ((WebSocketFrame) msg).release();
                 ctx.close(); // bytes before the answer: not a vnet client
