@@ -484,6 +484,8 @@ report() {
     {
       if [ -f "$res" ]; then
         awk -F= 'NR == FNR { if ($0 !~ /^#/) keep[$1] = 1; next } /^#/ || !($1 in keep)' "$TMP/ran.kv" "$res"
+      else
+        grep '^#' "$TMP/ran.kv"
       fi
       grep -v '^#' "$TMP/ran.kv"
     } >"$TMP/latest.txt" && cat "$TMP/latest.txt" >"$res"
