@@ -229,9 +229,16 @@ class OffloadIntegrationTest {
     @Test
     @Order(2)
     void twentyMegabytesEachWayBetweenPodsOfTwoNodesArriveIntact() throws Exception {
+        VnetNode node1 = lab.lab.nodes().get(0);
+        VnetNode node2 = lab.lab.nodes().get(1);
+        long joinedBefore = node2.vtep().coalescedSegments();
         String url = "http://" + lab.podIp(b1) + ":" + PORT + "/";
         assertEquals(sha, download(a1, url));
         assertEquals(sha, upload(a1, url));
+        assertTrue(node1.transport().sendsSegmented(), "this kernel has UDP GSO: super-frames leave in one sendmsg");
+        assertTrue(node2.vtep().coalescedSegments() - joinedBefore > SIZE / 1398 / 2,
+                "node-2 joined most arriving segments back into super-frames: "
+                        + (node2.vtep().coalescedSegments() - joinedBefore));
     }
 
     /** Captures the TCP segments that arrive in {@code netns} on {@code device} matching {@code filter}. */
