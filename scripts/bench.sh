@@ -24,7 +24,10 @@
 #      BENCH_ONLY=services (only part 7: no namespaces, no root needed; the network figures already in
 #      latest.txt stay), SERVICES_BENCH_ARGS (options for ServiceBench, e.g. "--rounds=5 --verbose=true"),
 #      BENCH_ONLY=policy (only part 8, likewise), POLICY_BENCH_ARGS (options for PolicyBench, e.g. "--rounds=5"),
-#      BENCH_ONLY=ingress (only part 9; needs root and the built jar; BENCH_SECONDS is wrk's duration).
+#      BENCH_ONLY=ingress (only part 9; needs root and the built jar; BENCH_SECONDS is wrk's duration),
+#      BENCH_ONLY=throughput (only parts 1, 2, 5 and 6: the kernel's bridge and VXLAN and vnet on one node and
+#      across nodes, with their ratios; the other figures already in latest.txt stay),
+#      VNET_OFFLOADS=off (vnet's pods' TAPs and nodes' TUNs without offloads, to compare).
 # Results: a table on stdout and bench/results/latest.txt (key=value lines).
 set -uo pipefail
 
@@ -46,7 +49,7 @@ die() { printf '%s\n' "bench: error: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # ---------------------------------------------------------------- setup, cleanup
-case $BENCH_ONLY in ""|services|policy|ingress) ;; *) die "BENCH_ONLY must be empty, services, policy or ingress, not $BENCH_ONLY" ;; esac
+case $BENCH_ONLY in ""|services|policy|ingress|throughput) ;; *) die "BENCH_ONLY must be empty, services, policy, ingress or throughput, not $BENCH_ONLY" ;; esac
 case $BENCH_ONLY in services|policy) ;; *) [ "$(id -u)" -eq 0 ] || die "run as root (network namespaces, TAP devices)" ;; esac
 [[ $SECS =~ ^[0-9]+$ ]] && [ "$SECS" -ge 1 ] && [ "$SECS" -le 120 ] || die "BENCH_SECONDS must be 1..120"
 
@@ -456,6 +459,7 @@ report() {
   mkdir -p "$BENCH_DIR/results"
   {
     echo "# vnet benchmark results (scripts/bench.sh); n/a = not measured"
+    echo "offloads=$( [ "${VNET_OFFLOADS:-on}" = off ] && echo off || echo on)"
     echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host_cpus=$(nproc)"
     echo "kernel=$(uname -r)"
@@ -473,7 +477,21 @@ report() {
     echo "ratio_vnet_cross_over_tinc=$r4"
     echo "added_rtt_us_vnet_same_over_kernel_bridge=$a1"
     echo "added_rtt_us_vnet_cross_over_kernel_vxlan=$a2"
-  } >"$res"
+  } >"$TMP/network.kv"
+  if [ "$BENCH_ONLY" = throughput ]; then
+    # Only what ran replaces its lines: the userspace peers' figures and the other parts' stay as they were.
+    grep -vE '^(vde_switch|tinc)_|^ratio_vnet_(same_over_vde_switch|cross_over_tinc)=' "$TMP/network.kv" >"$TMP/ran.kv"
+    {
+      if [ -f "$res" ]; then
+        awk -F= 'NR == FNR { if ($0 !~ /^#/) keep[$1] = 1; next } /^#/ || !($1 in keep)' "$TMP/ran.kv" "$res"
+      else
+        grep '^#' "$TMP/ran.kv"
+      fi
+      grep -v '^#' "$TMP/ran.kv"
+    } >"$TMP/latest.txt" && cat "$TMP/latest.txt" >"$res"
+  else
+    cat "$TMP/network.kv" >"$res"
+  fi
   printf '\nwritten: %s\n' "${res#"$ROOT"/}"
 }
 
@@ -972,6 +990,20 @@ if [ "$BENCH_ONLY" = ingress ]; then
   clean_leftovers
   TMP=$(mktemp -d "/tmp/${P}XXXXXX")
   ingress_bench
+  exit $STATUS
+fi
+if [ "$BENCH_ONLY" = throughput ]; then
+  install_missing ip ss bridge ping iperf3 jq timeout
+  [ -n "${VNET:-}" ] || [ -f "$ROOT/lab-cli/target/vnet.jar" ] || die "no lab-cli/target/vnet.jar: build first (make build)"
+  clean_leftovers
+  TMP=$(mktemp -d "/tmp/${P}XXXXXX")
+  BUSY0=$(cpu_busy)
+  : >"$TMP/why"
+  run_setup kernel_bridge kbridge
+  run_setup kernel_vxlan kvxlan
+  run_setup vnet_same vnet_same
+  run_setup vnet_cross vnet_cross
+  report
   exit $STATUS
 fi
 install_missing

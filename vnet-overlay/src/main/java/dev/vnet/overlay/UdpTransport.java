@@ -162,10 +162,7 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
                 && socket.sendSegmented(batch, 0, length, datagramLength, ip, VxlanHeader.UDP_PORT)) {
             return true;
         }
-        if (socket.segmentation()) {
-            return false; // refused for another reason (a full buffer): counted by the caller
-        }
-        boolean all = true;
+        boolean all = true; // refused: UDP GSO is not there, or not for this batch
         for (int at = 0; at < length; at += datagramLength) {
             all &= socket.send(batch, at, Math.min(datagramLength, length - at), ip, VxlanHeader.UDP_PORT);
         }

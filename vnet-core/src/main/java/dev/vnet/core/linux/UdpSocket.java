@@ -44,6 +44,7 @@ public final class UdpSocket implements Closeable {
     private final int fd;
     private final int localPort;
     private volatile boolean segmentation = true;
+    private volatile boolean segmentedOnce;
 
     private UdpSocket(int fd, int localPort) {
         this.fd = fd;
@@ -106,8 +107,8 @@ public final class UdpSocket implements Closeable {
     /**
      * Sends {@code [offset, offset + length)} of the direct buffer {@code buf} as datagrams of
      * {@code segmentSize} bytes each, the last possibly shorter, with one system call. At most
-     * {@link #MAX_SEGMENTED} bytes and {@link #MAX_SEGMENTS} datagrams. Returns false if the kernel refused;
-     * if it refused UDP GSO itself, {@link #segmentation} turns false and the caller sends one by one.
+     * {@link #MAX_SEGMENTED} bytes and {@link #MAX_SEGMENTS} datagrams. Returns false if the kernel refused:
+     * the caller then sends them one by one; if it refused UDP GSO itself, {@link #segmentation} turns false.
      */
     public boolean sendSegmented(ByteBuffer buf, int offset, int length, int segmentSize, int dstIp, int dstPort) {
         Scratch s = SCRATCH.get();
@@ -119,14 +120,17 @@ public final class UdpSocket implements Closeable {
         while (true) {
             long sent = LibC.sendmsg(fd, s.base + s.msgAt, 0);
             if (sent >= 0) {
+                segmentedOnce = true;
                 return sent == length;
             }
             int errno = Native.getLastError();
             if (errno == LibC.EINTR) {
                 continue;
             }
-            if (errno == LibC.EIO || errno == LibC.ENOPROTOOPT || errno == LibC.EINVAL) {
-                segmentation = false; // no UDP GSO on this kernel or device
+            // EIO: the device cannot checksum for UDP GSO; ENOPROTOOPT or EINVAL before any segmented send
+            // worked: a kernel without UDP_SEGMENT. EINVAL later is about this batch (too big for the path).
+            if (errno == LibC.EIO || errno == LibC.ENOPROTOOPT || (errno == LibC.EINVAL && !segmentedOnce)) {
+                segmentation = false;
             }
             return false;
         }

@@ -59,6 +59,8 @@ public final class TcpCoalescer {
     private int pushFlags;
     /** Ones' complement sum of the payloads taken so far, from their segments' checksums. */
     private long payloadSum;
+    /** The length of the frame the last {@link #take} finished. */
+    private int lastLength;
 
     /** True if a super-frame (or a lone segment) is pending. */
     public boolean pending() {
@@ -227,8 +229,6 @@ public final class TcpCoalescer {
         lastLength = frame;
         return VirtioNetHeader.of(0, VirtioNetHeader.GSO_TCPV4, 20 + tcpHeaderLength, mss, 20, TCP_CHECKSUM);
     }
-
-    private int lastLength;
 
     /** The buffer the super-frame {@link #take} finished is in, from index 0. */
     public ByteBuffer buffer() {

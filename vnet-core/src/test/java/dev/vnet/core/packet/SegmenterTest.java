@@ -170,6 +170,7 @@ class SegmenterTest {
     @Test
     void completesAPartialChecksumWithoutSegmenting() {
         ByteBuffer frame = tcpSuperFrame(14, 900, TcpPacket.ACK);
+        int partial = TcpPacket.of(frame, 34, TCP_HEADER + 900).checksum();
         long csumOnly = VirtioNetHeader.of(VirtioNetHeader.F_NEEDS_CSUM, VirtioNetHeader.GSO_NONE, 0, 0, 20, 16);
         Segmenter s = new Segmenter();
         assertEquals(DropReason.NONE, s.start(frame, 0, frame.capacity(), 14, csumOnly));
@@ -179,8 +180,7 @@ class SegmenterTest {
         ByteBuffer f = out.get(0);
         assertEquals(14 + 20 + TCP_HEADER + 900, f.capacity(), "the padding is left out");
         assertTrue(TcpPacket.of(f, 34, TCP_HEADER + 900).verifyChecksum(SRC, DST));
-        assertEquals(0, frame.get(34 + 16) == f.get(34 + 16) && frame.get(34 + 17) == f.get(34 + 17) ? 1 : 0,
-                "the source frame is only read");
+        assertEquals(partial, TcpPacket.of(frame, 34, TCP_HEADER + 900).checksum(), "the source frame is only read");
     }
 
     @ParameterizedTest(name = "{0}")
