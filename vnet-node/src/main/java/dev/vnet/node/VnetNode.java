@@ -240,8 +240,12 @@ public final class VnetNode implements AutoCloseable {
 
     /** From now on, frames at this node's pod ports and tunnels meet the faults of {@code table}. */
     public void injectFaults(dev.vnet.fault.FaultTable table, dev.vnet.fault.FaultEngine engine) {
-        this.faults = table;
         this.faultEngine = engine;
+        this.faults = table;
+        router.setFaults(table, engine, config.name(), vtep);
+        for (RunningPod p : pods.values()) {
+            injectFaults(p.pod(), p.sandbox());
+        }
     }
 
     /** The node's DNS server, or null before {@link #startDns}. */
@@ -388,7 +392,21 @@ public final class VnetNode implements AutoCloseable {
                 config.gateway(), config.mtu(), config.dnsServer(), config.clusterDomain());
     }
 
+    /** The name a fault gives a pod: NAME in default, NAMESPACE/NAME elsewhere (as `vnet fault add --pod`). */
+    static String faultName(String namespace, String name) {
+        return dev.vnet.apiserver.api.NamespaceKind.DEFAULT.equals(namespace) ? name : namespace + "/" + name;
+    }
+
+    private void injectFaults(Pod pod, PodSandbox sandbox) {
+        dev.vnet.fault.FaultTable t = faults;
+        if (t != null) {
+            sandbox.port().injectFaults(t.pod(config.name(), faultName(PodKind.namespace(pod), PodKind.name(pod))),
+                    faultEngine, config.name());
+        }
+    }
+
     private PodStatus startContainers(Pod pod, String key, Ipv4Address ip, PodSandbox sandbox) {
+        injectFaults(pod, sandbox);
         List<Workload> started = new ArrayList<>();
         try {
             PodInfo info = new PodInfo(PodKind.name(pod), PodKind.namespace(pod), sandbox.spec().netns(), ip.toString(),

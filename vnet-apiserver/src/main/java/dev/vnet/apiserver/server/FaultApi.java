@@ -56,6 +56,12 @@ public final class FaultApi {
                         + ": give --node " + on);
             }
         }
+        if (spec.pod() != null && spec.pod().startsWith("default/")) {
+            // One name per pod, as the node names its ports' faults: NAME in default, NAMESPACE/NAME elsewhere.
+            List<String> canonical = new ArrayList<>(spec.toArgs());
+            canonical.set(canonical.indexOf("--pod") + 1, spec.pod().substring("default/".length()));
+            spec = FaultSpec.parse(canonical);
+        }
         Fault.Spec stored = new Fault.Spec(spec.node(), spec.pod(), spec.peer(), spec.toArgs(), spec.describe());
         for (int attempt = 0; attempt < 10; attempt++) {
             int id = 1;

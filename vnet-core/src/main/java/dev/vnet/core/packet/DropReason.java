@@ -35,7 +35,8 @@ public enum DropReason {
     TUPLE_CLASH("the translated tuple already belongs to another tracked flow"),
     POLICY_DENIED("denied by network policy: the pod is isolated and no rule allows this connection"),
     POLICY_TABLE_FULL("the table of connections allowed by policy is full"),
-    BAD_OFFLOAD("offload metadata does not fit the frame (it cannot be segmented or checksummed)");
+    BAD_OFFLOAD("offload metadata does not fit the frame (it cannot be segmented or checksummed)"),
+    FAULT("dropped by an injected fault (`vnet fault list` shows them)");
 
     private final String description;
 

@@ -4,6 +4,16 @@ import dev.vnet.bridge.Bridge;
 import dev.vnet.bridge.BridgePort;
 import dev.vnet.bridge.FrameSink;
 import dev.vnet.core.linux.TapDevice;
+import dev.vnet.core.packet.DropReason;
+import dev.vnet.core.packet.EthernetFrame;
+import dev.vnet.core.packet.Segmenter;
+import dev.vnet.core.packet.VirtioNetHeader;
+import dev.vnet.core.trace.Probe;
+import dev.vnet.core.trace.Tracing;
+import dev.vnet.fault.FaultEngine;
+import dev.vnet.fault.FaultPoint;
+import dev.vnet.fault.FaultVerdict;
+import dev.vnet.fault.Released;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.function.LongSupplier;
@@ -35,12 +45,19 @@ public final class TapPort implements AutoCloseable {
         this.port = bridge.attach(portName, new FrameSink() {
             @Override
             public boolean send(ByteBuffer frame, int length, long now) {
+                FaultPoint p = faultPoint;
+                if (p != null && p.impaired()) {
+                    return toPodThroughFaults(p, frame, length);
+                }
                 return device.write(frame, length);
             }
 
             @Override
             public boolean takesOffloads() {
-                return device.takesOffloads();
+                // A port with faults takes wire-sized frames (the bridge cuts super-frames up), so that loss and
+                // corruption act per packet as on a link.
+                FaultPoint p = faultPoint;
+                return device.takesOffloads() && (p == null || !p.impaired());
             }
 
             @Override
@@ -57,6 +74,88 @@ public final class TapPort implements AutoCloseable {
         return port;
     }
 
+    // ---- faults at this port (`vnet fault add --node N --pod POD`) ----
+
+    private volatile FaultPoint faultPoint;
+    private volatile FaultEngine faultEngine;
+    private volatile String node = "";
+    /** Where frames the engine held go once released: on into the bridge, or out to the pod. */
+    private final Released toBridge = this::releasedFromPod;
+    private final Released toPod = this::releasedToPod;
+
+    private void releasedFromPod(ByteBuffer frame, int length, long now) {
+        bridge.receive(port, frame, length, now);
+    }
+
+    private void releasedToPod(ByteBuffer frame, int length, long now) {
+        device.write(frame, length);
+    }
+    /** The reader thread's own: super-frames from the pod are cut into wire-sized frames before the faults. */
+    private final Segmenter segmenter = new Segmenter();
+    private ByteBuffer segment;
+
+    /** From now on, frames both ways through this port meet the faults of {@code point}. */
+    public void injectFaults(FaultPoint point, FaultEngine engine, String nodeName) {
+        this.faultEngine = engine;
+        this.node = nodeName;
+        this.faultPoint = point;
+    }
+
+    private void fromPodThroughFaults(FaultPoint p, ByteBuffer buf, int n, long offload, long now) {
+        if (!VirtioNetHeader.needsSoftware(offload)) {
+            fromPod(p, buf, n, offload, now);
+            return;
+        }
+        if (segmenter.start(buf, 0, n, EthernetFrame.HEADER_LEN, offload) != DropReason.NONE) {
+            port.counters().drop(DropReason.BAD_OFFLOAD);
+            return;
+        }
+        if (segment == null) {
+            segment = ByteBuffer.allocateDirect(TapDevice.MAX_FRAME);
+        }
+        for (int len = segmenter.next(segment, 0); len >= 0; len = segmenter.next(segment, 0)) {
+            fromPod(p, segment, len, VirtioNetHeader.NONE, now);
+        }
+    }
+
+    private void fromPod(FaultPoint p, ByteBuffer frame, int length, long offload, long now) {
+        FaultVerdict v = faultEngine.apply(p, frame, 0, length, toBridge);
+        switch (v.action()) {
+            case PASS -> bridge.receive(port, frame, length, offload, now);
+            case DUPLICATE -> {
+                bridge.receive(port, frame, length, offload, now);
+                bridge.receive(port, frame, length, offload, now);
+            }
+            case DROP -> dropped(v, frame, length);
+            default -> { } // held: the engine hands it to the bridge when its time comes
+        }
+    }
+
+    private boolean toPodThroughFaults(FaultPoint p, ByteBuffer frame, int length) {
+        FaultVerdict v = faultEngine.apply(p, frame, 0, length, toPod);
+        switch (v.action()) {
+            case PASS:
+                return device.write(frame, length);
+            case DUPLICATE:
+                device.write(frame, length);
+                return device.write(frame, length);
+            case DROP:
+                dropped(v, frame, length);
+                return true; // the fault's drop, counted as such: not a device failure
+            default:
+                return true;
+        }
+    }
+
+    private void dropped(FaultVerdict v, ByteBuffer frame, int length) {
+        port.counters().drop(DropReason.FAULT);
+        Probe probe = Tracing.matchFrame(frame, length);
+        if (probe != null) {
+            probe.hop(node, "fault", v.message());
+            probe.end(v.message());
+        }
+    }
+
     private void readLoop() {
         ByteBuffer buf = ByteBuffer.allocateDirect(TapDevice.MAX_FRAME);
         try {
@@ -65,7 +164,12 @@ public final class TapPort implements AutoCloseable {
                 if (n < 0) {
                     break;
                 }
-                bridge.receive(port, buf, n, device.lastOffload(), clock.getAsLong());
+                FaultPoint p = faultPoint;
+                if (p != null && p.impaired()) {
+                    fromPodThroughFaults(p, buf, n, device.lastOffload(), clock.getAsLong());
+                } else {
+                    bridge.receive(port, buf, n, device.lastOffload(), clock.getAsLong());
+                }
             }
         } catch (IOException e) {
             if (running) {

@@ -126,16 +126,93 @@ final class Egress {
         return Verdict.SENT;
     }
 
+    /** The faults on this node's tunnels, or null while none can be injected. */
+    private volatile FaultGate faults;
+
+    void setFaults(FaultGate gate) {
+        this.faults = gate;
+    }
+
+    /** Whether a fault on the way to {@code peer} drops the ICMP that path-MTU discovery needs. */
+    boolean eatsFragNeeded(Peer peer) {
+        FaultGate g = faults;
+        return g != null && g.eatsFragNeeded(peer);
+    }
+
     /** Into the tunnel toward {@code peer}'s VTEP. */
     Verdict toPeer(PacketContext packet, Peer peer) {
         EthernetFrame eth = packet.ethernet();
         eth.setSource(vtepMac);
         eth.setDestination(peer.vtepMac().bits());
+        FaultGate g = faults;
+        if (g != null && g.impaired(peer)) {
+            return toPeerThroughFaults(packet, peer, g);
+        }
         DropReason sent = vtep.send(peer, packet);
         if (sent != DropReason.NONE) {
             return drop(packet, sent);
         }
         counters.count(RouterCounters.Route.OVERLAY);
         return Verdict.SENT;
+    }
+
+    /**
+     * Into a tunnel that has faults: a super-frame is cut into the segments the wire would carry first, so that
+     * loss, corruption and `--mtu` act per packet as on a link; the packet counts as dropped when none got through.
+     */
+    private Verdict toPeerThroughFaults(PacketContext packet, Peer peer, FaultGate g) {
+        long offload = packet.offload();
+        if (!VirtioNetHeader.needsSoftware(offload)) {
+            return throughFaults(packet, peer, g, packet.buffer(), packet.frameLength(), true);
+        }
+        Segments s = segments.get();
+        DropReason bad = s.segmenter.start(packet.buffer(), 0, packet.frameLength(), EthernetFrame.HEADER_LEN, offload);
+        if (bad != DropReason.NONE) {
+            return drop(packet, bad);
+        }
+        boolean anySent = false;
+        Verdict last = Verdict.SENT;
+        for (int n = s.segmenter.next(s.buf, 0); n >= 0; n = s.segmenter.next(s.buf, 0)) {
+            last = throughFaults(packet, peer, g, s.buf, n, false);
+            anySent |= last != Verdict.DROPPED;
+        }
+        return anySent ? Verdict.SENT : last;
+    }
+
+    /** One wire-sized frame through the tunnel's faults: sent, sent twice, held for later, or dropped. */
+    private Verdict throughFaults(PacketContext packet, Peer peer, FaultGate g, java.nio.ByteBuffer frame, int length,
+                                  boolean whole) {
+        dev.vnet.fault.FaultVerdict v = g.apply(peer, frame, 0, length);
+        switch (v.action()) {
+            case TAKEN:
+                counters.count(RouterCounters.Route.OVERLAY);
+                return Verdict.SENT; // the fault engine sends it when its time comes
+            case DROP: {
+                if (packet.traced()) {
+                    packet.say(v.message());
+                }
+                if (v.cause() == dev.vnet.fault.FaultVerdict.Cause.MTU && packet.ip().dontFragment()) {
+                    dev.vnet.core.packet.IcmpRepr icmp = g.fragmentationNeeded(peer, v);
+                    if (icmp != null) {
+                        packet.oweIcmpError(icmp); // path-MTU discovery learns the smaller link, as it should
+                    }
+                }
+                return drop(packet, DropReason.FAULT);
+            }
+            case DUPLICATE:
+                send(packet, peer, frame, length, whole);
+                // fall through: the copy, then the frame itself
+            default:
+                DropReason sent = send(packet, peer, frame, length, whole);
+                if (sent != DropReason.NONE) {
+                    return drop(packet, sent);
+                }
+                counters.count(RouterCounters.Route.OVERLAY);
+                return Verdict.SENT;
+        }
+    }
+
+    private DropReason send(PacketContext packet, Peer peer, java.nio.ByteBuffer frame, int length, boolean whole) {
+        return whole ? vtep.send(peer, packet) : vtep.send(peer, frame, length);
     }
 }

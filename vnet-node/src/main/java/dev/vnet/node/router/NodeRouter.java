@@ -79,6 +79,12 @@ public final class NodeRouter implements Router, InnerFrameHandler {
     }
 
     /** The node's NetworkPolicies, or null when the cluster has none (every packet then passes the stage). */
+    /** From now on, frames for other nodes meet the faults of {@code table} on their tunnel (null: none). */
+    public void setFaults(dev.vnet.fault.FaultTable table, dev.vnet.fault.FaultEngine engine, String node,
+                          dev.vnet.overlay.Vtep vtep) {
+        egress.setFaults(table == null ? null : new FaultGate(table, engine, node, vtep));
+    }
+
     public void setPolicyGate(PolicyGate gate) {
         policy.setGate(gate);
         updateDiverter();

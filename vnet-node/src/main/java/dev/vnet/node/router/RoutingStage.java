@@ -138,7 +138,11 @@ final class RoutingStage implements Stage {
                 packet.end("dropped on " + packet.node() + ": " + length + " bytes with DF set do not fit the "
                         + "overlay MTU " + overlayMtu + " (ICMP fragmentation needed sent back)");
             }
-            packet.oweIcmpError(fragmentationNeeded);
+            if (!egress.eatsFragNeeded(peer)) {
+                packet.oweIcmpError(fragmentationNeeded);
+            } else if (packet.traced()) {
+                packet.say("a fault drops the ICMP fragmentation needed: the sender never learns (a PMTU black hole)");
+            }
             return drop(packet, DropReason.FRAG_NEEDED);
         }
         int ttl = packet.ip().ttl();
