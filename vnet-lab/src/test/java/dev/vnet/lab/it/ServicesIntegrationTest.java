@@ -287,10 +287,7 @@ class ServicesIntegrationTest {
     /** Deletes a Service through the lab's API. */
     static final class ObjectNodeHolder {
         static void deleteService(TestLab lab, String name) throws Exception {
-            var req = new tools.jackson.databind.ObjectMapper().createObjectNode()
-                    .put("op", "delete").put("kind", "service");
-            req.putArray("names").add(name);
-            lab.api.call(req);
+            lab.api.delete(dev.vnet.apiserver.api.ServiceKind.KIND, "default", name);
         }
     }
 

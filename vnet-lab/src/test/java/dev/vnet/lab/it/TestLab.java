@@ -64,7 +64,21 @@ final class TestLab implements AutoCloseable {
         return prefix + shortName;
     }
 
+    /**
+     * An operation of vnet.dev/v1; "get" (kind, name, namespace) reads through the Kubernetes verbs instead, as
+     * the CLI does, and answers {"list": {...}}.
+     */
     JsonNode call(String op, Object... keyValues) throws ApiException {
+        if (op.equals("get")) {
+            java.util.Map<String, String> a = new java.util.HashMap<>();
+            for (int i = 0; i < keyValues.length; i += 2) {
+                a.put((String) keyValues[i], String.valueOf(keyValues[i + 1]));
+            }
+            ObjectNode out = JSON.createObjectNode();
+            out.set("list", api.list(dev.vnet.apiserver.api.Kinds.builtIn().named(a.get("kind")),
+                    a.getOrDefault("namespace", "default"), false, a.get("name")));
+            return out;
+        }
         ObjectNode req = JSON.createObjectNode().put("op", op);
         for (int i = 0; i < keyValues.length; i += 2) {
             Object v = keyValues[i + 1];
@@ -82,9 +96,8 @@ final class TestLab implements AutoCloseable {
     }
 
     JsonNode delete(String podName) throws ApiException {
-        ObjectNode req = JSON.createObjectNode().put("op", "delete").put("kind", "pod");
-        req.putArray("names").add(podName);
-        return api.call(req);
+        return api.deleteEach(List.of(new ApiClient.Named(dev.vnet.apiserver.api.PodKind.KIND, "default", podName)),
+                false);
     }
 
     JsonNode pod(String name, String field) throws ApiException {
