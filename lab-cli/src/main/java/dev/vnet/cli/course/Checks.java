@@ -23,6 +23,10 @@ final class Checks {
             "endpoints", EndpointsCheck::parse,
             "conntrack", ConntrackCheck::parse));
 
+    static {
+        TYPES.put("diff", DiffCheck::parse); // Map.of takes ten pairs at most
+    }
+
     private Checks() {}
 
     /** One entry of a step's {@code checks}: a mapping with exactly one key, the type, holding its fields. */
