@@ -45,6 +45,17 @@ public final class DnsServer implements AutoCloseable {
     private final ExecutorService workers;
     private volatile boolean running = true;
 
+    /** A server with no sockets, answering only what {@link #handle} is given (for tests of the wire format). */
+    DnsServer(String node, ClusterDns dns, DnsLog log) {
+        this.node = node;
+        this.dns = dns;
+        this.log = log;
+        this.upstream = null;
+        this.udp = null;
+        this.tcp = null;
+        this.workers = null;
+    }
+
     /** Opens the sockets on {@code ip}:53 inside namespace {@code netns}. {@code upstream} may be null. */
     public DnsServer(String node, String netns, InetAddress ip, ClusterDns dns, DnsLog log,
                      InetSocketAddress upstream) throws IOException {
