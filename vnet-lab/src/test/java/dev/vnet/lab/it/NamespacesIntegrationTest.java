@@ -158,9 +158,8 @@ class NamespacesIntegrationTest {
     @Test
     @Order(3)
     void deletingTheNamespaceRemovesItsPodAndItsNetworkNamespace() throws Exception {
-        ObjectNode req = Json.object().put("op", "delete").put("kind", "ns");
-        req.putArray("names").add(team);
-        JsonNode reply = lab.api.call(req);
+        JsonNode reply = lab.api.deleteEach(List.of(new dev.vnet.apiserver.client.ApiClient.Named(
+                dev.vnet.apiserver.api.NamespaceKind.KIND, null, team)), false);
         assertEquals("namespace \"" + team + "\" deleted", reply.path("messages").get(0).asString());
         // kubectl's delete returns once they are gone: no polling here.
         assertFalse(NetNs.exists(teamNetns), "the pod's network namespace is gone when the delete returns");

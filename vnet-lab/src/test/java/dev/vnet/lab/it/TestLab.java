@@ -76,7 +76,7 @@ final class TestLab implements AutoCloseable {
             }
             ObjectNode out = JSON.createObjectNode();
             out.set("list", api.list(dev.vnet.apiserver.api.Kinds.builtIn().named(a.get("kind")),
-                    a.getOrDefault("namespace", "default"), false, a.get("name")));
+                    a.getOrDefault("namespace", "default"), "true".equals(a.get("allNamespaces")), a.get("name")));
             return out;
         }
         ObjectNode req = JSON.createObjectNode().put("op", op);
