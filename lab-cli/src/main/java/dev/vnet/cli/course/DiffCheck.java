@@ -5,8 +5,9 @@ import dev.vnet.apiserver.api.Operation;
 import tools.jackson.databind.JsonNode;
 
 /**
- * {@code diff: {node, converged}}: whether what the store asks of the node matches what the node has programmed
- * (`vnet diff --node NODE` is empty), or, with {@code converged: false}, that it does not (a node left stale). A
+ * {@code diff: {node, state}}: whether what the store asks of the node matches what the node has programmed
+ * (`vnet diff --node NODE` is empty: {@code state: converged}, the default), or that it does not ({@code state:
+ * stale}, a node left behind). A
  * node that has just been let go again gets a few seconds to catch up before a converged check fails.
  */
 final class DiffCheck extends AbstractCheck {
@@ -22,11 +23,11 @@ final class DiffCheck extends AbstractCheck {
 
     static DiffCheck parse(Fields f, Scope scope) throws ExerciseFileException {
         String node = scope.node(f, "node");
-        String c = f.optText("converged", "true");
-        if (!c.equals("true") && !c.equals("false")) {
-            throw f.error("\"converged\" is true (the node is in step with the store) or false (it is not)");
+        String c = f.optText("state", "converged");
+        if (!c.equals("converged") && !c.equals("stale")) {
+            throw f.error("\"state\" is converged (the node is in step with the store) or stale (it is not)");
         }
-        return new DiffCheck(node, c.equals("true"), scope.missing(f));
+        return new DiffCheck(node, c.equals("converged"), scope.missing(f));
     }
 
     @Override

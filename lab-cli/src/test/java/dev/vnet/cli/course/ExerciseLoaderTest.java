@@ -113,7 +113,7 @@ class ExerciseLoaderTest {
     @Test
     void anUnknownCheckTypeIsNamedWithTheKnownOnes() throws Exception {
         String e = errorWith("- reach: {from", "- ping: {from");
-        assertTrue(e.contains("step 2, check 1: unknown check type \"ping\" (types: absent, capture, conntrack, counter, endpoints, "
+        assertTrue(e.contains("step 2, check 1: unknown check type \"ping\" (types: absent, capture, conntrack, counter, diff, endpoints, "
                 + "log, pod, reach, shell, trace)"), e);
     }
 
