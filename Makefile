@@ -1,7 +1,7 @@
 # The two commands a newcomer needs: `make run` (install, build, start the lab) and `make test`.
 MVN ?= mvn -B --no-transfer-progress
 
-.PHONY: run install deps test-deps build test bench clean
+.PHONY: run install deps test-deps build test bench clean soak
 
 run: install
 	vnet up -d
@@ -26,6 +26,11 @@ build: deps
 # Every test: unit tests, and integration tests with real namespaces and TAP devices (as root).
 test: test-deps
 	@$(MVN) test; status=$$?; scripts/test-summary.sh; exit $$status
+
+# The chaos run, longer: ten rounds of faults, node kills, etcd outages and pod churn under traffic (as root).
+soak: test-deps
+	$(MVN) test -pl lab-cli -am -Dtest=ChaosIntegrationTest -Dvnet.chaos.rounds=10 -Dsurefire.failIfNoSpecifiedTests=false
+	@cat lab-cli/target/chaos-report.txt
 
 # Throughput and latency of vnet against the kernel's bridge/VXLAN, vde_switch and tinc (as root).
 bench: build
