@@ -223,6 +223,28 @@ class ChaosIntegrationTest {
         report.append("  namespaces: ").append(mine).append('\n');
         assertEquals(List.of(lab.prefix + "client", lab.prefix + "node-1", lab.prefix + "node-2", lab.prefix + "outside",
                 lab.prefix + "web-1", lab.prefix + "web-2"), mine, "only the lab's own namespaces: " + report);
+        // Every stage's frames add up: each one it took was passed on, sent out, or dropped for a reason.
+        Thread.sleep(1000);
+        String token = Files.readString(lab.stateDir.resolve("token")).strip();
+        for (int i = 1; i <= 2; i++) {
+            var stats = ProcessLabShell.sh(20, "ip", "netns", "exec", config.outsideNs(), "curl", "-s", "--cacert",
+                    lab.stateDir.resolve("kube/ca.crt").toString(), "-H", "Authorization: Bearer " + token, "-X", "POST",
+                    "-d", "{}", "https://" + config.node(i).underlayIp() + ":6443/apis/vnet.dev/v1/stats");
+            var tree = dev.vnet.apiserver.api.Json.MAPPER.readTree(stats.out());
+            for (var stage : tree.path("nodes").path(0).path("router").path("pipeline")) {
+                long drops = 0;
+                for (var d : stage.path("dropsByReason").properties()) {
+                    drops += d.getValue().asLong();
+                }
+                long in = stage.path("packets").asLong();
+                long out = stage.path("passed").asLong() + stage.path("sent").asLong() + drops;
+                report.append(String.format("  node-%d %-8s in %d = passed %d + sent %d + dropped %d%n", i,
+                        stage.path("stage").asString(), in, stage.path("passed").asLong(), stage.path("sent").asLong(),
+                        drops));
+                assertTrue(Math.abs(in - out) <= 2, "node-" + i + "'s " + stage.path("stage").asString()
+                        + " stage does not add up: " + report);
+            }
+        }
         for (String n : List.of("node-1", "node-2")) {
             String log = Files.readString(lab.stateDir.resolve("logs").resolve(n + ".log"));
             List<String> crashes = log.lines().filter(l -> l.contains("SEVERE") || l.contains("Exception in thread"))
