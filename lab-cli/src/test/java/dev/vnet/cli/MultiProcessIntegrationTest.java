@@ -196,7 +196,7 @@ class MultiProcessIntegrationTest {
         assertTrue(right.out().contains("\"ok\":true") && right.out().contains("node-2"), right.all());
         Run listening = sh("ip", "netns", "exec", config.nodeNs(2), "ss", "-Hltn", "sport = :6443");
         assertEquals(List.of("192.168.56.12:6443"), listening.out().lines()
-                .map(l -> l.trim().split("\\s+")[3]).toList(), listening.out());
+                .map(l -> l.trim().split("\\s+")[3].replace("[::ffff:", "").replace("]", "")).toList(), listening.out());
         String mode = String.join("", Files.getPosixFilePermissions(stateDir.resolve("token")).stream()
                 .map(Enum::name).sorted().toList());
         assertEquals("OWNER_READOWNER_WRITE", mode);

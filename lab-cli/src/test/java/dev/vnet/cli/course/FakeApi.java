@@ -79,9 +79,32 @@ final class FakeApi {
         return d;
     }
 
+    /** The API as a session sees it: the operations, and the lists and deletes the Kubernetes verbs make. */
+    CheckContext.Api api() {
+        return new CheckContext.Api() {
+            @Override
+            public JsonNode call(ObjectNode request) throws ApiException {
+                return FakeApi.this.call(request);
+            }
+
+            @Override
+            public JsonNode list(String kind, String namespace, String name) throws ApiException {
+                ops.add("list " + kind);
+                return FakeApi.this.call(JSON.createObjectNode().put("op", "get").put("kind", kind)).path("list");
+            }
+
+            @Override
+            public JsonNode delete(String text, String source) throws ApiException {
+                return FakeApi.this.call(JSON.createObjectNode().put("op", "delete"));
+            }
+        };
+    }
+
     JsonNode call(ObjectNode req) throws ApiException {
         String op = req.path("op").asString();
-        ops.add(op);
+        if (!op.equals("get")) {
+            ops.add(op);
+        }
         ObjectNode out = JSON.createObjectNode().put("ok", true);
         switch (op) {
             case "status" -> {

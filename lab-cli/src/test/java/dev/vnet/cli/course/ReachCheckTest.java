@@ -37,7 +37,7 @@ class ReachCheckTest {
         FakeApi fake = new FakeApi();
         List<List<String>> commands = new java.util.ArrayList<>();
         CheckContext ctx = new CheckContext(ExerciseLoader.load(FakeApi.writeLab(Files.createTempDirectory("reach"))),
-                fake::call, (argv, timeout) -> {
+                fake.api(), (argv, timeout) -> {
                     commands.add(argv);
                     return outcome;
                 }, Files.createTempDirectory("reach-work"), new HashMap<>());

@@ -35,7 +35,7 @@ class SessionTest {
     /** A session as one `vnet lab ...` command has it: progress is read from the file each time. */
     private Session session() {
         out = new StringWriter();
-        return new Session(catalog, store, fake::call, (argv, timeout) -> fake.run(argv), new PrintWriter(out));
+        return new Session(catalog, store, fake.api(), (argv, timeout) -> fake.run(argv), new PrintWriter(out));
     }
 
     private String text() {

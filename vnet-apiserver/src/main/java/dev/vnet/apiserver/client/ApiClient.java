@@ -369,7 +369,11 @@ public class ApiClient {
         ArrayNode errors = out.putArray("errors");
         for (Named t : targets) {
             try {
+                java.util.List<String> bound = t.kind().equals(dev.vnet.apiserver.api.NodeKind.KIND)
+                        ? podsBoundTo(t.name()) : java.util.List.of();
                 delete(t.kind(), t.namespace(), t.name());
+                // A dead node goes with its pods (the API server deletes them, as the pod garbage collector would).
+                bound.forEach(p -> messages.add("pod \"" + p + "\" deleted (it was bound to " + t.name() + ")"));
                 messages.add(t.kind().singular() + " \"" + t.name() + "\" deleted");
             } catch (UnreachableException e) {
                 throw e;
@@ -383,6 +387,16 @@ public class ApiClient {
             java.util.List<String> all = new java.util.ArrayList<>();
             errors.forEach(e -> all.add(e.asString()));
             throw new ApiException(String.join("; ", all));
+        }
+        return out;
+    }
+
+    private java.util.List<String> podsBoundTo(String node) throws ApiException {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode p : list(dev.vnet.apiserver.api.PodKind.KIND, null, true, null).path("items")) {
+            if (node.equals(p.path("spec").path("nodeName").asString(""))) {
+                out.add(p.path("metadata").path("name").asString());
+            }
         }
         return out;
     }
