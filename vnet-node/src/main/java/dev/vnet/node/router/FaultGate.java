@@ -61,7 +61,9 @@ final class FaultGate {
         if (t == null) {
             t = tunnels.computeIfAbsent(peer.nodeName(), n -> new Tunnel(peer));
         }
-        t.peer = peer; // the same node with a new address after a restart
+        if (t.peer != peer) {
+            t.peer = peer; // the same node with a new address after a restart; no write per packet otherwise
+        }
         return t;
     }
 
