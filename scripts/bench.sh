@@ -28,7 +28,8 @@
 #      BENCH_ONLY=throughput (only parts 1, 2, 5 and 6: the kernel's bridge and VXLAN and vnet on one node and
 #      across nodes, with their ratios; the other figures already in latest.txt stay),
 #      VNET_OFFLOADS=off (vnet's pods' TAPs and nodes' TUNs without offloads, to compare).
-# Results: a table on stdout and bench/results/latest.txt (key=value lines).
+# Results: a table on stdout and bench/results/latest.txt (key=value lines); for vnet, a Java Flight Recorder
+# profile of one more single-stream run: bench/results/vnet_{same,cross}.jfr and a summary, *-profile.txt.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -55,7 +56,7 @@ case $BENCH_ONLY in services|policy) ;; *) [ "$(id -u)" -eq 0 ] || die "run as r
 
 # install_missing [TOOL...]: the Debian packages of the tools given (default: all the bench uses) that are missing.
 install_missing() {
-  local -A need=([ip]=iproute2 [ss]=iproute2 [bridge]=iproute2 [ping]=iputils-ping [iperf3]=iperf3
+  local -A need=([ip]=iproute2 [ss]=iproute2 [bridge]=iproute2 [ping]=iputils-ping [iperf3]=iperf3 [perf]=linux-perf
                  [vde_switch]=vde2 [tincd]=tinc [jq]=jq [timeout]=coreutils [mkfifo]=coreutils
                  [wrk]=wrk [nginx]=nginx [curl]=curl)
   local missing=() t tools=("$@") policy=/usr/sbin/policy-rc.d made_policy=""
@@ -189,16 +190,17 @@ wait_ping() {
   return 1
 }
 
-# measure SERVER_NS SERVER_IP CLIENT_NS -> sets RESULT="GBPS RTT_MS" (or fails with a message on stderr)
-measure() {
-  local sns=$1 sip=$2 cns=$3 out rtt gbps pidf=$TMP/iperf.$RANDOM.pid i
-  # Warm-up, the same for every setup: a JVM runs the forwarding code interpreted until it has seen a few
-  # thousand packets, and a cold measurement would time the interpreter, not the data path.
-  nsx "$cns" ping -f -c 3000 -w 10 -q "$sip" >/dev/null 2>&1 || true
-  out=$(nsx "$cns" ping -c 20 -i 0.2 -W 2 -q "$sip" 2>&1) || { log "ping failed: $out"; return 1; }
-  rtt=$(sed -nE 's#^(rtt|round-trip).* = [0-9.]+/([0-9.]+)/.*#\2#p' <<<"$out")
-  [ -n "$rtt" ] || { log "could not read ping's RTT: $out"; return 1; }
+# Busy jiffies of all CPUs and all jiffies, from /proc/stat: "BUSY TOTAL".
+cpu_jiffies() {
+  awk 'NR == 1 { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+# utime + stime of a process (all its threads), in clock ticks; empty if it is gone.
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 
+# iperf_run CLIENT_NS SERVER_NS SERVER_IP OUT_JSON ARGS...: one iperf3 run against a fresh one-shot server.
+iperf_run() {
+  local cns=$1 sns=$2 sip=$3 json=$4 pidf=$TMP/iperf.$RANDOM.pid i
+  shift 4
   nsx "$sns" iperf3 -s -1 -D -I "$pidf" --logfile "$TMP/iperf-server.log" || { log "iperf3 server did not start"; return 1; }
   for i in $(seq 1 50); do
     [ -s "$pidf" ] && nsx "$sns" ss -Hltn 'sport = :5201' | grep -q . && break
@@ -206,22 +208,111 @@ measure() {
   done
   [ -s "$pidf" ] && PIDS+=("$(cat "$pidf")")
   # In the background and waited for, so that a signal reaches the trap at once (not after the run).
-  timeout $((SECS + 30)) ip netns exec "$cns" iperf3 -c "$sip" -t "$SECS" -J --connect-timeout 5000 \
-    >"$TMP/iperf-client.json" 2>&1 &
+  timeout $((SECS + 30)) ip netns exec "$cns" iperf3 -c "$sip" -t "$SECS" -J --connect-timeout 5000 "$@" \
+    >"$json" 2>&1 &
   CHILD=$!
   wait "$CHILD"
   CHILD=""
-  out=$(cat "$TMP/iperf-client.json")
-  gbps=$(jq -r '.end.sum_received.bits_per_second // empty | . / 1e9 | (. * 100 | round) / 100' <<<"$out" 2>/dev/null)
   [ -s "$pidf" ] && stop_pid "$(cat "$pidf")"
-  if [ -z "$gbps" ]; then
-    log "iperf3 failed: $(jq -r '.error // empty' <<<"$out" 2>/dev/null || true)$(head -c 300 <<<"$out" | grep -v '^[{ ]' || true)"
-    return 1
-  fi
-  RESULT="$gbps $rtt"
+  return 0
+}
+iperf_failed() {
+  log "iperf3 $1 failed: $(jq -r '.error // empty' <"$2" 2>/dev/null || true)$(head -c 300 "$2" | grep -v '^[{ ]' || true)"
 }
 
-declare -A GBPS RTT NOTE
+# profile_vnet PID KEY CLIENT_NS SERVER_NS SERVER_IP: one more single-stream run, profiled, its throughput not
+# reported (profilers cost a little). Where perf is there: `perf record -a` of all CPUs (kernel and JIT code by
+# name, from the JVM's perf map), as bench/results/KEY.perf.data and a summary by thread and by function. Java
+# Flight Recorder on the lab's JVM (settings=profile: the stacks of running Java code every 10 ms), as
+# bench/results/KEY.jfr and a summary of its hot frames. Both summaries: bench/results/KEY-profile.txt.
+profile_vnet() {
+  local pid=$1 key=$2 jfrf=$BENCH_DIR/results/$2.jfr perff=$BENCH_DIR/results/$2.perf.data
+  local sum=$BENCH_DIR/results/$2-profile.txt perfpid="" jfr_on=""
+  mkdir -p "$BENCH_DIR/results"
+  rm -f "$jfrf" "$perff"
+  if command -v jcmd >/dev/null 2>&1 && command -v jfr >/dev/null 2>&1 \
+     && jcmd "$pid" JFR.start name=vnet-bench settings=profile >/dev/null 2>&1; then jfr_on=yes; fi
+  if command -v perf >/dev/null 2>&1; then
+    perf record -a -F 1999 -o "$perff" -- sleep $((SECS + 1)) >/dev/null 2>&1 &
+    perfpid=$!
+  fi
+  iperf_run "$3" "$4" "$5" "$TMP/iperf-profile.json"
+  [ -n "$perfpid" ] && wait "$perfpid"
+  [ -n "$jfr_on" ] && { jcmd "$pid" JFR.stop name=vnet-bench filename="$jfrf" >/dev/null 2>&1 || rm -f "$jfrf"; }
+  {
+    printf '# %s: where the CPUs go during one more single-stream iperf3 run (%s s)\n' "$key" "$SECS"
+    if [ -s "$perff" ]; then
+      jcmd "$pid" Compiler.perfmap >/dev/null 2>&1   # /tmp/perf-PID.map: names for the JIT's code
+      printf '\n# perf, all CPUs (%s): share of samples by thread and by where the code is\n' "${perff#"$ROOT"/}"
+      perf report -i "$perff" --stdio --sort comm,dso 2>/dev/null | grep -E '^ +[0-9]' | head -25
+      printf '\n# perf, all CPUs: the top functions (kernel, JVM and JIT-compiled Java)\n'
+      perf report -i "$perff" --stdio --sort comm,sym 2>/dev/null | grep -E '^ +[0-9]' | head -40
+      rm -f "/tmp/perf-$pid.map"
+    else
+      printf '\n# perf: not installed (apt-get install linux-perf), no whole-machine profile\n'
+    fi
+    if [ -s "$jfrf" ] && jfr print --json --events jdk.ExecutionSample "$jfrf" >"$TMP/jfr.json" 2>/dev/null; then
+      printf '\n# Java Flight Recorder (%s): running Java code, samples by thread\n' "${jfrf#"$ROOT"/}"
+      jq -r '[.recording.events[] | .values.sampledThread.javaName // .values.sampledThread.osName]
+             | group_by(.) | map([length, .[0]]) | sort_by(-.[0]) | .[:10][] | "\(.[0])\t\(.[1])"' "$TMP/jfr.json"
+      printf '\n# the method on top of the stack\n'
+      jq -r '[.recording.events[] | .values.stackTrace.frames[0].method | "\(.type.name | gsub("/";".")).\(.name)"]
+             | group_by(.) | map([length, .[0]]) | sort_by(-.[0]) | .[:25][] | "\(.[0])\t\(.[1])"' "$TMP/jfr.json"
+      printf '\n# the innermost vnet method on each stack (time in vnet code and in what it calls)\n'
+      jq -r '[.recording.events[] | [.values.stackTrace.frames[].method | select(.type.name | test("^dev[./]vnet"))][0]
+              | select(. != null) | "\(.type.name | gsub("/";".")).\(.name)"]
+             | group_by(.) | map([length, .[0]]) | sort_by(-.[0]) | .[:25][] | "\(.[0])\t\(.[1])"' "$TMP/jfr.json"
+    fi
+  } >"$sum" 2>/dev/null
+  log "   profile: ${sum#"$ROOT"/}"
+}
+
+# measure SERVER_NS SERVER_IP CLIENT_NS [NODE_PID [KEY]] -> sets M[gbps rtt flood gbps4 kpps cores node_cores]
+# (or fails with a message on stderr). NODE_PID: the vnet lab's JVM, whose CPU is read and which is profiled.
+declare -A M
+measure() {
+  local sns=$1 sip=$2 cns=$3 npid=${4:-} key=${5:-} out j0 j1 t0 t1 json=$TMP/iperf-client.json
+  M=()
+  # Warm-up, the same for every setup: a JVM runs the forwarding code interpreted until it has seen a few
+  # thousand packets, and a cold measurement would time the interpreter, not the data path. Then the RTT of an
+  # idle path (a ping every 200 ms: every hop wakes a sleeping thread) and of a busy one (a flood: the next
+  # ping leaves as soon as the reply is in, nothing sleeps long).
+  nsx "$cns" ping -f -c 3000 -w 10 -q "$sip" >/dev/null 2>&1 || true
+  out=$(nsx "$cns" ping -c 20 -i 0.2 -W 2 -q "$sip" 2>&1) || { log "ping failed: $out"; return 1; }
+  M[rtt]=$(sed -nE 's#^(rtt|round-trip).* = [0-9.]+/([0-9.]+)/.*#\2#p' <<<"$out")
+  [ -n "${M[rtt]}" ] || { log "could not read ping's RTT: $out"; return 1; }
+  out=$(nsx "$cns" ping -f -c 2000 -w 10 -q "$sip" 2>&1) || true
+  M[flood]=$(sed -nE 's#^(rtt|round-trip).* = [0-9.]+/([0-9.]+)/.*#\2#p' <<<"$out")
+
+  # One TCP stream; the CPU it costs: all CPUs (busy cores, whoever the work is charged to: the kernel's
+  # softirqs, iperf3, vnet) and, for vnet, the lab's JVM alone.
+  read -r j0 _ < <(cpu_jiffies); t0=$([ -n "$npid" ] && proc_ticks "$npid")
+  iperf_run "$cns" "$sns" "$sip" "$json" || return 1
+  read -r j1 _ < <(cpu_jiffies); t1=$([ -n "$npid" ] && proc_ticks "$npid")
+  M[gbps]=$(jq -r '.end.sum_received.bits_per_second // empty | . / 1e9 | (. * 100 | round) / 100' "$json" 2>/dev/null)
+  [ -n "${M[gbps]}" ] || { iperf_failed "TCP" "$json"; return 1; }
+  local hz secs
+  hz=$(getconf CLK_TCK); secs=$(jq -r '.end.sum_received.seconds // empty' "$json" 2>/dev/null)
+  M[cores]=$(awk -v d=$((j1 - j0)) -v hz="$hz" -v s="$secs" -v g="${M[gbps]}" \
+    'BEGIN { if (s > 0 && g > 0) printf "%.3f", d / hz / s / g; else printf "n/a" }')
+  M[node_cores]=n/a
+  [ -n "$t0" ] && [ -n "$t1" ] && M[node_cores]=$(awk -v d=$((t1 - t0)) -v hz="$hz" -v s="$secs" -v g="${M[gbps]}" \
+    'BEGIN { if (s > 0 && g > 0) printf "%.3f", d / hz / s / g; else printf "n/a" }')
+
+  # Four TCP streams (both cores' worth of work), and small UDP packets as fast as iperf3 sends them: the
+  # packet rate that arrived (what was sent minus what the receiver counted lost).
+  iperf_run "$cns" "$sns" "$sip" "$json" -P 4
+  M[gbps4]=$(jq -r '.end.sum_received.bits_per_second // empty | . / 1e9 | (. * 100 | round) / 100' "$json" 2>/dev/null)
+  [ -n "${M[gbps4]}" ] || { iperf_failed "-P 4" "$json"; M[gbps4]=n/a; }
+  iperf_run "$cns" "$sns" "$sip" "$json" -u -l 64 -b 0
+  M[kpps]=$(jq -r '.end.sum | select(.packets != null and .seconds > 0)
+                   | (.packets - .lost_packets) / .seconds / 1000 | (. * 10 | round) / 10' "$json" 2>/dev/null)
+  [ -n "${M[kpps]}" ] || { iperf_failed "UDP" "$json"; M[kpps]=n/a; }
+  [ -n "$npid" ] && [ -n "$key" ] && profile_vnet "$npid" "$key" "$cns" "$sns" "$sip"
+  RESULT="${M[gbps]} ${M[rtt]}"
+}
+
+declare -A GBPS RTT NOTE FLOOD GBPS4 KPPS CORES NODE_CORES
 ORDER=(kernel_bridge kernel_vxlan vde_switch tinc vnet_same vnet_cross)
 declare -A LABEL=(
   [kernel_bridge]="kernel bridge"
@@ -231,7 +322,10 @@ declare -A LABEL=(
   [vnet_same]="vnet same node"
   [vnet_cross]="vnet cross node"
 )
-for k in "${ORDER[@]}"; do GBPS[$k]="n/a"; RTT[$k]="n/a"; NOTE[$k]="not run"; done
+for k in "${ORDER[@]}"; do
+  GBPS[$k]="n/a"; RTT[$k]="n/a"; NOTE[$k]="not run"
+  FLOOD[$k]="n/a"; GBPS4[$k]="n/a"; KPPS[$k]="n/a"; CORES[$k]="n/a"; NODE_CORES[$k]="n/a"
+done
 
 # run_setup KEY FUNCTION: builds, measures, tears down; a failure makes the row "n/a (why)".
 run_setup() {
@@ -240,7 +334,9 @@ run_setup() {
   NOTE[$key]=""; RESULT=""
   if $fn && [ -n "$RESULT" ]; then
     GBPS[$key]=${RESULT% *}; RTT[$key]=${RESULT#* }
-    log "   ${GBPS[$key]} Gbit/s, ${RTT[$key]} ms"
+    FLOOD[$key]=${M[flood]:-n/a}; GBPS4[$key]=${M[gbps4]:-n/a}; KPPS[$key]=${M[kpps]:-n/a}
+    CORES[$key]=${M[cores]:-n/a}; NODE_CORES[$key]=${M[node_cores]:-n/a}
+    log "   ${GBPS[$key]} Gbit/s (4 streams ${GBPS4[$key]}), ${KPPS[$key]} kpps UDP 64 B, RTT ${RTT[$key]} ms (busy ${FLOOD[$key]})"
   else
     GBPS[$key]="n/a"; RTT[$key]="n/a"
     [ -s "$TMP/why" ] && NOTE[$key]=$(cat "$TMP/why") || NOTE[$key]="setup or measurement failed"
@@ -380,9 +476,9 @@ tinc() {
 teardown_tinc() { del_ns "${P}tc-1"; del_ns "${P}tc-2"; rm -rf "$TMP"/tinc*; }
 
 # ---------------------------------------------------------------- 5, 6. vnet
-# vnet_lab TAG NODES NODE_A NODE_B PING_WAIT: a lab with prefix ${P}TAG- and pods ${P}TAGa, ${P}TAGb.
+# vnet_lab TAG NODES NODE_A NODE_B PING_WAIT KEY: a lab with prefix ${P}TAG- and pods ${P}TAGa, ${P}TAGb.
 vnet_lab() {
-  local tag=$1 nodes=$2 na=$3 nb=$4 wait=$5 pfx="${P}$1-" dir="$STATE_BASE/${P}$1" out pid ipa ipb n
+  local tag=$1 nodes=$2 na=$3 nb=$4 wait=$5 key=$6 pfx="${P}$1-" dir="$STATE_BASE/${P}$1" out pid ipa ipb n
   local pa="${P}${tag}a" pb="${P}${tag}b"
   mkdir -p "$STATE_BASE"
   out=$(vnet --state-dir "$dir" --prefix "$pfx" up -d --nodes "$nodes" 2>&1) || { why "vnet up failed: $(tail -n1 <<<"$out")"; return 1; }
@@ -401,7 +497,7 @@ vnet_lab() {
   [ -n "$ipa" ] && [ -n "$ipb" ] || { why "pods got no IP in 60 s"; return 1; }
   log "   $pa ($na) $ipa -> $pb ($nb) $ipb"
   wait_ping "$pa" "$ipb" "$wait" || { why "$( [ "$nodes" -gt 1 ] && echo cross-node ping failed || echo ping failed)"; return 1; }
-  measure "$pb" "$ipb" "$pa"
+  measure "$pb" "$ipb" "$pa" "${pid:-}" "$key"
 }
 vnet_teardown() {
   local f=$TMP/lab-$1
@@ -411,9 +507,9 @@ vnet_teardown() {
   rm -f "$f"
   del_ns "${P}$1a"; del_ns "${P}$1b"
 }
-vnet_same() { vnet_lab s 1 node-1 node-1 10; }
+vnet_same() { vnet_lab s 1 node-1 node-1 10 vnet_same; }
 teardown_vnet_same() { vnet_teardown s; }
-vnet_cross() { vnet_lab x 2 node-1 node-2 10; }
+vnet_cross() { vnet_lab x 2 node-1 node-2 10 vnet_cross; }
 teardown_vnet_cross() { vnet_teardown x; }
 
 # ---------------------------------------------------------------- report
@@ -427,34 +523,44 @@ added_us() {   # added_us RTT_MS RTT_KERNEL_MS -> microseconds, or n/a
 report() {
   local k res=$BENCH_DIR/results/latest.txt note
   local tinc_note="endpoints: the tinc TAPs in the node namespaces"
-  printf '\nvnet benchmark: iperf3 TCP, 1 stream, %s s; ping -c 20 -i 0.2 (avg RTT) after a 3000-ping warm-up\n' "$SECS"
+  printf '\nvnet benchmark: iperf3 TCP 1 and 4 streams and UDP 64-byte packets (-b 0), %s s each; ping -c 20 -i 0.2\n' "$SECS"
+  printf '(avg RTT of an idle path) after a 3000-ping flood (avg RTT of a busy path); CPU: busy cores per Gbit/s of\n'
+  printf 'the one-stream run, all CPUs and (vnet) the lab JVM alone\n'
   printf 'CPU busy with other work at start: %s%% of %s CPUs%s\n\n' "$BUSY0" "$(nproc)" \
     "$(awk -v b="$BUSY0" 'BEGIN { if (b + 0 >= 15) printf " (figures may be low)" }')"
-  printf '%-30s | %8s | %7s\n' "setup" "Gbit/s" "RTT ms"
-  printf '%-30s-+-%8s-+-%7s\n' "------------------------------" "--------" "-------"
+  printf '%-28s | %7s | %7s | %8s | %7s | %7s | %9s | %8s\n' "setup" "Gbit/s" "4 str." "UDP kpps" "RTT ms" "busy ms" "cores/Gb" "JVM c/Gb"
+  printf '%-28s-+-%7s-+-%7s-+-%8s-+-%7s-+-%7s-+-%9s-+-%8s\n' "----------------------------" "-------" "-------" \
+    "--------" "-------" "-------" "---------" "--------"
   for k in "${ORDER[@]}"; do
     if [ "${GBPS[$k]}" = "n/a" ]; then
-      printf '%-30s | %s\n' "${LABEL[$k]}" "n/a (${NOTE[$k]})"
+      printf '%-28s | %s\n' "${LABEL[$k]}" "n/a (${NOTE[$k]})"
     else
       note=""; [ "$k" = tinc ] && note="   ($tinc_note)"
-      printf '%-30s | %8s | %7s%s\n' "${LABEL[$k]}" "${GBPS[$k]}" "${RTT[$k]}" "$note"
+      printf '%-28s | %7s | %7s | %8s | %7s | %7s | %9s | %8s%s\n' "${LABEL[$k]}" "${GBPS[$k]}" "${GBPS4[$k]}" \
+        "${KPPS[$k]}" "${RTT[$k]}" "${FLOOD[$k]}" "${CORES[$k]}" "${NODE_CORES[$k]}" "$note"
     fi
   done
-  local r1 r2 r3 r4 a1 a2
+  local r1 r2 r3 r4 a1 a2 p1 p2 u1 u2 b1 b2
   r1=$(ratio "${GBPS[vnet_same]}" "${GBPS[kernel_bridge]}")
   r2=$(ratio "${GBPS[vnet_cross]}" "${GBPS[kernel_vxlan]}")
   r3=$(ratio "${GBPS[vnet_same]}" "${GBPS[vde_switch]}")
   r4=$(ratio "${GBPS[vnet_cross]}" "${GBPS[tinc]}")
+  p1=$(ratio "${GBPS4[vnet_same]}" "${GBPS4[kernel_bridge]}")
+  p2=$(ratio "${GBPS4[vnet_cross]}" "${GBPS4[kernel_vxlan]}")
+  u1=$(ratio "${KPPS[vnet_same]}" "${KPPS[kernel_bridge]}")
+  u2=$(ratio "${KPPS[vnet_cross]}" "${KPPS[kernel_vxlan]}")
   a1=$(added_us "${RTT[vnet_same]}" "${RTT[kernel_bridge]}")
   a2=$(added_us "${RTT[vnet_cross]}" "${RTT[kernel_vxlan]}")
-  printf '\nthroughput ratios:\n'
-  printf '  vnet same-node  / kernel bridge  %s\n' "$r1"
-  printf '  vnet cross-node / kernel VXLAN   %s\n' "$r2"
+  b1=$(added_us "${FLOOD[vnet_same]}" "${FLOOD[kernel_bridge]}")
+  b2=$(added_us "${FLOOD[vnet_cross]}" "${FLOOD[kernel_vxlan]}")
+  printf '\nthroughput ratios:                 1 stream   4 streams   UDP 64 B pps\n'
+  printf '  vnet same-node  / kernel bridge  %-10s %-11s %s\n' "$r1" "$p1" "$u1"
+  printf '  vnet cross-node / kernel VXLAN   %-10s %-11s %s\n' "$r2" "$p2" "$u2"
   printf '  vnet same-node  / vde_switch     %s\n' "$r3"
   printf '  vnet cross-node / tinc           %s\n' "$r4"
-  printf 'added RTT of vnet over the kernel:\n'
-  printf '  same node  (vs kernel bridge)    %s\n' "$a1$( [ "$a1" = n/a ] || echo ' µs')"
-  printf '  cross node (vs kernel VXLAN)     %s\n' "$a2$( [ "$a2" = n/a ] || echo ' µs')"
+  printf 'added RTT of vnet over the kernel: idle path   busy path\n'
+  printf '  same node  (vs kernel bridge)    %-12s %s\n' "$a1$( [ "$a1" = n/a ] || echo ' µs')" "$b1$( [ "$b1" = n/a ] || echo ' µs')"
+  printf '  cross node (vs kernel VXLAN)     %-12s %s\n' "$a2$( [ "$a2" = n/a ] || echo ' µs')" "$b2$( [ "$b2" = n/a ] || echo ' µs')"
 
   mkdir -p "$BENCH_DIR/results"
   {
@@ -468,6 +574,11 @@ report() {
     for k in "${ORDER[@]}"; do
       echo "${k}_gbps=${GBPS[$k]}"
       echo "${k}_rtt_ms=${RTT[$k]}"
+      echo "${k}_rtt_busy_ms=${FLOOD[$k]}"
+      echo "${k}_gbps_4streams=${GBPS4[$k]}"
+      echo "${k}_udp64_kpps=${KPPS[$k]}"
+      echo "${k}_cores_per_gbps=${CORES[$k]}"
+      case $k in vnet_*) echo "${k}_jvm_cores_per_gbps=${NODE_CORES[$k]}" ;; esac
       [ -n "${NOTE[$k]}" ] && echo "${k}_note=\"${NOTE[$k]}\""
     done
     echo "tinc_endpoints=\"$tinc_note\""
@@ -477,6 +588,12 @@ report() {
     echo "ratio_vnet_cross_over_tinc=$r4"
     echo "added_rtt_us_vnet_same_over_kernel_bridge=$a1"
     echo "added_rtt_us_vnet_cross_over_kernel_vxlan=$a2"
+    echo "ratio_vnet_same_over_kernel_bridge_4streams=$p1"
+    echo "ratio_vnet_cross_over_kernel_vxlan_4streams=$p2"
+    echo "ratio_vnet_same_over_kernel_bridge_udp64_pps=$u1"
+    echo "ratio_vnet_cross_over_kernel_vxlan_udp64_pps=$u2"
+    echo "added_busy_rtt_us_vnet_same_over_kernel_bridge=$b1"
+    echo "added_busy_rtt_us_vnet_cross_over_kernel_vxlan=$b2"
   } >"$TMP/network.kv"
   if [ "$BENCH_ONLY" = throughput ]; then
     # Only what ran replaces its lines: the userspace peers' figures and the other parts' stay as they were.
@@ -993,7 +1110,7 @@ if [ "$BENCH_ONLY" = ingress ]; then
   exit $STATUS
 fi
 if [ "$BENCH_ONLY" = throughput ]; then
-  install_missing ip ss bridge ping iperf3 jq timeout
+  install_missing ip ss bridge ping iperf3 jq timeout perf
   [ -n "${VNET:-}" ] || [ -f "$ROOT/lab-cli/target/vnet.jar" ] || die "no lab-cli/target/vnet.jar: build first (make build)"
   clean_leftovers
   TMP=$(mktemp -d "/tmp/${P}XXXXXX")
