@@ -17,6 +17,7 @@ public final class PortCounters {
     final LongAdder txBytes = new LongAdder();
     final LongAdder rxSegments = new LongAdder();
     final LongAdder txSegments = new LongAdder();
+    private final LongAdder answersPickedUp = new LongAdder();
     private final DropCounts drops = new DropCounts();
 
     void received(int length, int segments) {
@@ -29,6 +30,16 @@ public final class PortCounters {
         txPackets.increment();
         txBytes.add(length);
         txSegments.add(segments);
+    }
+
+    /** A frame read from the port's device by the thread that had just written into it, not by its reader. */
+    public void answerPickedUp() {
+        answersPickedUp.increment();
+    }
+
+    /** Frames of {@link #rxPackets} read by the thread that had just written into the port (a pod's answer). */
+    public long answersPickedUp() {
+        return answersPickedUp.sum();
     }
 
     public void drop(DropReason reason) {

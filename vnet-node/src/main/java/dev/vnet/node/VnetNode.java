@@ -270,6 +270,7 @@ public final class VnetNode implements AutoCloseable {
                     return;
                 }
                 router.fromTun(buf, n, device.lastOffload(), clock.getAsLong());
+                dev.vnet.core.linux.AnswerPickup.collect();
             }
         } catch (IOException e) {
             if (running) {

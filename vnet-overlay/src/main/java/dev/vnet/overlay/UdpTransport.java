@@ -1,6 +1,7 @@
 package dev.vnet.overlay;
 
 import dev.vnet.core.addr.Ipv4Address;
+import dev.vnet.core.linux.AnswerPickup;
 import dev.vnet.core.linux.UdpSocket;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -188,10 +189,14 @@ public final class UdpTransport implements UnderlaySender, AutoCloseable {
             vtep.get().receive(payload, payload.position(), content.readableBytes(), srcIp, clock.getAsLong());
         }
 
-        /** The end of a read batch: the segments the VTEP is joining go on now. */
+        /**
+         * The end of a read batch: the segments the VTEP is joining go on now, and what the pods they went to
+         * answered at once comes back on this thread ({@link AnswerPickup}).
+         */
         @Override
         public void channelReadComplete(ChannelHandlerContext ctx) {
             vtep.get().flush(clock.getAsLong());
+            AnswerPickup.collect();
             ctx.fireChannelReadComplete();
         }
     }

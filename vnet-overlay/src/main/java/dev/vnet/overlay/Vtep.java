@@ -46,6 +46,9 @@ public final class Vtep {
     /** The peer the pending super-frame came from. */
     private Peer groFrom;
     private final LongAdder coalesced = new LongAdder();
+    /** Super-frames cut into segments on the way out (userspace TSO), and the segmented sends that carried them. */
+    private final LongAdder segmentedFrames = new LongAdder();
+    private final LongAdder segmentedSends = new LongAdder();
     private final ThreadLocal<VxlanHeader> header = ThreadLocal.withInitial(VxlanHeader::new);
     private final ThreadLocal<Segments> segments = ThreadLocal.withInitial(Segments::new);
 
@@ -126,6 +129,9 @@ public final class Vtep {
         }
         int hash = FlowHash.of(packet);
         Probe probe = packet.probe();
+        if (VirtioNetHeader.isGso(offload)) {
+            segmentedFrames.increment();
+        }
         if (sender.sendsSegmented()) {
             return sendBatched(peer, s, hash, probe);
         }
@@ -154,6 +160,7 @@ public final class Vtep {
         int datagram = 0;
         while (true) {
             if (count > 0 && (count == UdpSocket.MAX_SEGMENTS || at + datagram > UdpSocket.MAX_SEGMENTED)) {
+                segmentedSends.increment();
                 if (!sender.sendSegmented(peer, hash, batch, at, datagram)) {
                     verdict = count(DropReason.QUEUE_FULL);
                 }
@@ -181,8 +188,11 @@ public final class Vtep {
             txPackets.increment();
             txBytes.add(VxlanHeader.HEADER_LEN + n);
         }
-        if (count > 0 && !sender.sendSegmented(peer, hash, batch, at, datagram)) {
-            verdict = count(DropReason.QUEUE_FULL);
+        if (count > 0) {
+            segmentedSends.increment();
+            if (!sender.sendSegmented(peer, hash, batch, at, datagram)) {
+                verdict = count(DropReason.QUEUE_FULL);
+            }
         }
         return verdict;
     }
@@ -276,6 +286,16 @@ public final class Vtep {
         if (verdict != DropReason.NONE) {
             count(verdict);
         }
+    }
+
+    /** Super-frames from pods or the node cut into wire-sized segments before encapsulation (userspace TSO). */
+    public long segmentedFrames() {
+        return segmentedFrames.sum();
+    }
+
+    /** Sends that carried several datagrams at once ({@code UDP_SEGMENT}); 0 where the kernel has no UDP GSO. */
+    public long segmentedSends() {
+        return segmentedSends.sum();
     }
 
     /** Segments that arrived and were joined into super-frames (userspace GRO). */

@@ -94,6 +94,7 @@ class VtepOffloadTest {
         List<MemoryUnderlay.Sent> sent = underlay.drain();
         assertEquals(SEGMENTS, sent.size());
         assertEquals(SEGMENTS, vtep.txPackets(), "counted per datagram");
+        assertEquals(1, vtep.segmentedFrames(), "and the super-frame once");
         for (MemoryUnderlay.Sent d : sent) {
             ByteBuffer inner = ByteBuffer.wrap(d.frame());
             assertTrue(inner.capacity() <= 14 + 20 + 20 + MSS);

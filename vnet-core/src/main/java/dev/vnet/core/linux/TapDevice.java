@@ -216,6 +216,21 @@ public final class TapDevice implements Closeable {
 
     /** Like {@link #read(ByteBuffer)}, placing the frame at {@code offset} (room for a header in front). */
     public int read(ByteBuffer buf, int offset) throws IOException {
+        while (true) {
+            int n = readNow(buf, offset);
+            if (n != 0) {
+                return n;
+            }
+            awaitReadable();
+        }
+    }
+
+    /**
+     * Reads one frame if one is queued, without waiting: its length, 0 if none is queued, -1 once the device is
+     * closed. Like {@link #read(ByteBuffer, int)} otherwise. Reads must not overlap: the header buffer and
+     * {@link #lastOffload} are the reader's (a caller with several reading threads serializes them).
+     */
+    public int readNow(ByteBuffer buf, int offset) throws IOException {
         long address = addressOf(buf) + offset;
         int capacity = buf.capacity() - offset;
         if (vnetHeader) {
@@ -242,17 +257,29 @@ public final class TapDevice implements Closeable {
             if (errno == LibC.EINTR) {
                 continue;
             }
-            if (errno != LibC.EAGAIN) {
-                if (fd < 0) {
-                    return -1;
-                }
-                throw new IOException("read from " + name + " failed: " + LibC.strerror(errno));
+            if (errno == LibC.EAGAIN) {
+                return 0;
             }
-            int[] pollfd = this.pollfd;
-            pollfd[0] = f;
-            pollfd[1] = LibC.POLLIN;
-            LibC.poll(pollfd, 1, POLL_MILLIS);
+            if (fd < 0) {
+                return -1;
+            }
+            throw new IOException("read from " + name + " failed: " + LibC.strerror(errno));
         }
+    }
+
+    /**
+     * Waits in {@code poll} until a frame is queued or one poll interval has passed (so that a reader notices
+     * {@link #close}). One waiting thread per device.
+     */
+    public void awaitReadable() {
+        int f = fd;
+        if (f < 0) {
+            return;
+        }
+        int[] pollfd = this.pollfd;
+        pollfd[0] = f;
+        pollfd[1] = LibC.POLLIN;
+        LibC.poll(pollfd, 1, POLL_MILLIS);
     }
 
     /**

@@ -32,6 +32,15 @@ final class DataPathMetrics {
                 cb -> bridge.ports().forEach(p -> cb.call(p.counters().txPackets(), p.name())), "port");
         m.byteCounter("vnet_port_tx_bytes_total", "Bytes the bridge sent out of the port.",
                 cb -> bridge.ports().forEach(p -> cb.call(p.counters().txBytes(), p.name())), "port");
+        m.counter("vnet_port_rx_segments_total",
+                "Wire-sized segments that entered through the port: a super-frame (offloads) counts as the segments it stands for.",
+                cb -> bridge.ports().forEach(p -> cb.call(p.counters().rxSegments(), p.name())), "port");
+        m.counter("vnet_port_tx_segments_total",
+                "Wire-sized segments the bridge sent out of the port: a super-frame counts as the segments it stands for.",
+                cb -> bridge.ports().forEach(p -> cb.call(p.counters().txSegments(), p.name())), "port");
+        m.counter("vnet_port_answers_picked_up_total",
+                "Frames from the pod read by the thread that had just written into its port (the pod's immediate answer), not by the port's reader.",
+                cb -> bridge.ports().forEach(p -> cb.call(p.counters().answersPickedUp(), p.name())), "port");
         m.counter("vnet_port_drops_total", "Frames dropped at the port, by reason.", cb -> {
             for (BridgePort p : bridge.ports()) {
                 MetricSet.drops(cb, p.counters().dropsByReason(), p.name());
@@ -90,6 +99,15 @@ final class DataPathMetrics {
                 cb -> cb.call(vtep.rxPackets()));
         m.byteCounter("vnet_vxlan_rx_bytes_total", "Bytes of VXLAN datagrams received (UDP payload).",
                 cb -> cb.call(vtep.rxBytes()));
+        m.counter("vnet_vxlan_tx_superframes_total",
+                "Super-frames cut into wire-sized segments before encapsulation (userspace TSO).",
+                cb -> cb.call(vtep.segmentedFrames()));
+        m.counter("vnet_vxlan_tx_segmented_sends_total",
+                "Sends that carried several datagrams at once (UDP GSO, UDP_SEGMENT).",
+                cb -> cb.call(vtep.segmentedSends()));
+        m.counter("vnet_vxlan_rx_coalesced_segments_total",
+                "Arriving segments joined into super-frames for the pod (userspace GRO).",
+                cb -> cb.call(vtep.coalescedSegments()));
         m.counter("vnet_vxlan_drops_total", "VXLAN traffic dropped, by reason.",
                 cb -> MetricSet.drops(cb, vtep.dropsByReason()), "reason");
         m.gauge("vnet_vxlan_peers", "Other nodes this node tunnels to.", cb -> cb.call(vtep.peers().peers().size()));

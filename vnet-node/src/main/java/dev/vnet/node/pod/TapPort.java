@@ -3,6 +3,7 @@ package dev.vnet.node.pod;
 import dev.vnet.bridge.Bridge;
 import dev.vnet.bridge.BridgePort;
 import dev.vnet.bridge.FrameSink;
+import dev.vnet.core.linux.AnswerPickup;
 import dev.vnet.core.linux.TapDevice;
 import dev.vnet.core.packet.DropReason;
 import dev.vnet.core.packet.EthernetFrame;
@@ -16,19 +17,22 @@ import dev.vnet.fault.FaultVerdict;
 import dev.vnet.fault.Released;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Joins a TAP device to a bridge port: one platform thread reads frames from the device into its own direct
+ * Joins a TAP device to a bridge port: one platform thread reads frames from the device into the port's direct
  * buffer and hands each to the bridge; frames the bridge sends out of the port are written to the device
- * from whichever thread forwards them (a write on a TAP descriptor is one atomic frame).
+ * from whichever thread forwards them (a write on a TAP descriptor is one atomic frame). A thread that wrote a
+ * wire-sized frame into the port reads the pod's immediate answer itself before it sleeps ({@link AnswerPickup}),
+ * which spares a wake-up of the port's reader on a request and its reply.
  *
  * <p>With offloads on the device, a read may return a TCP super-frame of up to 64 KiB with a partial checksum;
  * its metadata goes into the bridge with it, and the port takes super-frames back the same way.
  */
-public final class TapPort implements AutoCloseable {
+public final class TapPort implements AutoCloseable, AnswerPickup.Reader {
     private static final Logger LOG = Logger.getLogger(TapPort.class.getName());
 
     private final TapDevice device;
@@ -37,6 +41,17 @@ public final class TapPort implements AutoCloseable {
     private final Thread reader;
     private final LongSupplier clock;
     private volatile boolean running = true;
+    /**
+     * Held while reading from the device and forwarding what was read: by the port's own reader, or by a thread
+     * that just wrote into the port and takes the pod's answer itself ({@link AnswerPickup}). Frames of one port
+     * thus go into the bridge one at a time and in order. It guards {@link #rx} and the segmenter's state.
+     */
+    private final ReentrantLock reading = new ReentrantLock();
+    private final ByteBuffer rx = ByteBuffer.allocateDirect(TapDevice.MAX_FRAME);
+    /** How many frames one turn reads before letting go of the port (and collecting answers). */
+    private static final int BURST = 64;
+    /** How many frames a thread that wrote into the port reads of its answers. */
+    private static final int ANSWERS = 4;
 
     public TapPort(TapDevice device, Bridge bridge, String portName, LongSupplier clock) {
         this.device = device;
@@ -49,6 +64,7 @@ public final class TapPort implements AutoCloseable {
                 if (p != null && p.impaired()) {
                     return toPodThroughFaults(p, frame, length);
                 }
+                AnswerPickup.wrote(TapPort.this);
                 return device.write(frame, length);
             }
 
@@ -62,6 +78,9 @@ public final class TapPort implements AutoCloseable {
 
             @Override
             public boolean send(ByteBuffer frame, int length, long offload, long now) {
+                if (!VirtioNetHeader.isGso(offload)) {
+                    AnswerPickup.wrote(TapPort.this);
+                }
                 return device.write(frame, 0, length, offload);
             }
         });
@@ -90,7 +109,7 @@ public final class TapPort implements AutoCloseable {
     private void releasedToPod(ByteBuffer frame, int length, long now) {
         device.write(frame, length);
     }
-    /** The reader thread's own: super-frames from the pod are cut into wire-sized frames before the faults. */
+    /** Guarded by {@link #reading}: super-frames from the pod are cut into wire-sized frames before the faults. */
     private final Segmenter segmenter = new Segmenter();
     private ByteBuffer segment;
 
@@ -157,18 +176,21 @@ public final class TapPort implements AutoCloseable {
     }
 
     private void readLoop() {
-        ByteBuffer buf = ByteBuffer.allocateDirect(TapDevice.MAX_FRAME);
         try {
             while (running) {
-                int n = device.read(buf);
+                int n;
+                reading.lock();
+                try {
+                    n = forward(BURST, false);
+                } finally {
+                    reading.unlock();
+                }
                 if (n < 0) {
                     break;
                 }
-                FaultPoint p = faultPoint;
-                if (p != null && p.impaired()) {
-                    fromPodThroughFaults(p, buf, n, device.lastOffload(), clock.getAsLong());
-                } else {
-                    bridge.receive(port, buf, n, device.lastOffload(), clock.getAsLong());
+                AnswerPickup.collect();
+                if (n == 0) {
+                    device.awaitReadable();
                 }
             }
         } catch (IOException e) {
@@ -176,6 +198,42 @@ public final class TapPort implements AutoCloseable {
                 LOG.log(Level.WARNING, "port " + port.name() + " stopped reading: " + e.getMessage());
             }
         }
+    }
+
+    /** The answers of the pod to what this thread wrote into it, if no one is reading the port already. */
+    @Override
+    public void readAnswers() {
+        if (!running || !reading.tryLock()) {
+            return;
+        }
+        try {
+            forward(ANSWERS, true);
+        } catch (IOException e) {
+            // the port's own reader meets the same error and reports it
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    /** Reads up to {@code max} queued frames into the bridge; how many, or -1 once the device is closed. */
+    private int forward(int max, boolean answers) throws IOException {
+        ByteBuffer buf = rx;
+        for (int i = 0; i < max; i++) {
+            int n = device.readNow(buf, 0);
+            if (n <= 0) {
+                return n < 0 && i == 0 ? -1 : i;
+            }
+            if (answers) {
+                port.counters().answerPickedUp();
+            }
+            FaultPoint p = faultPoint;
+            if (p != null && p.impaired()) {
+                fromPodThroughFaults(p, buf, n, device.lastOffload(), clock.getAsLong());
+            } else {
+                bridge.receive(port, buf, n, device.lastOffload(), clock.getAsLong());
+            }
+        }
+        return max;
     }
 
     @Override
