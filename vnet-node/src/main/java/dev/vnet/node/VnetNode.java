@@ -219,6 +219,8 @@ public final class VnetNode implements AutoCloseable {
         tunReader = new Thread(() -> readTun(device), "tun-" + config.name());
         tunReader.setDaemon(true);
         tunReader.start();
+        // The first packets would otherwise run interpreted, at milliseconds each: compile the path now.
+        dev.vnet.node.router.PathWarmup.startOnce();
         transport = UdpTransport.open(config.name(), config.underlayIp(), new UdpTransport.InNamespace() {
             @Override
             public <T> T call(java.util.concurrent.Callable<T> work) throws IOException {
