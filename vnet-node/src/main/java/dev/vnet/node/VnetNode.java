@@ -219,8 +219,6 @@ public final class VnetNode implements AutoCloseable {
         tunReader = new Thread(() -> readTun(device), "tun-" + config.name());
         tunReader.setDaemon(true);
         tunReader.start();
-        // The first packets would otherwise run interpreted, at milliseconds each: compile the path now.
-        dev.vnet.node.router.PathWarmup.startOnce();
         transport = UdpTransport.open(config.name(), config.underlayIp(), new UdpTransport.InNamespace() {
             @Override
             public <T> T call(java.util.concurrent.Callable<T> work) throws IOException {
@@ -283,6 +281,34 @@ public final class VnetNode implements AutoCloseable {
 
     public PeerTable peers() {
         return peers;
+    }
+
+    /**
+     * Sends one UDP datagram from this node's namespace to {@code peer}'s TUN address (port 9, discard): through
+     * vnet0, the router, the VTEP and the underlay, and the peer's kernel answers "port unreachable" the same way
+     * back. A tunnel's first crossing costs some 10 ms of one-time work (the sockets' first system calls, the
+     * receive loop's first buffers, classes loaded on first use); this spends it before a pod's first packet
+     * does. It counts as one datagram each way in the VXLAN counters. On a thread of its own: never blocks.
+     */
+    public void warmTunnel(dev.vnet.overlay.Peer peer) {
+        if (transport == null || !running) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            try {
+                java.net.InetAddress to = java.net.InetAddress.getByAddress(peer.podSubnet().network().toBytes());
+                NetNs.call(config.netns(), () -> {
+                    try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
+                        s.send(new java.net.DatagramPacket(new byte[] {0}, 1, to, 9));
+                    }
+                    return null;
+                });
+            } catch (IOException | RuntimeException e) {
+                LOG.fine("no first packet to " + peer.nodeName() + ": " + e.getMessage()); // a pod's packet pays instead
+            }
+        }, "warm-" + config.name() + "-" + peer.nodeName());
+        t.setDaemon(true);
+        t.start();
     }
 
     public Vtep vtep() {

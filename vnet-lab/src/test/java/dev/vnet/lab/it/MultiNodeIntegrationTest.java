@@ -74,6 +74,23 @@ class MultiNodeIntegrationTest {
 
     @Test
     @Order(2)
+    void eachTunnelGetsAFirstPacketWhenItsPeerAppears() throws Exception {
+        // Each node sent one UDP datagram to each peer's TUN address through its new tunnel, and the peer's
+        // kernel answered "port unreachable" the same way: the tunnels' one-time setup is paid before a pod's
+        // first packet. So every VTEP has sent and received, pods or no pods.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && !lab.lab.nodes().stream()
+                .allMatch(n -> n.vtep().txPackets() >= 2 && n.vtep().rxPackets() >= 2)) {
+            Thread.sleep(100);
+        }
+        for (var n : lab.lab.nodes()) {
+            assertTrue(n.vtep().txPackets() >= 2 && n.vtep().rxPackets() >= 2, n.config().name() + ": tx "
+                    + n.vtep().txPackets() + ", rx " + n.vtep().rxPackets() + " datagrams (two peers each)");
+        }
+    }
+
+    @Test
+    @Order(3)
     void podsPingPodsOnOtherNodes() throws Exception {
         TestLab.Result r = TestLab.inNs(a, 20, "ping", "-c", "3", "-W", "2", lab.podIp(c));
         assertEquals(0, r.exit(), r.out());
@@ -82,7 +99,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void whoamiOnAnotherNodeSeesTheCallersRealPodIp() throws Exception {
         TestLab.Result r = TestLab.inNs(a, 20, "curl", "-s", "-m", "5", "http://" + lab.podIp(b) + ":8080/");
         assertTrue(r.out().contains("Hostname: " + b), r.out());
@@ -90,7 +107,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aNodeReachesPodsOnOtherNodesFromItsOwnAddress() throws Exception {
         TestLab.Result ping = TestLab.inNs(lab.config.nodeNs(2), 20, "ping", "-c", "2", "-W", "2", lab.podIp(c));
         assertEquals(0, ping.exit(), ping.out());
@@ -100,7 +117,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aFullSizePacketWithDfCrossesNodes() throws Exception {
         // 1422 bytes of ICMP data + 8 + 20 = a 1450-byte IP packet: exactly the pod MTU.
         TestLab.Result r = TestLab.inNs(a, 20, "ping", "-c", "2", "-W", "2", "-s", "1422", "-M", "do", lab.podIp(c));
@@ -108,7 +125,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void tooBigForTheOverlayWithDfGetsFragmentationNeededWithTheOverlayMtu() throws Exception {
         TestLab.inNs(a, 10, "ip", "link", "set", "eth0", "mtu", "1500");
         try {
@@ -122,7 +139,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void iperf3AcrossNodesCompletes() throws Exception {
         TestLab.Result server = TestLab.inNs(b, 10, "iperf3", "-s", "-D", "-1");
         assertEquals(0, server.exit(), server.out());
@@ -133,7 +150,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void theUnderlayCarriesVxlanOnUdp4789ThatWiresharkDecodes() throws Exception {
         java.nio.file.Path pcap = lab.config.stateDir().resolve("underlay.pcap");
         Process dump = new ProcessBuilder("ip", "netns", "exec", lab.config.outsideNs(), "tcpdump", "-lni",
@@ -155,7 +172,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void vxlanFromAnAddressThatIsNoNodeIsDroppedAndCounted() throws Exception {
         VnetNode node2 = lab.lab.nodes().get(1);
         long before = node2.vtep().drops(DropReason.UNKNOWN_PEER);
@@ -168,7 +185,7 @@ class MultiNodeIntegrationTest {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void teardownLeavesNothingAndTheRootNamespaceWasNeverTouched() throws Exception {
         lab.close();
         assertEquals(List.of(), lab.leftoverNamespaces());

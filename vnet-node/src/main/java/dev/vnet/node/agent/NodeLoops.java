@@ -71,7 +71,7 @@ public final class NodeLoops implements AutoCloseable {
             node.startDns(dns, dnsLog, s.dnsUpstream());
             DnsMirrorPod.publish(store, node.config().name(), node.config().underlayIp().toString(),
                     node.config().netns());
-            PeerSync peers = new PeerSync(node.config().name(), store, node.peers());
+            PeerSync peers = new PeerSync(node.config().name(), store, node.peers(), node::warmTunnel);
             loops.running.add(peers);
             loops.services = new ServiceSync(node.config().name(), node.config().netns(), s.underlayLink(),
                     node.config().underlayIp().bits(), s.proxyMode(), s.lbAlgorithm(), store, node.proxy(), commands);

@@ -30,11 +30,18 @@ public final class PeerSync implements AutoCloseable {
     private final ClusterStore store;
     private final PeerTable table;
     private final Reconciler reconciler;
+    /** Told of each peer once it is in the table (the node sends a first packet through the new tunnel). */
+    private final java.util.function.Consumer<Peer> added;
 
     public PeerSync(String self, ClusterStore store, PeerTable table) {
+        this(self, store, table, p -> { });
+    }
+
+    public PeerSync(String self, ClusterStore store, PeerTable table, java.util.function.Consumer<Peer> added) {
         this.self = self;
         this.store = store;
         this.table = table;
+        this.added = added;
         this.reconciler = Reconciler.start("peers-" + self, store, List.of(SubnetLeaseKind.KIND), this::sync);
     }
 
@@ -55,6 +62,7 @@ public final class PeerSync implements AutoCloseable {
                 if (!before.contains(p.nodeName())) {
                     LOG.info("overlay peer added: node=" + self + " peer=" + p.nodeName() + " subnet=" + p.podSubnet()
                             + " underlay=" + p.underlayIp() + " vtepMac=" + p.vtepMac());
+                    added.accept(p);
                 }
             }
             before.stream().filter(n -> !after.contains(n))

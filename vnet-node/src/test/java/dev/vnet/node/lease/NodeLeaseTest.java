@@ -15,6 +15,8 @@ import dev.vnet.node.lease.PeerSync;
 import dev.vnet.overlay.PeerTable;
 import io.fabric8.kubernetes.api.model.Node;
 import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,7 +75,8 @@ class NodeLeaseTest {
         register("node-1", "192.168.56.11");
         Cidr subnet2 = register("node-2", "192.168.56.12");
         PeerTable table = new PeerTable();
-        try (PeerSync peers = new PeerSync("node-1", store, table);
+        List<String> told = new CopyOnWriteArrayList<>();
+        try (PeerSync peers = new PeerSync("node-1", store, table, p -> told.add(p.nodeName()));
              NodeLifecycle lifecycle = new NodeLifecycle(store)) {
             LeaseKeeper keeper = new LeaseKeeper(store, "node-2", subnet2, Ipv4Address.parse("192.168.56.12"),
                     Duration.ofSeconds(2)).start();
@@ -86,6 +89,8 @@ class NodeLeaseTest {
 
             Thread.sleep(2500); // renewed meanwhile: still there after a whole TTL
             assertEquals(1, table.peers().size());
+            assertEquals(List.of("node-2"), told, "told of the new peer once (its tunnel gets a first packet), "
+                    + "not at every renewal");
 
             keeper.close(); // as a crash: no more renewals
             await(() -> table.peers().isEmpty(), "node-2's expired lease removed it from node-1's peers");
