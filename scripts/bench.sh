@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make bench`: throughput (iperf3, TCP, one stream) and latency (ping) between two endpoints, for vnet and
-# for the kernel's and other userspace networks built the same way in this run, then the ratios.
+# `make bench`: throughput (iperf3: TCP with 1 and 4 streams, UDP 64-byte packets per second), latency (ping,
+# an idle and a busy path) and CPU per Gbit/s between two endpoints, for vnet and for the kernel's and other
+# userspace networks built the same way in this run, then the ratios; a profile of vnet's runs.
 #
 #   1. kernel bridge            two namespaces, veth into a Linux bridge in a third (MTU 1450)
 #   2. kernel VXLAN (flannel)   pod netns -> veth -> bridge -> route -> vxlan (VNI 1, 4789) -> underlay bridge
