@@ -280,6 +280,13 @@ class ServicesIntegrationTest {
     void deletingAServiceStopsItsTraffic() throws Exception {
         String vip = clusterIp("sticky");
         ObjectNodeHolder.deleteService(lab, "sticky");
+        // As kube-proxy, each node's proxy syncs the deletion a moment later: wait for that, then no new
+        // connection reaches the old ClusterIP.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline && lab.lab.nodes().stream().anyMatch(n -> n.proxy().table().ports()
+                .stream().anyMatch(p -> p.name().equals("default/sticky") || p.name().startsWith("default/sticky:")))) {
+            Thread.sleep(50);
+        }
         TestLab.Result r = curl(client1, "http://" + vip + "/");
         assertNotEquals(0, r.exit(), r.out());
     }
