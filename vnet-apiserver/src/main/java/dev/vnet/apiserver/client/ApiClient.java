@@ -336,6 +336,42 @@ public class ApiClient {
         return list;
     }
 
+    /**
+     * Watches every object of {@code kind} in all namespaces ({@code ?watch=true}, as an informer does):
+     * {@code event} gets each WatchEvent (its {@code type} and {@code object}) until the server ends the stream
+     * (its timeout) or the connection drops, and then this returns, for the caller to watch again. Without a
+     * resourceVersion the server first sends every current object as ADDED. Throws if the watch is refused or
+     * the API cannot be reached.
+     */
+    public void watch(Kind<?> kind, java.util.function.Consumer<JsonNode> event) throws ApiException {
+        watch(kind, () -> { }, event);
+    }
+
+    /** Like {@link #watch(Kind, java.util.function.Consumer)}; {@code opened} runs once the server took the watch. */
+    public void watch(Kind<?> kind, Runnable opened, java.util.function.Consumer<JsonNode> event) throws ApiException {
+        Endpoint e = endpoint();
+        HttpRequest req = HttpRequest.newBuilder(e.base().resolve(collection(kind, null) + "?watch=true"))
+                .header("Authorization", "Bearer " + e.token()).header("Accept", "application/json").GET().build();
+        HttpResponse<java.util.stream.Stream<String>> res = exchange(e, req, HttpResponse.BodyHandlers.ofLines(), 0);
+        try (java.util.stream.Stream<String> lines = res.body()) {
+            java.util.Iterator<String> it = lines.iterator();
+            if (res.statusCode() / 100 != 2) {
+                StringBuilder body = new StringBuilder();
+                it.forEachRemaining(body::append);
+                throw new ApiException(message(res.statusCode(), parse(body.toString().getBytes(StandardCharsets.UTF_8))));
+            }
+            opened.run();
+            while (it.hasNext()) {
+                String line = it.next();
+                if (!line.isBlank()) {
+                    event.accept(parse(line.getBytes(StandardCharsets.UTF_8)));
+                }
+            }
+        } catch (java.io.UncheckedIOException ex) {
+            // the connection dropped mid-stream: the caller watches again
+        }
+    }
+
     private static JsonNode typed(Kind<?> kind, JsonNode o) {
         ObjectNode copy = Json.object().put("apiVersion", kind.apiVersion()).put("kind", kind.kind());
         o.properties().forEach(f -> {

@@ -131,6 +131,20 @@ public final class ClusterClient extends ApiClient implements AutoCloseable {
                 + " hold a lease but their APIs do not answer): are the node processes running?");
     }
 
+    /** A watch on the first live node that answers; it ends when that node's stream does. */
+    @Override
+    public void watch(dev.vnet.apiserver.api.Kind<?> kind, Runnable opened, java.util.function.Consumer<JsonNode> event)
+            throws ApiException {
+        for (Member m : liveInOrder()) {
+            ApiClient c = clientOf(m);
+            if (c.answers(PING_MILLIS)) {
+                c.watch(kind, opened, event);
+                return;
+            }
+        }
+        throw new ApiException("no node of the cluster answers a watch: are the node processes running?");
+    }
+
     private Member named(String node) throws ApiException {
         return members().stream().filter(m -> m.name().equals(node)).findFirst()
                 .orElseThrow(() -> new ApiException("nodes \"" + node + "\" not found"));

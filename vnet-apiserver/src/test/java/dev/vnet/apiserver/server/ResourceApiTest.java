@@ -155,6 +155,49 @@ class ResourceApiTest {
     }
 
     @Test
+    void aWatchGetsEveryCurrentObjectThenEachChangeAndEndsWhenTheServerGoes() throws Exception {
+        Kinds kinds = Kinds.builtIn().copy().register(CONFIG_MAPS);
+        Handlers api = api(kinds);
+        ok(apply(api, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\ndata: {a: '1'}\n"));
+        java.util.concurrent.BlockingQueue<JsonNode> events = new java.util.concurrent.LinkedBlockingQueue<>();
+        java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread watcher = new Thread(() -> {
+            try {
+                client.watch(CONFIG_MAPS, opened::countDown, events::add);
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        watcher.start();
+        assertTrue(opened.await(10, java.util.concurrent.TimeUnit.SECONDS), "the server took the watch");
+        JsonNode added = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("ADDED", added.path("type").asString(), added.toString());
+        assertEquals("first", added.path("object").path("metadata").path("name").asString());
+
+        ok(apply(api, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: first}\ndata: {a: '2'}\n"));
+        JsonNode modified = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("MODIFIED", modified.path("type").asString(), String.valueOf(modified));
+        assertEquals("2", modified.path("object").path("data").path("a").asString());
+        ok(delete(kinds, "cm", "first"));
+        JsonNode deleted = events.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals("DELETED", deleted.path("type").asString(), String.valueOf(deleted));
+
+        server.close(); // the stream ends: watch returns (or says the API went away), for the caller to watch again
+        watcher.join(10_000);
+        assertFalse(watcher.isAlive(), "the watch returned when its server went");
+        assertTrue(failed.get() == null || failed.get() instanceof ApiException, String.valueOf(failed.get()));
+        server = null;
+    }
+
+    @Test
+    void aWatchOfAnUnknownKindIsRefusedInOneLine() {
+        api(Kinds.builtIn());
+        ApiException e = assertThrows(ApiException.class, () -> client.watch(CONFIG_MAPS, ev -> { }));
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void withoutTheRegistrationTheKindIsUnknown() {
         Handlers api = api(Kinds.builtIn());
         String message = error(apply(api, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n"));

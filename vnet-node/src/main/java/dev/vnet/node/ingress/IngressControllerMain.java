@@ -101,37 +101,121 @@ public final class IngressControllerMain {
         String last = null;
         Set<String> warned = new HashSet<>();
         Instant lastContact = Instant.now();
+        Instant lastRead = Instant.MIN;
         ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        Watchers watchers = Watchers.start(api, KINDS);
+        boolean dirty = true;
         out.println("ingress controller: watching the cluster through " + where);
         while (parent == null || parent.isAlive()) {
-            try {
-                Snapshot s = Snapshot.read(api);
-                lastContact = Instant.now();
-                if (!s.fingerprint().equals(last)) {
-                    Compiled c = RouteCompiler.compile(s.view());
-                    proxy.install(c.table());
-                    for (String w : c.warnings()) {
-                        if (warned.add(w)) {
-                            out.println("warning: " + w);
+            Instant now = Instant.now();
+            // Read when a watch saw a change, every RESYNC anyway (as an informer resyncs), and every PERIOD while
+            // a watch is down (the controller polls until it can watch again).
+            if (dirty || !watchers.allUp() || Duration.between(lastRead, now).compareTo(RESYNC) >= 0) {
+                try {
+                    Snapshot s = Snapshot.read(api);
+                    lastContact = Instant.now();
+                    lastRead = lastContact;
+                    dirty = false;
+                    if (!s.fingerprint().equals(last)) {
+                        Compiled c = RouteCompiler.compile(s.view());
+                        proxy.install(c.table());
+                        for (String w : c.warnings()) {
+                            if (warned.add(w)) {
+                                out.println("warning: " + w);
+                            }
                         }
+                        if (last == null) {
+                            out.println("ingress controller: serving " + c.table().listeners());
+                        }
+                        last = s.fingerprint();
                     }
-                    if (last == null) {
-                        out.println("ingress controller: serving " + c.table().listeners());
+                } catch (ApiException e) {
+                    if (Duration.between(lastContact, Instant.now()).compareTo(GIVE_UP) > 0) {
+                        out.println("ingress controller: the API has not answered for " + GIVE_UP.toSeconds()
+                                + " s (" + e.getMessage() + "); stopping");
+                        return;
                     }
-                    last = s.fingerprint();
+                } catch (RuntimeException e) {
+                    out.println("ingress controller: " + e.getMessage());
                 }
-            } catch (ApiException e) {
-                if (Duration.between(lastContact, Instant.now()).compareTo(GIVE_UP) > 0) {
-                    out.println("ingress controller: the API has not answered for " + GIVE_UP.toSeconds()
-                            + " s (" + e.getMessage() + "); stopping");
-                    return;
-                }
-            } catch (RuntimeException e) {
-                out.println("ingress controller: " + e.getMessage());
             }
-            Thread.sleep(PERIOD.toMillis());
+            dirty |= watchers.awaitChange(PERIOD);
         }
         out.println("ingress controller: the lab process is gone; stopping");
+    }
+
+    /** The kinds the routes are compiled from: a change to any of them is read at once. */
+    private static final List<String> KINDS = List.of("Service", "Ingress", "IngressClass", "EndpointSlice", "Secret",
+            "Gateway", "GatewayClass", "HTTPRoute");
+    /** How often everything is read again with no change seen, as an informer's resync. */
+    private static final Duration RESYNC = Duration.ofSeconds(30);
+
+    /**
+     * One watch per kind, each on a thread of its own that watches again when its stream ends (the server's
+     * timeout, a node gone); every event wakes the controller's loop. Until a watch is up, the loop polls.
+     */
+    static final class Watchers {
+        private final java.util.concurrent.Semaphore changed = new java.util.concurrent.Semaphore(0);
+        private final java.util.concurrent.atomic.AtomicInteger up = new java.util.concurrent.atomic.AtomicInteger();
+        private final int count;
+
+        private Watchers(int count) {
+            this.count = count;
+        }
+
+        static Watchers start(ApiClient api, List<String> kinds) {
+            Watchers w = new Watchers(kinds.size());
+            for (String name : kinds) {
+                dev.vnet.apiserver.api.Kind<?> kind;
+                try {
+                    kind = dev.vnet.apiserver.api.Kinds.builtIn().named(name);
+                } catch (ApiException e) {
+                    throw new IllegalStateException("no kind " + name + " in the registry", e);
+                }
+                Thread t = new Thread(() -> w.watch(api, kind), "watch-" + name);
+                t.setDaemon(true);
+                t.start();
+            }
+            return w;
+        }
+
+        private void watch(ApiClient api, dev.vnet.apiserver.api.Kind<?> kind) {
+            while (true) {
+                boolean[] counted = {false};
+                try {
+                    api.watch(kind, () -> {
+                        counted[0] = true;
+                        up.incrementAndGet();
+                    }, event -> changed.release());
+                } catch (ApiException e) {
+                    // refused or unreachable: the loop polls meanwhile
+                } finally {
+                    if (counted[0]) {
+                        up.decrementAndGet();
+                    }
+                }
+                changed.release(); // what happened while no watch was up is read now
+                try {
+                    Thread.sleep(PERIOD.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+
+        /** True when every kind's watch is open. */
+        boolean allUp() {
+            return up.get() == count;
+        }
+
+        /** Waits up to {@code d} for a change; true if one came (all waiting changes are taken). */
+        boolean awaitChange(Duration d) throws InterruptedException {
+            if (!changed.tryAcquire(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return false;
+            }
+            changed.drainPermits();
+            return true;
+        }
     }
 
     /** One read of everything the routes depend on, and a fingerprint that changes when any of it does. */
