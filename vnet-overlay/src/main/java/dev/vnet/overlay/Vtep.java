@@ -160,8 +160,7 @@ public final class Vtep {
         int datagram = 0;
         while (true) {
             if (count > 0 && (count == UdpSocket.MAX_SEGMENTS || at + datagram > UdpSocket.MAX_SEGMENTED)) {
-                segmentedSends.increment();
-                if (!sender.sendSegmented(peer, hash, batch, at, datagram)) {
+                if (!sendSegmented(peer, hash, batch, at, datagram)) {
                     verdict = count(DropReason.QUEUE_FULL);
                 }
                 at = 0;
@@ -188,13 +187,15 @@ public final class Vtep {
             txPackets.increment();
             txBytes.add(VxlanHeader.HEADER_LEN + n);
         }
-        if (count > 0) {
-            segmentedSends.increment();
-            if (!sender.sendSegmented(peer, hash, batch, at, datagram)) {
-                verdict = count(DropReason.QUEUE_FULL);
-            }
+        if (count > 0 && !sendSegmented(peer, hash, batch, at, datagram)) {
+            verdict = count(DropReason.QUEUE_FULL);
         }
         return verdict;
+    }
+
+    private boolean sendSegmented(Peer peer, int hash, ByteBuffer batch, int length, int datagram) {
+        segmentedSends.increment();
+        return sender.sendSegmented(peer, hash, batch, length, datagram);
     }
 
     private void hop(Probe probe, Peer peer, int hash, ByteBuffer frame, int offset, int length) {

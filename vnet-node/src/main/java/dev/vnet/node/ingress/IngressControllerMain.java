@@ -144,7 +144,7 @@ public final class IngressControllerMain {
         out.println("ingress controller: the lab process is gone; stopping");
     }
 
-    /** The kinds the routes are compiled from: a change to any of them is read at once. */
+    /** The kinds the routes are compiled from ({@link Snapshot#read} lists the same): a change to any is read at once. */
     private static final List<String> KINDS = List.of("Service", "Ingress", "IngressClass", "EndpointSlice", "Secret",
             "Gateway", "GatewayClass", "HTTPRoute");
     /** How often everything is read again with no change seen, as an informer's resync. */
@@ -181,16 +181,16 @@ public final class IngressControllerMain {
 
         private void watch(ApiClient api, dev.vnet.apiserver.api.Kind<?> kind) {
             while (true) {
-                boolean[] counted = {false};
+                java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean();
                 try {
                     api.watch(kind, () -> {
-                        counted[0] = true;
+                        open.set(true);
                         up.incrementAndGet();
                     }, event -> changed.release());
                 } catch (ApiException e) {
                     // refused or unreachable: the loop polls meanwhile
                 } finally {
-                    if (counted[0]) {
+                    if (open.get()) {
                         up.decrementAndGet();
                     }
                 }
