@@ -104,6 +104,8 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
     private String caPem;
     private ScheduledExecutorService housekeeping;
     private volatile boolean stopped;
+    /** The store answered this start (the node registered): a later outage is waited out, not reported. */
+    private boolean registered;
     private String underlayIface;
     private String token;
 
@@ -117,15 +119,44 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         if (problem != null) {
             throw new ApiException(problem);
         }
-        NodeAgent agent = new NodeAgent(settings);
-        try {
-            agent.build();
-            return agent;
-        } catch (IOException | RuntimeException | ClusterStore.ConflictException e) {
-            agent.close();
-            throw new ApiException("node " + settings.name() + " could not start: " + e.getMessage(), e);
+        // A store that answered and then went away in the middle of the start (etcd restarting) is waited out, as
+        // a kubelet keeps trying: what was started is undone and the start begins again, pods left in place and
+        // re-attached. A store that never answered is reported at once (is etcd running?).
+        long until = System.nanoTime() + STORE_WAIT.toNanos();
+        while (true) {
+            NodeAgent agent = new NodeAgent(settings);
+            try {
+                agent.build();
+                return agent;
+            } catch (IOException | RuntimeException | ClusterStore.ConflictException | ApiException e) {
+                agent.close();
+                if (!agent.registered || !storeDown(e) || System.nanoTime() > until) {
+                    throw e instanceof ApiException a ? a
+                            : new ApiException("node " + settings.name() + " could not start: " + e.getMessage(), e);
+                }
+                LOG.warning("node start waits for the store: node=" + settings.name() + " error=" + e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw new ApiException("node " + settings.name() + " could not start: interrupted");
+                }
+            }
         }
     }
+
+    /** True if {@code e} comes of the store not answering (it may be wrapped by the step that needed it). */
+    private static boolean storeDown(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ClusterStore.UnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How long a start waits for a store that does not answer before it gives up. */
+    private static final java.time.Duration STORE_WAIT = java.time.Duration.ofSeconds(60);
 
     private void build() throws IOException, ClusterStore.ConflictException, ApiException {
         token = readToken(settings.tokenFile());
@@ -137,6 +168,7 @@ public final class NodeAgent implements ApiBackend, NodeHost, AutoCloseable {
         Files.setPosixFilePermissions(settings.stateDir(), PosixFilePermissions.fromString("rwx------"));
         store = Stores.open(settings.store());
         Cidr subnet = NodeRegistration.register(store, settings.name(), underlayIp, settings.podCidr());
+        registered = true;
         network = new ClusterNetwork(settings.podCidr(), settings.underlay(), settings.serviceCidr(), 1450,
                 "cluster.local");
         int index = (subnet.network().bits() >>> 8) & 0xff;
